@@ -1,0 +1,100 @@
+#include "core/health_book.h"
+
+#include <cassert>
+
+#include "core/quorum.h"
+
+namespace drpilot::core {
+
+void HealthBook::add_target(const std::string& target, Hysteresis h) {
+  auto [it, inserted] = targets_.try_emplace(target);
+  it->second.hysteresis = h;
+  for (auto& [name, v] : it->second.vantages) v.counter.set_params(h);
+}
+
+void HealthBook::remove_target(const std::string& target) {
+  targets_.erase(target);
+}
+
+std::optional<VerdictChange> HealthBook::observe(const Observation& o) {
+  auto it = targets_.find(o.target);
+  if (it == targets_.end()) return std::nullopt;
+  TargetState& t = it->second;
+  auto [vit, inserted] = t.vantages.try_emplace(o.vantage, t.hysteresis);
+  VantageState& v = vit->second;
+  v.counter.feed(o.ok);
+  v.last_seen = o.at;
+  v.last_ok = o.ok;
+  v.last_detail = o.detail;
+  v.last_latency = o.latency;
+  t.verdict.latency = o.latency;
+  return evaluate(o.target, t, o.at);
+}
+
+std::vector<VerdictChange> HealthBook::refresh(TimePoint now) {
+  std::vector<VerdictChange> changes;
+  for (auto& [name, t] : targets_) {
+    if (auto c = evaluate(name, t, now)) changes.push_back(std::move(*c));
+  }
+  return changes;
+}
+
+void HealthBook::restore(const std::string& target, const std::string& vantage, const Verdict& v,
+                         TimePoint now) {
+  auto it = targets_.find(target);
+  if (it == targets_.end()) return;
+  TargetState& t = it->second;
+  auto [vit, inserted] = t.vantages.try_emplace(vantage, t.hysteresis);
+  vit->second.counter.restore(v.state);
+  vit->second.last_seen = now;
+  vit->second.last_ok = v.state == Health::up;
+  vit->second.last_detail = "restored from the journal";
+  t.verdict = v;
+}
+
+const Verdict& HealthBook::verdict(const std::string& target) const {
+  static const Verdict kUnknown{Health::unknown, {}, "not a known target", Duration{0}};
+  auto it = targets_.find(target);
+  return it == targets_.end() ? kUnknown : it->second.verdict;
+}
+
+bool HealthBook::pending(const std::string& target, const std::string& vantage) const {
+  auto it = targets_.find(target);
+  if (it == targets_.end()) return false;
+  auto vit = it->second.vantages.find(vantage);
+  if (vit == it->second.vantages.end()) return true;  // no evidence yet
+  return vit->second.counter.pending();
+}
+
+std::optional<VerdictChange> HealthBook::evaluate(const std::string& target, TargetState& t,
+                                                  TimePoint now) {
+  std::vector<Vote> votes;
+  votes.reserve(t.vantages.size());
+  for (const auto& [name, v] : t.vantages) {
+    Vote vote;
+    vote.vantage = name;
+    vote.state = v.counter.state();
+    vote.fresh = now - v.last_seen <= freshness_;
+    vote.detail = v.last_detail;
+    vote.streak = vote.state == Health::down ? v.counter.fail_streak()
+                  : vote.state == Health::up ? v.counter.ok_streak()
+                                             : 0;
+    votes.push_back(std::move(vote));
+  }
+  QuorumResult q = quorum(votes);
+  if (q.state == Health::unknown && t.vantages.empty()) q.reason = "no observation yet";
+  if (q.state == t.verdict.state) {
+    t.verdict.reason = std::move(q.reason);
+    return std::nullopt;
+  }
+  VerdictChange change;
+  change.subject = target;
+  change.before = t.verdict;
+  t.verdict.state = q.state;
+  t.verdict.since = now;
+  t.verdict.reason = std::move(q.reason);
+  change.after = t.verdict;
+  return change;
+}
+
+}  // namespace drpilot::core

@@ -1,0 +1,57 @@
+#pragma once
+// The facts the core reasons about: observations (what a probe saw) and
+// verdicts (what we conclude after hysteresis and quorum).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/time.h"
+
+namespace drpilot::core {
+
+enum class Health { unknown, up, down };
+
+std::string_view to_string(Health h);
+std::optional<Health> parse_health(std::string_view s);
+
+// One probe result. Facts only, never a decision.
+struct Observation {
+  std::string target;   // "<site>/<check>", e.g. "ams/web"
+  std::string vantage;  // where it was seen from, e.g. "controller"
+  bool ok = false;
+  Duration latency{0};
+  std::string detail;  // short reason: "status 200", "connect refused", "timeout after 200ms"
+  TimePoint at{};
+};
+
+// The health of a target (or a site) after hysteresis and quorum.
+struct Verdict {
+  Health state = Health::unknown;
+  TimePoint since{};    // when `state` was entered
+  std::string reason;   // one sentence
+  Duration latency{0};  // of the most recent successful-or-not probe that counted
+  bool operator==(const Verdict&) const = default;
+};
+
+struct VerdictChange {
+  std::string subject;  // a target ("ams/web") or a site ("ams")
+  Verdict before;
+  Verdict after;
+};
+
+// HAProxy-style hysteresis: `fall` consecutive failures to go down, `rise`
+// consecutive successes to come up.
+struct Hysteresis {
+  int rise = 2;
+  int fall = 3;
+};
+
+inline std::string target_name(std::string_view site, std::string_view check) {
+  std::string t(site);
+  t += '/';
+  t += check;
+  return t;
+}
+
+}  // namespace drpilot::core

@@ -1,0 +1,41 @@
+#pragma once
+// The planner: a pure function from verdicts, policy, overrides and the
+// previous plan to the next plan, with one sentence of why for every record.
+//
+// Precedence, highest first:
+//   1. operator overrides: pin, drain, freeze;
+//   2. safety: never answer with a down site while an up one exists; always
+//      answer with at least one site; when every site is down keep the last
+//      good answer (fail-static) or answer with all (fail-open). Safety moves
+//      are never delayed;
+//   3. routing mode: failover (the best up site by priority) or multivalue
+//      (every up site);
+//   4. stability: a healthy active site is not pre-empted; failback (or a
+//      recovered site rejoining a multivalue answer) happens only with
+//      failback=auto, after the hold-down, at least `min_interval` after the
+//      previous automatic change, and not while automation is frozen because
+//      `flap_max_changes` automatic changes happened within `flap_window`.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/plan.h"
+#include "core/spec.h"
+
+namespace drpilot::core {
+
+struct PlannerInput {
+  const std::vector<SiteSpec>& sites;
+  const std::vector<RecordSpec>& records;
+  const std::map<std::string, Verdict>& site_verdicts;  // by site; absent = unknown
+  const Policy& policy;
+  const Overrides& overrides;
+  const Plan& previous;  // empty() when there is none
+  TimePoint now;
+};
+
+Plan make_plan(const PlannerInput& in);
+
+}  // namespace drpilot::core

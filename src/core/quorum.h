@@ -1,0 +1,38 @@
+#pragma once
+// Corroboration across vantages: a target is down only when a majority of the
+// vantages that are currently reporting see it down. A vantage that stopped
+// reporting does not vote.
+
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+
+namespace drpilot::core {
+
+struct Vote {
+  std::string vantage;
+  Health state = Health::unknown;  // this vantage's hysteresis state
+  bool fresh = false;              // reported within the freshness window
+  std::string detail;              // its latest observation's detail
+  int streak = 0;                  // consecutive results behind `state`
+};
+
+struct QuorumResult {
+  Health state = Health::unknown;
+  std::string reason;  // one sentence, without a trailing period
+};
+
+QuorumResult quorum(const std::vector<Vote>& votes);
+
+// The controller is the one cut off when its own vantage sees every site down
+// while at least one other fresh vantage sees some site up. Then it must
+// change nothing and alert ("unreachable is not dead").
+struct SiteView {
+  std::string site;
+  Health self_state = Health::unknown;  // from the controller's own vantage
+  int others_up = 0;                    // fresh non-self vantages seeing it up
+};
+bool controller_cut_off(const std::vector<SiteView>& sites);
+
+}  // namespace drpilot::core

@@ -1,0 +1,79 @@
+#pragma once
+// What the operator asked for, as the planner needs it: sites, records,
+// policy and overrides. Built from the configuration by the config layer.
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+
+namespace drpilot::core {
+
+struct SiteSpec {
+  std::string name;
+  std::vector<std::string> ipv4;  // endpoints to publish, dotted quad
+  std::vector<std::string> ipv6;
+  int priority = 1;  // lower is preferred
+  int weight = 1;
+};
+
+enum class RecordType { A, AAAA };
+enum class RoutingMode { failover, multivalue };
+enum class AllDown { fail_static, fail_open };
+enum class Failback { automatic, manual };
+
+std::string_view to_string(RecordType t);
+std::string_view to_string(RoutingMode m);
+std::string_view to_string(AllDown a);
+std::string_view to_string(Failback f);
+
+struct RecordSpec {
+  std::string name;  // fully qualified, lower case, no trailing dot
+  RecordType type = RecordType::A;
+  RoutingMode mode = RoutingMode::failover;
+  int ttl = 30;
+  std::vector<std::string> sites;  // in configured order (the tie-break after priority)
+  AllDown all_down = AllDown::fail_static;
+
+  // "www.example.test/A": the key of this record in a plan.
+  std::string key() const;
+};
+
+struct Policy {
+  Failback failback = Failback::automatic;
+  Duration hold_down{60'000};     // a better site must stay up this long before failback
+  Duration min_interval{30'000};  // between discretionary automatic changes
+  Duration flap_window{600'000};
+  int flap_max_changes = 6;  // automatic changes within the window that freeze automation
+};
+
+// A DNS zone served by the embedded authoritative server.
+struct NameServer {
+  std::string name;                    // fully qualified, lower case, no trailing dot
+  std::vector<std::string> addresses;  // glue, when the name is inside the zone
+};
+struct ZoneSpec {
+  std::string name;  // "example.test"
+  std::vector<NameServer> ns;
+  std::string soa_mname;  // primary name server; defaults to the first NS
+  std::string soa_rname;  // "hostmaster.example.test" (mailbox with the @ as a dot)
+  int soa_refresh = 3600;
+  int soa_retry = 600;
+  int soa_expire = 86400;
+  int soa_minimum = 30;  // negative-caching TTL (RFC 2308)
+  int ttl = 3600;        // TTL of the SOA and NS records themselves
+};
+
+// Operator intent. Takes precedence over everything automatic.
+struct Overrides {
+  std::set<std::string> drained;              // sites out of every answer
+  std::map<std::string, std::string> pinned;  // record name -> site
+  bool frozen = false;                        // no automatic changes at all
+  std::string frozen_note;                    // who/why, for the reason text
+  bool operator==(const Overrides&) const = default;
+};
+
+}  // namespace drpilot::core
