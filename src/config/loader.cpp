@@ -1,0 +1,576 @@
+// Builds a Config from YAML: schema-checked reads (yaml_reader) and then the
+// cross-references the schema cannot express (names that must exist, names
+// that must be unique, records inside zones).
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "config/config.h"
+#include "config/yaml_reader.h"
+
+namespace drpilot::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Text that goes into an HTTP request line or header: a space, CR, LF or NUL
+// there would let the configuration smuggle a second header or request.
+bool has_space_or_control(const std::string& s) {
+  for (unsigned char c : s) {
+    if (c <= 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// The '---' line that opens the document whose content starts at `content`:
+// where the user split the file, so where the message should point.
+YAML::Mark separator_before(const std::string& text, YAML::Mark content) {
+  YAML::Mark found = content;
+  int line = 0;
+  for (size_t pos = 0; pos < text.size() && line <= content.line; ++line) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    if (text.compare(pos, 3, "---") == 0 && (end == pos + 3 || text[pos + 3] == ' ' ||
+                                             text[pos + 3] == '\t' || text[pos + 3] == '\r')) {
+      found.line = line;
+      found.column = 0;
+      found.pos = static_cast<int>(pos);
+    }
+    pos = end + 1;
+  }
+  return found;
+}
+
+bool inside_zone(const std::string& name, const std::string& zone) {
+  if (name == zone) return true;
+  return name.size() > zone.size() &&
+         name.compare(name.size() - zone.size(), zone.size(), zone) == 0 &&
+         name[name.size() - zone.size() - 1] == '.';
+}
+
+class Loader {
+ public:
+  Loader(std::string file, std::string base_dir) : errors_(file), base_dir_(std::move(base_dir)) {
+    cfg_.path = std::move(file);
+  }
+
+  LoadResult load(const std::string& text) {
+    YAML::Node root;
+    try {
+      // Every document is read, so that text after a '---' is never silently
+      // dropped: a syntax error there is reported, and a second document refused.
+      std::vector<YAML::Node> docs = YAML::LoadAll(text);
+      if (docs.size() > 1) {
+        errors_.add(separator_before(text, docs[1].Mark()),
+                    "the file holds more than one YAML document (after a '---'); drpilot reads "
+                    "exactly one, so merge them or remove the separator");
+        return finish();
+      }
+      if (!docs.empty()) root = docs.front();
+    } catch (const YAML::Exception& e) {
+      errors_.add(e.mark, "YAML syntax error: " + e.msg);
+      return finish();
+    }
+    if (!root.IsDefined() || root.IsNull()) {
+      errors_.add(root.IsDefined() ? root.Mark() : YAML::Mark(), "the configuration is empty");
+      return finish();
+    }
+    SectionReader r(root, root_schema(), "", errors_);
+    if (!r.valid()) return finish();
+    read_controller(r);
+    read_journal(r);
+    read_api(r);
+    read_dns(r);
+    read_policy(r);
+    read_checks(r);
+    read_sites(r);
+    read_records(r);
+    read_lab(r);
+    if (errors_.empty()) cross_check(r);
+    derive_defaults();
+    return finish();
+  }
+
+ private:
+  LoadResult finish() {
+    LoadResult res;
+    res.errors = errors_.take();
+    if (res.errors.empty()) res.config = std::move(cfg_);
+    return res;
+  }
+
+  void read_controller(SectionReader& root) {
+    auto s = root.section("controller");
+    if (!s) {
+      SectionReader empty(YAML::Load("{}"), *root_schema().find("controller")->section,
+                          "controller", errors_);
+      cfg_.vantage = empty.identifier("vantage").value_or("controller");
+      return;
+    }
+    if (auto v = s->identifier("vantage")) cfg_.vantage = *v;
+    if (s->has("freshness")) explicit_freshness_ = s->duration("freshness");
+  }
+
+  void read_journal(SectionReader& root) {
+    std::string path = "drpilot-journal.db";
+    if (auto s = root.section("journal")) {
+      if (auto p = s->string("path")) {
+        if (p->empty()) {
+          s->error("path", "'path' cannot be empty");
+        } else {
+          path = *p;
+        }
+      }
+    }
+    fs::path p(path);
+    if (p.is_relative()) p = fs::path(base_dir_) / p;
+    cfg_.journal_path = p.lexically_normal().string();
+  }
+
+  void read_api(SectionReader& root) {
+    if (auto s = root.section("api")) {
+      if (auto e = s->endpoint("listen")) cfg_.api_listen = *e;
+    }
+  }
+
+  void read_dns(SectionReader& root) {
+    auto s = root.section("dns");
+    if (!s) return;
+    if (!s->valid()) return;
+    cfg_.dns.enabled = true;
+    if (auto l = s->endpoint_list("listen")) {
+      cfg_.dns.listen = *l;
+      std::set<std::string> seen;
+      for (const Endpoint& e : *l) {
+        if (!seen.insert(e.to_string()).second)
+          s->error("listen", "'" + e.to_string() + "' is listed twice");
+      }
+    }
+    if (auto t = s->integer("udp_threads")) cfg_.dns.udp_threads = static_cast<int>(*t);
+    if (auto t = s->duration("tcp_idle_timeout")) cfg_.dns.tcp_idle_timeout = *t;
+    std::set<std::string> zone_names;
+    for (SectionReader& z : s->items("zones")) {
+      if (!z.valid()) continue;
+      core::ZoneSpec zone;
+      auto name = z.dns_name("name");
+      if (!name) continue;
+      zone.name = *name;
+      if (!zone_names.insert(zone.name).second) {
+        z.error("name", "zone '" + zone.name + "' is defined twice");
+      }
+      if (auto t = z.integer("ttl")) zone.ttl = static_cast<int>(*t);
+      std::set<std::string> ns_names;
+      for (SectionReader& n : z.items("ns")) {
+        if (!n.valid()) continue;
+        core::NameServer ns;
+        auto nn = n.dns_name("name");
+        if (!nn) continue;
+        ns.name = *nn;
+        if (!ns_names.insert(ns.name).second)
+          n.error("name", "name server '" + ns.name + "' is listed twice");
+        if (auto a = n.address_list("addresses")) ns.addresses = *a;
+        if (inside_zone(ns.name, zone.name) && ns.addresses.empty()) {
+          n.error("name", "name server '" + ns.name + "' is inside zone '" + zone.name +
+                              "', so it needs 'addresses' (glue)");
+        }
+        zone.ns.push_back(std::move(ns));
+      }
+      if (auto soa = z.section("soa")) {
+        if (soa->valid()) {
+          if (soa->has("mname")) zone.soa_mname = soa->dns_name("mname").value_or("");
+          if (soa->has("rname")) zone.soa_rname = soa->dns_name("rname").value_or("");
+          if (auto v = soa->integer("refresh")) zone.soa_refresh = static_cast<int>(*v);
+          if (auto v = soa->integer("retry")) zone.soa_retry = static_cast<int>(*v);
+          if (auto v = soa->integer("expire")) zone.soa_expire = static_cast<int>(*v);
+          if (auto v = soa->integer("minimum")) zone.soa_minimum = static_cast<int>(*v);
+        }
+      }
+      if (zone.soa_mname.empty() && !zone.ns.empty()) zone.soa_mname = zone.ns.front().name;
+      if (zone.soa_rname.empty()) zone.soa_rname = "hostmaster." + zone.name;
+      cfg_.dns.zones.push_back(std::move(zone));
+    }
+  }
+
+  void read_policy(SectionReader& root) {
+    auto s = root.section("policy");
+    if (!s || !s->valid()) return;
+    if (auto v = s->choice("failback")) {
+      cfg_.policy.failback = *v == "manual" ? core::Failback::manual : core::Failback::automatic;
+    }
+    if (auto v = s->duration("hold_down")) cfg_.policy.hold_down = *v;
+    if (auto v = s->duration("min_interval")) cfg_.policy.min_interval = *v;
+    if (auto v = s->duration("flap_window")) cfg_.policy.flap_window = *v;
+    if (auto v = s->integer("flap_max_changes"))
+      cfg_.policy.flap_max_changes = static_cast<int>(*v);
+  }
+
+  void read_checks(SectionReader& root) {
+    std::set<std::string> names;
+    for (SectionReader& c : root.items("checks")) {
+      if (!c.valid()) continue;
+      CheckConfig ck;
+      auto name = c.identifier("name");
+      auto type = c.choice("type");
+      if (!name || !type) continue;
+      ck.name = *name;
+      if (!names.insert(ck.name).second)
+        c.error("name", "check '" + ck.name + "' is defined twice");
+      ck.kind = *type == "http"    ? CheckKind::http
+                : *type == "https" ? CheckKind::https
+                                   : CheckKind::tcp;
+      if (c.has("port")) {
+        if (auto p = c.integer("port")) ck.port = static_cast<std::uint16_t>(*p);
+      } else if (ck.kind == CheckKind::tcp) {
+        c.error_here("check '" + ck.name + "' is of type tcp and needs a 'port'");
+      } else {
+        ck.port = ck.kind == CheckKind::https ? 443 : 80;
+      }
+      if (ck.kind == CheckKind::tcp) {
+        for (const char* k : {"path", "host", "expect_status", "expect_body", "tls_verify"}) {
+          if (c.has(k))
+            c.error(k, std::string("'") + k + "' applies only to http and https checks");
+        }
+      }
+      if (auto p = c.string("path")) {
+        if (p->empty() || p->front() != '/' || has_space_or_control(*p)) {
+          c.error("path",
+                  "'path' must start with '/' and contain no spaces or control "
+                  "characters, got '" +
+                      *p + "'");
+        }
+        ck.path = *p;
+      }
+      if (c.has("host")) {
+        if (auto h = c.string("host")) {
+          if (h->empty() || has_space_or_control(*h) || h->find('/') != std::string::npos) {
+            c.error("host",
+                    "'host' must be a host name without spaces or '/' (nor control "
+                    "characters), got '" +
+                        *h + "'");
+          }
+          ck.host = *h;
+        }
+      }
+      if (auto st = c.int_list("expect_status")) {
+        ck.expect_status.clear();
+        for (long long v : *st) {
+          if (v < 100 || v > 599) {
+            c.error("expect_status",
+                    "'expect_status' values must be HTTP status codes (100-599), got " +
+                        std::to_string(v));
+          }
+          ck.expect_status.push_back(static_cast<int>(v));
+        }
+      }
+      if (c.has("expect_body")) {
+        if (auto b = c.string("expect_body")) {
+          if (b->empty() || b->size() > 1024) {
+            c.error("expect_body", "'expect_body' must be 1-1024 characters");
+          }
+          ck.expect_body = *b;
+        }
+      }
+      auto interval = c.duration("interval");
+      if (interval) ck.interval = *interval;
+      if (c.has("edge_interval")) {
+        // Compared only when both were read: a malformed value is one error,
+        // not also a comparison against a value nobody wrote.
+        auto edge = c.duration("edge_interval");
+        if (edge) ck.edge_interval = *edge;
+        if (edge && interval && ck.edge_interval > ck.interval) {
+          c.error("edge_interval", "'edge_interval' (" + core::format_duration(ck.edge_interval) +
+                                       ") must not be longer than 'interval' (" +
+                                       core::format_duration(ck.interval) + ")");
+        }
+      } else {
+        ck.edge_interval = std::max(core::Duration{20}, ck.interval / 3);
+      }
+      if (auto v = c.percent("jitter")) ck.jitter_percent = *v;
+      auto connect_timeout = c.duration("connect_timeout");
+      auto timeout = c.duration("timeout");
+      if (connect_timeout) ck.connect_timeout = *connect_timeout;
+      if (timeout) ck.timeout = *timeout;
+      if (connect_timeout && timeout && ck.connect_timeout > ck.timeout) {
+        c.error(c.has("connect_timeout") ? "connect_timeout" : "timeout",
+                "'connect_timeout' (" + core::format_duration(ck.connect_timeout) +
+                    ") must not be longer than 'timeout' (" + core::format_duration(ck.timeout) +
+                    ")");
+      }
+      if (auto v = c.integer("rise")) ck.hysteresis.rise = static_cast<int>(*v);
+      if (auto v = c.integer("fall")) ck.hysteresis.fall = static_cast<int>(*v);
+      if (auto v = c.boolean("tls_verify")) ck.tls_verify = *v;
+      if (c.has("address")) ck.address = c.address("address").value_or("");
+      check_marks_[ck.name] = c.node().Mark();
+      cfg_.checks.push_back(std::move(ck));
+    }
+  }
+
+  void read_sites(SectionReader& root) {
+    std::set<std::string> names;
+    for (SectionReader& s : root.items("sites")) {
+      if (!s.valid()) continue;
+      SiteConfig site;
+      auto name = s.identifier("name");
+      if (!name) continue;
+      site.spec.name = *name;
+      if (!names.insert(*name).second) s.error("name", "site '" + *name + "' is defined twice");
+      if (auto eps = s.address_list("endpoints")) {
+        std::set<std::string> seen;
+        for (const std::string& a : *eps) {
+          if (!seen.insert(a).second) s.error("endpoints", "endpoint '" + a + "' is listed twice");
+          (is_ipv4(a) ? site.spec.ipv4 : site.spec.ipv6).push_back(a);
+        }
+        if (!eps->empty()) site.check_address = eps->front();
+      }
+      if (s.has("check_address")) site.check_address = s.address("check_address").value_or("");
+      if (auto v = s.integer("priority")) site.spec.priority = static_cast<int>(*v);
+      if (auto v = s.integer("weight")) site.spec.weight = static_cast<int>(*v);
+      if (auto v = s.identifier_list("checks")) site.checks = *v;
+      site_readers_.push_back(s);
+      cfg_.sites.push_back(std::move(site));
+    }
+  }
+
+  void read_records(SectionReader& root) {
+    for (SectionReader& r : root.items("records")) {
+      if (!r.valid()) continue;
+      core::RecordSpec rec;
+      auto name = r.dns_name("name");
+      if (!name) continue;
+      rec.name = *name;
+      if (auto t = r.choice("type"))
+        rec.type = *t == "AAAA" ? core::RecordType::AAAA : core::RecordType::A;
+      if (auto m = r.choice("mode")) {
+        rec.mode = *m == "multivalue" ? core::RoutingMode::multivalue : core::RoutingMode::failover;
+      }
+      if (auto t = r.integer("ttl")) rec.ttl = static_cast<int>(*t);
+      if (auto s = r.identifier_list("sites")) rec.sites = *s;
+      if (auto a = r.choice("all_down")) {
+        rec.all_down = *a == "fail-open" ? core::AllDown::fail_open : core::AllDown::fail_static;
+      }
+      record_readers_.push_back(r);
+      cfg_.records.push_back(std::move(rec));
+    }
+  }
+
+  void read_lab(SectionReader& root) {
+    auto s = root.section("lab");
+    if (!s || !s->valid()) return;
+    cfg_.lab.enabled = true;
+    if (auto e = s->endpoint("control")) cfg_.lab.control = *e;
+    for (SectionReader& item : s->items("sites")) {
+      if (!item.valid()) continue;
+      auto name = item.identifier("name");
+      auto listen = item.endpoint("listen");
+      if (!name || !listen) continue;
+      lab_readers_.push_back(item);
+      cfg_.lab.sites.push_back({*name, *listen});
+    }
+  }
+
+  // References between sections; only run when every section read cleanly so
+  // that each problem is reported once, where it is.
+  void cross_check(SectionReader& root) {
+    std::set<std::string> check_names;
+    for (const CheckConfig& c : cfg_.checks) check_names.insert(c.name);
+    std::map<std::string, const SiteConfig*> sites;
+    for (const SiteConfig& s : cfg_.sites) sites[s.spec.name] = &s;
+
+    for (size_t i = 0; i < cfg_.sites.size(); ++i) {
+      const SiteConfig& s = cfg_.sites[i];
+      std::set<std::string> seen;
+      for (const std::string& c : s.checks) {
+        if (!check_names.count(c)) {
+          site_readers_[i].error("checks", "site '" + s.spec.name + "' uses check '" + c +
+                                               "', which is not defined in checks[]" +
+                                               known(check_names));
+        }
+        if (!seen.insert(c).second)
+          site_readers_[i].error("checks", "check '" + c + "' is listed twice");
+      }
+    }
+
+    std::set<std::string> record_keys;
+    for (size_t i = 0; i < cfg_.records.size(); ++i) {
+      const core::RecordSpec& r = cfg_.records[i];
+      SectionReader& rr = record_readers_[i];
+      if (!record_keys.insert(r.key()).second) {
+        rr.error("name", "record '" + r.name + "' of type " + std::string(core::to_string(r.type)) +
+                             " is defined twice");
+      }
+      std::set<std::string> seen;
+      std::vector<std::string> lacking;  // sites without an address of the record's family
+      for (const std::string& site : r.sites) {
+        auto it = sites.find(site);
+        if (it == sites.end()) {
+          std::set<std::string> names;
+          for (const auto& kv : sites) names.insert(kv.first);
+          rr.error("sites", "record '" + r.name + "' uses site '" + site +
+                                "', which is not defined in sites[]" + known(names));
+          continue;
+        }
+        if (!seen.insert(site).second) rr.error("sites", "site '" + site + "' is listed twice");
+        const core::SiteSpec& spec = it->second->spec;
+        if ((r.type == core::RecordType::A ? spec.ipv4 : spec.ipv6).empty())
+          lacking.push_back(site);
+      }
+      // Every site must have an address of the record's family: failing over
+      // to one without would publish an empty answer in the middle of an outage.
+      const char* family = r.type == core::RecordType::A ? "IPv4" : "IPv6";
+      if (!lacking.empty() && lacking.size() == r.sites.size()) {
+        rr.error("type", "record '" + r.name + "' is of type " +
+                             std::string(core::to_string(r.type)) +
+                             " but none of its sites has an " + family + " endpoint");
+      } else if (!lacking.empty()) {
+        std::string names;
+        for (const std::string& n : lacking) names += (names.empty() ? "'" : ", '") + n + "'";
+        rr.error("sites", "record '" + r.name + "' is of type " +
+                              std::string(core::to_string(r.type)) + " but site" +
+                              (lacking.size() == 1 ? " " : "s ") + names +
+                              (lacking.size() == 1 ? " has" : " have") + " no " + family +
+                              " endpoint; add one or use a record of the other type");
+      }
+      if (cfg_.dns.enabled) {
+        bool in_zone = false;
+        std::set<std::string> zones;
+        for (const core::ZoneSpec& z : cfg_.dns.zones) {
+          in_zone |= inside_zone(r.name, z.name);
+          zones.insert(z.name);
+        }
+        if (!in_zone) {
+          rr.error("name",
+                   "record '" + r.name + "' is not inside any zone of dns.zones" + known(zones));
+        }
+      }
+    }
+
+    std::set<std::string> lab_names, lab_listen;
+    for (size_t i = 0; i < cfg_.lab.sites.size(); ++i) {
+      const LabSite& ls = cfg_.lab.sites[i];
+      if (!sites.count(ls.name)) {
+        lab_readers_[i].error("name", "lab site '" + ls.name + "' is not defined in sites[]");
+      }
+      if (!lab_names.insert(ls.name).second) {
+        lab_readers_[i].error("name", "lab site '" + ls.name + "' is defined twice");
+      }
+      if (!lab_listen.insert(ls.listen.to_string()).second) {
+        lab_readers_[i].error("listen", "address " + ls.listen.to_string() + " is used twice");
+      }
+    }
+    (void)root;
+  }
+
+  void derive_defaults() {
+    if (explicit_freshness_) {
+      cfg_.freshness = *explicit_freshness_;
+      return;
+    }
+    core::Duration longest{0};
+    for (const CheckConfig& c : cfg_.checks)
+      longest = std::max(longest, 3 * c.interval + c.timeout);
+    cfg_.freshness = std::max(core::Duration{2000}, longest);
+  }
+
+  static std::string known(const std::set<std::string>& names) {
+    if (names.empty()) return " (none are defined)";
+    std::string s = " (defined: ";
+    bool first = true;
+    for (const std::string& n : names) {
+      s += (first ? "" : ", ") + n;
+      first = false;
+    }
+    return s + ")";
+  }
+
+  ErrorSink errors_;
+  std::string base_dir_;
+  Config cfg_;
+  std::optional<core::Duration> explicit_freshness_;
+  std::map<std::string, YAML::Mark> check_marks_;
+  std::vector<SectionReader> site_readers_;
+  std::vector<SectionReader> record_readers_;
+  std::vector<SectionReader> lab_readers_;
+};
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+  if (line == 0) return file + ": " + message;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+}
+
+std::string LoadResult::error_text() const {
+  std::string s;
+  for (const ConfigError& e : errors) s += e.to_string() + "\n";
+  return s;
+}
+
+LoadResult load_config_string(const std::string& text, const std::string& name,
+                              const std::string& base_dir) {
+  return Loader(name, base_dir).load(text);
+}
+
+LoadResult load_config_file(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    LoadResult r;
+    r.errors.push_back({path, 0, 0, "is a directory, not a configuration file"});
+    return r;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.errors.push_back(
+        {path, 0, 0, "cannot read the configuration file: " + std::string(std::strerror(errno))});
+    return r;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string base = fs::path(path).parent_path().string();
+  if (base.empty()) base = ".";
+  return load_config_string(ss.str(), path, base);
+}
+
+const CheckConfig* Config::find_check(const std::string& name) const {
+  for (const CheckConfig& c : checks) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+const SiteConfig* Config::find_site(const std::string& name) const {
+  for (const SiteConfig& s : sites) {
+    if (s.spec.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<core::SiteSpec> Config::site_specs() const {
+  std::vector<core::SiteSpec> out;
+  for (const SiteConfig& s : sites) out.push_back(s.spec);
+  return out;
+}
+
+core::EngineSpec Config::engine_spec() const {
+  core::EngineSpec spec;
+  spec.self_vantage = vantage;
+  spec.freshness = freshness;
+  spec.sites = site_specs();
+  spec.records = records;
+  spec.policy = policy;
+  for (const SiteConfig& s : sites) {
+    for (const std::string& c : s.checks) {
+      const CheckConfig* ck = find_check(c);
+      if (!ck) continue;
+      spec.targets.push_back({core::target_name(s.spec.name, c), s.spec.name, c, ck->hysteresis});
+    }
+  }
+  return spec;
+}
+
+}  // namespace drpilot::config
