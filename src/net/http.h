@@ -1,0 +1,116 @@
+#pragma once
+// HTTP types shared by the client and the server; free of Boost.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace drpilot::net {
+
+class Loop;
+
+// ---- client ---------------------------------------------------------------
+
+struct ClientRequest {
+  std::string method = "GET";
+  bool tls = false;
+  std::string host;  // address or name to connect to
+  std::uint16_t port = 80;
+  std::string target = "/";  // path and query
+  std::string host_header;   // defaults to `host`; also the TLS server name
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds connect_timeout{1000};  // connect + TLS handshake
+  std::chrono::milliseconds timeout{2000};          // the whole exchange
+  std::size_t max_body = 5 * 1024;                  // read at most this much; the rest is not read
+  std::size_t max_header = 16 * 1024;
+  bool tls_verify = true;
+};
+
+struct ClientResult {
+  bool ok = false;  // a response (any status) was received
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;                            // at most max_body bytes
+  bool body_truncated = false;
+  std::string error;  // when !ok: "connect refused", "timeout after 300ms", ...
+  std::chrono::milliseconds elapsed{0};
+};
+
+// Asynchronous: `done` runs on the loop thread exactly once.
+void http_request(Loop& loop, ClientRequest req, std::function<void(ClientResult)> done);
+// Blocking, on a private loop: for command-line tools.
+ClientResult http_request_sync(ClientRequest req);
+
+// Splits "http://host:port/path" (https too); nullopt and `error` when invalid.
+struct Url {
+  bool tls = false;
+  std::string host;
+  std::uint16_t port = 80;
+  std::string target = "/";
+};
+std::optional<Url> parse_url(const std::string& s, std::string& error);
+
+// ---- server ---------------------------------------------------------------
+
+struct ServerRequest {
+  std::string method;
+  std::string target;  // as sent: path + query
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string remote;  // peer address
+};
+
+struct ServerResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// A handler answers by calling the responder, now or later, at most once.
+// Never calling it leaves the client waiting until the connection is closed.
+using Responder = std::function<void(ServerResponse)>;
+using Handler = std::function<void(const ServerRequest&, Responder)>;
+
+struct ServerOptions {
+  std::size_t max_body = 1024 * 1024;
+  std::chrono::milliseconds read_timeout{10'000};  // per request, against slow clients
+  std::size_t max_connections = 512;
+};
+
+class HttpServer {
+ public:
+  HttpServer(Loop& loop, std::string address, std::uint16_t port, Handler handler,
+             ServerOptions options = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and accepts. Throws std::runtime_error naming the address on failure.
+  void start();
+  // Closes the listening socket (new connections are refused) and, if asked,
+  // every open connection. start() listens again.
+  void stop_listening(bool close_connections);
+  void close_connections();
+  void stop();
+  std::uint16_t port() const;
+  bool listening() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+std::string status_text(int status);
+
+}  // namespace drpilot::net

@@ -1,0 +1,231 @@
+// HTTP/1.1 client on Beast for health checks and command-line tools. Every
+// exchange is bounded: a connect timeout, a total deadline, at most
+// `max_header` bytes of header and `max_body` bytes of body (the rest is
+// never read), TLS peers verified by default (chain and host name).
+
+#include <utility>  // before Boost.Asio 1.74
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <limits>
+#include <memory>
+
+#include "core/time.h"
+#include "net/http.h"
+#include "net/loop_impl.h"
+
+namespace drpilot::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+struct Exchange {
+  ClientRequest req;
+  Clock::time_point start;
+  Clock::time_point connect_deadline;
+  Clock::time_point deadline;
+};
+
+std::string elapsed_text(const Exchange& x) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - x.start);
+  return core::format_duration(ms);
+}
+
+// Turns a transport error into the short reason an operator reads in status.
+std::string describe(const beast::error_code& ec, const Exchange& x, const char* phase) {
+  if (ec == beast::error::timeout || ec == asio::error::timed_out) {
+    return std::string("timeout after ") + elapsed_text(x) + " (" + phase + ")";
+  }
+  if (ec == asio::error::connection_refused) return "connect refused";
+  if (ec == asio::error::host_unreachable) return "host unreachable";
+  if (ec == asio::error::network_unreachable) return "network unreachable";
+  if (ec == asio::error::connection_reset) return std::string("connection reset (") + phase + ")";
+  if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+      ec == http::error::partial_message) {
+    return std::string("connection closed by the server (") + phase + ")";
+  }
+  if (ec == http::error::header_limit) return "response header too large";
+  if (ec.category() == asio::error::get_ssl_category() ||
+      ec.category() == asio::ssl::error::get_stream_category()) {
+    return "TLS error: " + ec.message();
+  }
+  if (ec.category() == beast::http::make_error_code(http::error::bad_version).category()) {
+    return "malformed HTTP response: " + ec.message();
+  }
+  return std::string(phase) + " failed: " + ec.message();
+}
+
+ssl::context& tls_context(bool verify) {
+  auto make = [](bool v) {
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (v) {
+      ctx->set_default_verify_paths();
+      ctx->set_verify_mode(ssl::verify_peer);
+    } else {
+      ctx->set_verify_mode(ssl::verify_none);
+    }
+    return ctx;
+  };
+  static const std::unique_ptr<ssl::context> verified = make(true);
+  static const std::unique_ptr<ssl::context> unverified = make(false);
+  return verify ? *verified : *unverified;
+}
+
+template <class Stream>
+asio::awaitable<ClientResult> converse(Stream& stream, const Exchange& x) {
+  ClientResult r;
+  beast::error_code ec;
+  beast::get_lowest_layer(stream).expires_at(x.deadline);
+
+  http::verb verb = http::string_to_verb(x.req.method);
+  if (verb == http::verb::unknown) {
+    r.error = "unsupported HTTP method '" + x.req.method + "'";
+    co_return r;
+  }
+  http::request<http::string_body> req{verb, x.req.target, 11};
+  const std::string& host = x.req.host_header.empty() ? x.req.host : x.req.host_header;
+  req.set(http::field::host, host);
+  req.set(http::field::user_agent, "drpilot");
+  req.set(http::field::connection, "close");
+  for (const auto& [k, v] : x.req.headers) req.set(k, v);
+  req.body() = x.req.body;
+  req.prepare_payload();
+  co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    r.error = describe(ec, x, "sending the request");
+    co_return r;
+  }
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(x.req.max_header));
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  co_await http::async_read_header(stream, buffer, parser,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    r.error = describe(ec, x, "waiting for the response");
+    co_return r;
+  }
+  r.status = static_cast<int>(parser.get().result_int());
+  for (const auto& field : parser.get()) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[name] = std::string(field.value());
+  }
+  r.ok = true;
+
+  char chunk[2048];
+  while (!parser.is_done() && r.body.size() < x.req.max_body) {
+    const size_t want = std::min(sizeof chunk, x.req.max_body - r.body.size());
+    parser.get().body().data = chunk;
+    parser.get().body().size = want;
+    co_await http::async_read(stream, buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    r.body.append(chunk, want - parser.get().body().size);
+    if (ec) {
+      // The status line and headers arrived; a broken or slow body is still
+      // a failed exchange because the body may be what the check looks for.
+      r.ok = false;
+      r.error = describe(ec, x, "reading the body");
+      co_return r;
+    }
+  }
+  r.body_truncated = !parser.is_done();
+  co_return r;
+}
+
+asio::awaitable<ClientResult> perform(asio::io_context& io, const Exchange& x) {
+  ClientResult r;
+  beast::error_code ec;
+  tcp::resolver::results_type endpoints;
+  auto addr = asio::ip::make_address(x.req.host, ec);
+  std::vector<tcp::endpoint> eps;
+  if (!ec) {
+    eps.emplace_back(addr, x.req.port);
+  } else {
+    tcp::resolver resolver(io);
+    auto results = co_await resolver.async_resolve(x.req.host, std::to_string(x.req.port),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      r.error = "cannot resolve '" + x.req.host + "': " + ec.message();
+      co_return r;
+    }
+    for (const auto& e : results) eps.push_back(e.endpoint());
+  }
+
+  beast::tcp_stream stream(io);
+  stream.expires_at(std::min(x.connect_deadline, x.deadline));
+  co_await stream.async_connect(eps, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    r.error = describe(ec, x, "connecting");
+    co_return r;
+  }
+  if (!x.req.tls) co_return co_await converse(stream, x);
+
+  beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), tls_context(x.req.tls_verify));
+  const std::string& name = x.req.host_header.empty() ? x.req.host : x.req.host_header;
+  if (!SSL_set_tlsext_host_name(tls.native_handle(), name.c_str())) {
+    r.error = "TLS error: cannot set the server name '" + name + "'";
+    co_return r;
+  }
+  if (x.req.tls_verify) tls.set_verify_callback(ssl::host_name_verification(name));
+  beast::get_lowest_layer(tls).expires_at(std::min(x.connect_deadline, x.deadline));
+  co_await tls.async_handshake(ssl::stream_base::client,
+                               asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    r.error = describe(ec, x, "TLS handshake");
+    co_return r;
+  }
+  ClientResult out = co_await converse(tls, x);
+  beast::get_lowest_layer(tls).expires_after(std::chrono::milliseconds(200));
+  co_await tls.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  co_return out;
+}
+
+}  // namespace
+
+void http_request(Loop& loop, ClientRequest req, std::function<void(ClientResult)> done) {
+  auto x = std::make_shared<Exchange>();
+  x->start = Clock::now();
+  x->connect_deadline = x->start + req.connect_timeout;
+  x->deadline = x->start + req.timeout;
+  x->req = std::move(req);
+  asio::io_context& io = loop.impl().io;
+  asio::co_spawn(
+      io,
+      [&io, x, done = std::move(done)]() -> asio::awaitable<void> {
+        ClientResult r = co_await perform(io, *x);
+        r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - x->start);
+        done(std::move(r));
+      },
+      asio::detached);
+}
+
+ClientResult http_request_sync(ClientRequest req) {
+  Loop loop;
+  ClientResult out;
+  http_request(loop, std::move(req), [&](ClientResult r) {
+    out = std::move(r);
+    loop.stop();
+  });
+  loop.run();
+  return out;
+}
+
+}  // namespace drpilot::net

@@ -1,0 +1,37 @@
+#pragma once
+// Asio behind net::Loop; included only by src/net/*.cpp.
+
+#include <utility>  // before Boost.Asio 1.74 (it relies on std::exchange being declared)
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "net/loop.h"
+
+namespace drpilot::net {
+
+// Re-arms itself after every delivered signal.
+struct SignalWatch {
+  SignalWatch(boost::asio::io_context& io, std::function<void(int)> f)
+      : set(io), fn(std::move(f)) {}
+  void arm() {
+    set.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      fn(sig);
+      arm();
+    });
+  }
+  boost::asio::signal_set set;
+  std::function<void(int)> fn;
+};
+
+struct Loop::Impl {
+  boost::asio::io_context io{1};
+  std::vector<std::unique_ptr<SignalWatch>> signals;
+};
+
+}  // namespace drpilot::net

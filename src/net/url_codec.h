@@ -1,0 +1,14 @@
+#pragma once
+// Percent-encoding and query strings (RFC 3986), for the API's URLs.
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace drpilot::net {
+
+std::string url_decode(std::string_view s);  // '+' stays '+' in paths
+std::string url_encode(std::string_view s);  // unreserved characters kept
+std::map<std::string, std::string> parse_query(std::string_view q);
+
+}  // namespace drpilot::net

@@ -1,0 +1,33 @@
+#pragma once
+// One health check of one target, and how its raw result becomes an
+// observation's ok/detail.
+
+#include <functional>
+#include <string>
+
+#include "config/config.h"
+#include "core/model.h"
+
+namespace drpilot::net {
+class Loop;
+}
+
+namespace drpilot::probe {
+
+struct ProbeTarget {
+  std::string target;  // "<site>/<check>"
+  std::string site;
+  std::string address;  // what to connect to
+  config::CheckConfig check;
+};
+
+struct CheckOutcome {
+  bool ok = false;
+  core::Duration latency{0};
+  std::string detail;
+};
+
+// Runs the check once; `done` runs on the loop thread exactly once.
+void run_check(net::Loop& loop, const ProbeTarget& t, std::function<void(CheckOutcome)> done);
+
+}  // namespace drpilot::probe

@@ -1,0 +1,104 @@
+#include "probe/scheduler.h"
+
+#include <algorithm>
+
+#include "net/loop.h"
+
+namespace drpilot::probe {
+
+struct Scheduler::Entry {
+  explicit Entry(net::Loop& loop) : timer(loop) {}
+  ProbeTarget target;
+  net::Timer timer;
+  bool running = false;  // a check is in flight
+  bool retired = false;  // removed or replaced: drop its results
+};
+
+Scheduler::Scheduler(net::Loop& loop, const core::Clock& clock, std::string vantage, Sink sink,
+                     Pending pending, std::uint64_t seed, Runner runner)
+    : loop_(loop),
+      clock_(clock),
+      vantage_(std::move(vantage)),
+      sink_(std::move(sink)),
+      pending_(std::move(pending)),
+      runner_(std::move(runner)),
+      rng_(seed) {}
+
+Scheduler::~Scheduler() {
+  stop();
+}
+
+core::Duration Scheduler::next_delay(const config::CheckConfig& c, bool pending,
+                                     core::Duration took, double jitter_draw) {
+  const core::Duration base = pending ? c.edge_interval : c.interval;
+  // jitter_draw in [-1, 1] spreads the interval by up to +/- jitter_percent.
+  const double spread = static_cast<double>(base.count()) * c.jitter_percent / 100.0 * jitter_draw;
+  const core::Duration period{
+      static_cast<std::int64_t>(static_cast<double>(base.count()) + spread)};
+  // Intervals run start to start; a slow check is followed at once, not overlapped.
+  return std::max(core::Duration{0}, period - took);
+}
+
+void Scheduler::set_targets(const std::vector<ProbeTarget>& targets) {
+  std::map<std::string, std::shared_ptr<Entry>> next;
+  for (const ProbeTarget& t : targets) {
+    auto it = entries_.find(t.target);
+    const bool same = it != entries_.end() && it->second->target.address == t.address &&
+                      it->second->target.check.name == t.check.name;
+    if (same) {
+      it->second->target = t;
+      next[t.target] = it->second;
+      entries_.erase(it);
+      continue;
+    }
+    auto e = std::make_shared<Entry>(loop_);
+    e->target = t;
+    next[t.target] = e;
+    std::uniform_int_distribution<std::int64_t> first(
+        0, std::max<std::int64_t>(0, t.check.interval.count() - 1));
+    arm(e, core::Duration{first(rng_)});
+  }
+  for (auto& [name, e] : entries_) {
+    e->retired = true;
+    e->timer.cancel();
+  }
+  entries_ = std::move(next);
+}
+
+void Scheduler::stop() {
+  for (auto& [name, e] : entries_) {
+    e->retired = true;
+    e->timer.cancel();
+  }
+  entries_.clear();
+}
+
+void Scheduler::arm(const std::shared_ptr<Entry>& e, core::Duration delay) {
+  std::weak_ptr<Entry> weak = e;
+  e->timer.start(delay, [this, weak] {
+    if (auto live = weak.lock()) fire(live);
+  });
+}
+
+void Scheduler::fire(const std::shared_ptr<Entry>& e) {
+  if (e->retired || e->running) return;
+  e->running = true;
+  const core::TimePoint started = clock_.now();
+  runner_(loop_, e->target, [this, e, started](CheckOutcome out) {
+    e->running = false;
+    if (e->retired) return;
+    core::Observation o;
+    o.target = e->target.target;
+    o.vantage = vantage_;
+    o.ok = out.ok;
+    o.latency = out.latency;
+    o.detail = std::move(out.detail);
+    o.at = clock_.now();
+    sink_(o);
+    if (e->retired) return;  // the sink may have reconfigured us
+    std::uniform_real_distribution<double> jitter(-1.0, 1.0);
+    arm(e, next_delay(e->target.check, pending_(e->target.target), o.at - started, jitter(rng_)));
+  });
+}
+
+}  // namespace drpilot::probe

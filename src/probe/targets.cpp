@@ -1,0 +1,22 @@
+#include "probe/targets.h"
+
+namespace drpilot::probe {
+
+std::vector<ProbeTarget> targets_from_config(const config::Config& cfg) {
+  std::vector<ProbeTarget> out;
+  for (const config::SiteConfig& site : cfg.sites) {
+    for (const std::string& name : site.checks) {
+      const config::CheckConfig* check = cfg.find_check(name);
+      if (!check) continue;  // the loader refuses dangling references
+      ProbeTarget t;
+      t.target = core::target_name(site.spec.name, name);
+      t.site = site.spec.name;
+      t.address = check->address.empty() ? site.check_address : check->address;
+      t.check = *check;
+      out.push_back(std::move(t));
+    }
+  }
+  return out;
+}
+
+}  // namespace drpilot::probe
