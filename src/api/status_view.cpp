@@ -1,0 +1,136 @@
+#include "api/status_view.h"
+
+#include "store/codec.h"
+
+namespace drpilot::api {
+
+using nlohmann::json;
+
+std::vector<std::string> answer_addresses(const core::RecordSpec& rec,
+                                          const std::vector<std::string>& sites,
+                                          const config::Config& cfg) {
+  std::vector<std::string> out;
+  for (const std::string& s : sites) {
+    const config::SiteConfig* site = cfg.find_site(s);
+    if (!site) continue;
+    const auto& list = rec.type == core::RecordType::A ? site->spec.ipv4 : site->spec.ipv6;
+    out.insert(out.end(), list.begin(), list.end());
+  }
+  return out;
+}
+
+namespace {
+
+json verdict_json(const core::Verdict& v) {
+  json j = {{"verdict", core::to_string(v.state)},
+            {"reason", v.reason},
+            {"latency_ms", v.latency.count()}};
+  j["since"] = v.since == core::TimePoint{} ? json(nullptr) : json(core::format_time(v.since));
+  return j;
+}
+
+json check_json(const core::Engine& engine, const core::CheckTarget& t, core::TimePoint now) {
+  json j = verdict_json(engine.health().verdict(t.target));
+  j["name"] = t.check;
+  j["target"] = t.target;
+  json vantages = json::array();
+  auto it = engine.health().targets().find(t.target);
+  if (it != engine.health().targets().end()) {
+    for (const auto& [name, v] : it->second.vantages) {
+      vantages.push_back({{"vantage", name},
+                          {"state", core::to_string(v.counter.state())},
+                          {"last_ok", v.last_ok},
+                          {"detail", v.last_detail},
+                          {"latency_ms", v.last_latency.count()},
+                          {"last_seen", core::format_time(v.last_seen)},
+                          {"fresh", now - v.last_seen <= engine.health().freshness()},
+                          {"ok_streak", v.counter.ok_streak()},
+                          {"fail_streak", v.counter.fail_streak()}});
+    }
+  }
+  j["vantages"] = vantages;
+  return j;
+}
+
+}  // namespace
+
+json render_status(const core::Engine& engine, const config::Config& cfg,
+                   const ControllerInfo& info, core::TimePoint now) {
+  const core::Plan& plan = engine.plan();
+  json out;
+  out["controller"] = {{"version", info.version},
+                       {"vantage", cfg.vantage},
+                       {"config", info.config_path},
+                       {"journal", info.journal_path},
+                       {"started_at", core::format_time(info.started_at)},
+                       {"now", core::format_time(now)}};
+
+  json frozen_records = json::array();
+  for (const auto& [key, rp] : plan.records) {
+    if (rp.flap_frozen) frozen_records.push_back(key);
+  }
+  std::string automation = "active";
+  std::string automation_reason = "automatic changes are allowed";
+  if (engine.overrides().frozen) {
+    automation = "frozen";
+    automation_reason = "frozen by the operator";
+    if (!engine.overrides().frozen_note.empty())
+      automation_reason += ": " + engine.overrides().frozen_note;
+  } else if (!frozen_records.empty()) {
+    automation = "partly frozen";
+    automation_reason = "failback is frozen after repeated automatic changes for " +
+                        std::to_string(frozen_records.size()) + " record(s)";
+  }
+  out["automation"] = {
+      {"state", automation}, {"reason", automation_reason}, {"frozen_records", frozen_records}};
+
+  out["plan"] = {{"generation", plan.generation},
+                 {"made_at", plan.empty() ? json(nullptr) : json(core::format_time(plan.made_at))},
+                 {"summary", plan.summary}};
+
+  json records = json::array();
+  for (const core::RecordSpec& rec : cfg.records) {
+    json r = {{"name", rec.name},
+              {"type", core::to_string(rec.type)},
+              {"mode", core::to_string(rec.mode)},
+              {"ttl", rec.ttl},
+              {"all_down", core::to_string(rec.all_down)}};
+    auto it = plan.records.find(rec.key());
+    if (it != plan.records.end()) {
+      r["answer"] = it->second.sites;
+      r["addresses"] = answer_addresses(rec, it->second.sites, cfg);
+      r["reason"] = it->second.reason;
+      r["changed_at"] = core::format_time(it->second.changed_at);
+      r["last_change"] = core::to_string(it->second.last_change);
+      r["flap_frozen"] = it->second.flap_frozen;
+    } else {
+      r["answer"] = json::array();
+      r["addresses"] = json::array();
+      r["reason"] = "no plan yet";
+    }
+    records.push_back(r);
+  }
+  out["records"] = records;
+
+  json sites = json::array();
+  for (const config::SiteConfig& s : cfg.sites) {
+    json j = {
+        {"name", s.spec.name},     {"priority", s.spec.priority},
+        {"weight", s.spec.weight}, {"ipv4", s.spec.ipv4},
+        {"ipv6", s.spec.ipv6},     {"drained", engine.overrides().drained.count(s.spec.name) != 0}};
+    auto v = engine.site_verdicts().find(s.spec.name);
+    json vj = verdict_json(v == engine.site_verdicts().end() ? core::Verdict{} : v->second);
+    j.update(vj);
+    json checks = json::array();
+    for (const core::CheckTarget& t : engine.spec().targets) {
+      if (t.site == s.spec.name) checks.push_back(check_json(engine, t, now));
+    }
+    j["checks"] = checks;
+    sites.push_back(j);
+  }
+  out["sites"] = sites;
+  out["alerts"] = info.alerts;
+  return out;
+}
+
+}  // namespace drpilot::api

@@ -1,0 +1,246 @@
+// drpilot status / history / lab ACTION: clients of the running processes.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "cli/commands.h"
+#include "config/config.h"
+#include "config/schema.h"
+#include "core/time.h"
+#include "net/http.h"
+#include "store/journal.h"
+
+namespace drpilot::cli {
+namespace {
+
+using nlohmann::json;
+
+struct Fetched {
+  bool ok = false;
+  json body;
+  std::string error;
+};
+
+Fetched fetch(const std::string& base, const std::string& method, const std::string& path,
+              const std::string& hint) {
+  Fetched f;
+  std::string err;
+  auto url = net::parse_url(base, err);
+  if (!url) {
+    f.error = err;
+    return f;
+  }
+  net::ClientRequest req;
+  req.method = method;
+  req.tls = url->tls;
+  req.host = url->host;
+  req.port = url->port;
+  std::string prefix = url->target == "/" ? "" : url->target;
+  if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  req.target = prefix + path;
+  req.connect_timeout = std::chrono::seconds(3);
+  req.timeout = std::chrono::seconds(10);
+  req.max_body = 64 * 1024 * 1024;
+  net::ClientResult r = net::http_request_sync(req);
+  if (!r.ok) {
+    f.error = "cannot reach " + base + ": " + r.error + " (" + hint + ")";
+    return f;
+  }
+  f.body = json::parse(r.body, nullptr, false);
+  if (f.body.is_discarded()) {
+    f.error =
+        base + " answered status " + std::to_string(r.status) + " with something that is not JSON";
+    return f;
+  }
+  if (r.status != 200) {
+    f.error = f.body.is_object() && f.body.contains("error") && f.body["error"].is_string()
+                  ? f.body["error"].get<std::string>()
+                  : base + " answered status " + std::to_string(r.status);
+    return f;
+  }
+  f.ok = true;
+  return f;
+}
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "-";
+  if (it->is_string()) return it->get<std::string>();
+  return it->dump();
+}
+
+std::string list(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_array() || it->empty()) return "-";
+  std::string s;
+  for (const json& x : *it)
+    s += (s.empty() ? "" : ",") + (x.is_string() ? x.get<std::string>() : x.dump());
+  return s;
+}
+
+void print_history(const json& events) {
+  // Oldest first reads like a story.
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    const json& e = *it;
+    std::printf("%s  %-9s %s\n", str(e, "at").c_str(), str(e, "kind").c_str(),
+                str(e, "message").c_str());
+  }
+}
+
+}  // namespace
+
+int show_status(const std::string& api, bool as_json) {
+  Fetched f = fetch(api, "GET", "/api/v1/status", "is the controller running? use --api URL");
+  if (!f.ok) {
+    std::cerr << "drpilot: " << f.error << "\n";
+    return 1;
+  }
+  if (as_json) {
+    std::cout << f.body.dump(2) << "\n";
+    return 0;
+  }
+  const json& s = f.body;
+  try {
+    const json& plan = s.at("plan");
+    const json& automation = s.at("automation");
+    std::printf("drpilot %s at %s: plan generation %s (made %s); automation %s\n",
+                str(s.at("controller"), "version").c_str(), api.c_str(),
+                str(plan, "generation").c_str(), str(plan, "made_at").c_str(),
+                str(automation, "state").c_str());
+    if (str(automation, "state") != "active")
+      std::printf("  %s\n", str(automation, "reason").c_str());
+    for (const json& a : s.at("alerts")) std::printf("ALERT: %s\n", a.get<std::string>().c_str());
+    std::printf("\nRECORDS\n");
+    for (const json& r : s.at("records")) {
+      std::printf("  %s %s (%s, ttl %s): %s -> %s\n", str(r, "name").c_str(),
+                  str(r, "type").c_str(), str(r, "mode").c_str(), str(r, "ttl").c_str(),
+                  list(r, "answer").c_str(), list(r, "addresses").c_str());
+      std::printf("    why: %s\n", str(r, "reason").c_str());
+    }
+    std::printf("\nSITES\n");
+    for (const json& site : s.at("sites")) {
+      std::printf("  %-10s priority %-4s %-8s since %s%s\n", str(site, "name").c_str(),
+                  str(site, "priority").c_str(), str(site, "verdict").c_str(),
+                  str(site, "since").c_str(), site.value("drained", false) ? "  (drained)" : "");
+      std::printf("    why: %s\n", str(site, "reason").c_str());
+      for (const json& c : site.at("checks")) {
+        for (const json& v : c.at("vantages")) {
+          std::printf("    check %-8s from %-12s %-8s %s in %sms\n", str(c, "name").c_str(),
+                      str(v, "vantage").c_str(), str(v, "state").c_str(), str(v, "detail").c_str(),
+                      str(v, "latency_ms").c_str());
+        }
+      }
+    }
+  } catch (const json::exception& e) {
+    std::cerr << "drpilot: unexpected status document from " << api << ": " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int show_history(const std::string& api, int limit, bool as_json, const std::string& journal_path) {
+  json events;
+  if (!journal_path.empty()) {
+    try {
+      store::Journal j = store::Journal::open_read_only(journal_path);
+      events = json::array();
+      for (const auto& e : j.history(static_cast<std::size_t>(limit))) {
+        events.push_back({{"id", e.id},
+                          {"at", core::format_time(e.at)},
+                          {"kind", e.kind},
+                          {"subject", e.subject},
+                          {"generation", e.generation},
+                          {"message", e.message},
+                          {"data", e.data}});
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "drpilot: " << e.what() << "\n";
+      return 1;
+    }
+  } else {
+    Fetched f = fetch(
+        api, "GET", "/api/v1/history?limit=" + std::to_string(limit),
+        "is the controller running? use --api URL, or --journal FILE to read a journal directly");
+    if (!f.ok) {
+      std::cerr << "drpilot: " << f.error << "\n";
+      return 1;
+    }
+    if (!f.body.is_object() || !f.body.contains("events") || !f.body["events"].is_array()) {
+      std::cerr << "drpilot: unexpected history document from " << api << "\n";
+      return 1;
+    }
+    events = f.body["events"];
+  }
+  if (as_json) {
+    std::cout << json{{"events", events}}.dump(2) << "\n";
+  } else {
+    print_history(events);
+  }
+  return 0;
+}
+
+int lab_action(const std::string& action, const std::string& site, int slow_ms,
+               const std::string& control, const std::string& config_path) {
+  std::string address = control.empty() ? kDefaultLabControl : control;
+  if (!config_path.empty()) {
+    config::LoadResult r = config::load_config_file(config_path);
+    if (!r.ok()) {
+      std::cerr << r.error_text();
+      return 1;
+    }
+    address = r.config->lab.control.to_string();
+  }
+  std::string base = "http://" + address;
+  std::string hint = "is `drpilot lab` or `drpilot demo` running? use --control ADDRESS or -c FILE";
+  Fetched f;
+  if (action == "status") {
+    f = fetch(base, "GET", "/sites", hint);
+  } else {
+    std::string path = "/sites/" + site + "/" + action;
+    if (action == "slow") path += "?ms=" + std::to_string(slow_ms);
+    f = fetch(base, "POST", path, hint);
+  }
+  if (!f.ok) {
+    std::cerr << "drpilot: " << f.error << "\n";
+    return 1;
+  }
+  if (action == "status") {
+    for (const json& s : f.body.value("sites", json::array())) {
+      std::printf("%-10s %-24s %s\n", str(s, "name").c_str(), str(s, "listen").c_str(),
+                  str(s, "fault").c_str());
+    }
+    return 0;
+  }
+  static const std::map<std::string, std::string> what = {
+      {"break", "answers 503 to every request"},
+      {"refuse", "refuses connections"},
+      {"blackhole", "accepts connections and never answers"},
+      {"slow", "answers " + std::to_string(slow_ms) + " ms late"},
+      {"heal", "is healthy again"}};
+  std::printf("lab site %s %s\n", site.c_str(), what.at(action).c_str());
+  return 0;
+}
+
+int check_config(const std::string& config_path) {
+  config::LoadResult r = config::load_config_file(config_path);
+  if (!r.ok()) {
+    std::cerr << r.error_text();
+    return 1;
+  }
+  const config::Config& c = *r.config;
+  std::size_t targets = c.engine_spec().targets.size();
+  std::printf("%s: OK (%zu sites, %zu checks, %zu records, %zu targets%s)\n", config_path.c_str(),
+              c.sites.size(), c.checks.size(), c.records.size(), targets,
+              c.dns.enabled ? (", " + std::to_string(c.dns.zones.size()) + " zones").c_str() : "");
+  return 0;
+}
+
+int print_config_reference() {
+  std::fputs(config::render_reference_markdown().c_str(), stdout);
+  return 0;
+}
+
+}  // namespace drpilot::cli

@@ -1,0 +1,26 @@
+#pragma once
+// The subcommands. main.cpp parses the command line and calls these; each
+// returns the process exit code (0 ok, 1 failure, 2 usage).
+
+#include <optional>
+#include <string>
+
+namespace drpilot::cli {
+
+// Where `drpilot demo`, `status` and `lab` look when not told otherwise.
+std::string default_config_path();
+inline constexpr const char* kDefaultApi = "http://127.0.0.1:8080";
+inline constexpr const char* kDefaultLabControl = "127.0.0.1:8079";
+
+int run_controller(const std::string& config_path);
+int run_demo(const std::string& config_path, const std::string& self);
+int run_lab(const std::string& config_path);
+// action: break | refuse | blackhole | slow | heal | status
+int lab_action(const std::string& action, const std::string& site, int slow_ms,
+               const std::string& control, const std::string& config_path);
+int check_config(const std::string& config_path);
+int print_config_reference();
+int show_status(const std::string& api, bool as_json);
+int show_history(const std::string& api, int limit, bool as_json, const std::string& journal_path);
+
+}  // namespace drpilot::cli

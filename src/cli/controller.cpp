@@ -1,0 +1,235 @@
+#include "cli/controller.h"
+
+#include <random>
+
+#include "api/status_view.h"
+#include "cli/log.h"
+#include "dns/server.h"
+#include "dns/snapshot.h"
+#include "probe/scheduler.h"
+#include "probe/targets.h"
+#include "store/codec.h"
+#include "store/journal.h"
+
+namespace drpilot::cli {
+
+namespace {
+constexpr std::chrono::milliseconds kTick{100};
+constexpr auto kLiveWithin = std::chrono::seconds(2);
+
+std::string endpoints_text(const std::vector<config::Endpoint>& eps) {
+  std::string s;
+  for (const auto& e : eps) s += (s.empty() ? "" : ",") + e.to_string();
+  return s;
+}
+}  // namespace
+
+Controller::Controller(net::Loop& loop, config::Config cfg, const core::Clock& clock)
+    : loop_(loop), cfg_(std::move(cfg)), clock_(clock), tick_timer_(loop) {}
+
+Controller::~Controller() {
+  stop();
+}
+
+void Controller::start() {
+  started_at_ = clock_.now();
+  journal_ = std::make_unique<store::Journal>(cfg_.journal_path);
+  engine_ = std::make_unique<core::Engine>(cfg_.engine_spec(), clock_);
+
+  store::JournalState state = journal_->load_state();
+  if (state.plan) {
+    engine_->restore(*state.plan, state.targets, state.sites);
+    log_event("resume", {{"journal", cfg_.journal_path},
+                         {"generation", std::to_string(state.plan->generation)},
+                         {"verdicts", std::to_string(state.targets.size() + state.sites.size())}});
+  } else {
+    log_event("journal",
+              {{"path", cfg_.journal_path}, {"state", journal_->created() ? "created" : "empty"}});
+  }
+  // The first plan (or the resumed one, re-evaluated) exists before anything
+  // is served: DNS never answers from nothing.
+  apply(engine_->tick());
+
+  if (cfg_.dns.enabled) {
+    dns::ServerOptions opts;
+    for (const config::Endpoint& e : cfg_.dns.listen) opts.listen.emplace_back(e.host, e.port);
+    opts.udp_threads = cfg_.dns.udp_threads;
+    opts.tcp_idle_timeout = cfg_.dns.tcp_idle_timeout;
+    dns_ = std::make_unique<dns::Server>(opts);
+    publish();
+    dns_->start();
+    log_event("dns", {{"listen", endpoints_text(cfg_.dns.listen)}});
+  }
+  api_ = std::make_unique<api::ApiServer>(loop_, cfg_.api_listen.host, cfg_.api_listen.port, *this);
+  api_->start();
+  log_event("api", {{"listen", cfg_.api_listen.to_string()}});
+
+  std::random_device rd;
+  scheduler_ = std::make_unique<probe::Scheduler>(
+      loop_, clock_, cfg_.vantage, [this](core::Observation o) { on_observation(o); },
+      [this](const std::string& target) { return engine_->pending(target, cfg_.vantage); },
+      (static_cast<std::uint64_t>(rd()) << 32) ^ rd());
+  scheduler_->set_targets(probe::targets_from_config(cfg_));
+
+  journal_->record_event("lifecycle", "controller", "controller started with " + cfg_.path,
+                         clock_.now(), {{"generation", engine_->plan().generation}});
+  running_ = true;
+  last_tick_ = std::chrono::steady_clock::now();
+  schedule_tick();
+}
+
+void Controller::stop() {
+  if (!running_) return;
+  running_ = false;
+  tick_timer_.cancel();
+  if (scheduler_) scheduler_->stop();
+  if (api_) api_->stop();
+  if (dns_) dns_->stop();
+  try {
+    journal_->record_event("lifecycle", "controller", "controller stopped", clock_.now());
+  } catch (const std::exception& e) {
+    log_event("journal_error", {{"error", e.what()}});
+  }
+}
+
+std::uint16_t Controller::dns_port() const {
+  return dns_ ? dns_->bound_port(0) : 0;
+}
+std::uint16_t Controller::api_port() const {
+  return api_ ? api_->port() : 0;
+}
+
+void Controller::schedule_tick() {
+  tick_timer_.start(kTick, [this] {
+    last_tick_ = std::chrono::steady_clock::now();
+    apply(engine_->tick());
+    schedule_tick();
+  });
+}
+
+void Controller::on_observation(const core::Observation& o) {
+  apply(engine_->observe(o));
+}
+
+// Journal first, then publish: a plan that was served must survive a crash,
+// or a restart would flip back to an older answer.
+void Controller::apply(const core::EngineStep& step) {
+  const core::TimePoint now = clock_.now();
+  for (const auto& c : step.target_changes) {
+    log_event("verdict", {{"target", c.subject},
+                          {"from", std::string(core::to_string(c.before.state))},
+                          {"to", std::string(core::to_string(c.after.state))},
+                          {"reason", c.after.reason}});
+  }
+  for (const auto& c : step.site_changes) {
+    log_event("site", {{"site", c.subject},
+                       {"from", std::string(core::to_string(c.before.state))},
+                       {"to", std::string(core::to_string(c.after.state))},
+                       {"reason", c.after.reason}});
+  }
+  try {
+    journal_->record_verdicts(step.target_changes, step.site_changes, now);
+    if (step.plan_changed) journal_->record_plan(engine_->plan());
+    clear_alert("journal write failed");
+  } catch (const std::exception& e) {
+    // Keep steering traffic: a lost record is bad, a stale answer is worse.
+    log_event("journal_error", {{"error", e.what()}});
+    alert(std::string("journal write failed: ") + e.what());
+  }
+  if (step.plan_changed) {
+    const core::Plan& plan = engine_->plan();
+    log_event("plan", {{"generation", std::to_string(plan.generation)}, {"summary", plan.summary}});
+    publish();
+  }
+}
+
+void Controller::publish() {
+  if (!dns_) return;
+  dns_->publish(
+      dns::build_snapshot(cfg_.dns.zones, cfg_.site_specs(), cfg_.records, engine_->plan()));
+}
+
+void Controller::alert(const std::string& text) {
+  for (const std::string& a : alerts_) {
+    if (a == text) return;
+  }
+  alerts_.push_back(text);
+}
+
+void Controller::clear_alert(const std::string& prefix) {
+  std::erase_if(alerts_, [&](const std::string& a) { return a.rfind(prefix, 0) == 0; });
+}
+
+std::string Controller::reload() {
+  config::LoadResult r = config::load_config_file(cfg_.path);
+  if (!r.ok()) {
+    std::string errors = r.error_text();
+    log_event("reload_refused", {{"config", cfg_.path}, {"errors", errors}});
+    try {
+      journal_->record_event("lifecycle", "config",
+                             "configuration reload refused; the running one stays", clock_.now(),
+                             {{"errors", errors}});
+    } catch (const std::exception& e) {
+      log_event("journal_error", {{"error", e.what()}});
+    }
+    return errors;
+  }
+  config::Config next = std::move(*r.config);
+  std::vector<std::string> needs_restart;
+  if (next.journal_path != cfg_.journal_path) needs_restart.push_back("journal.path");
+  if (!(next.api_listen == cfg_.api_listen)) needs_restart.push_back("api.listen");
+  if (next.dns.enabled != cfg_.dns.enabled || next.dns.listen != cfg_.dns.listen ||
+      next.dns.udp_threads != cfg_.dns.udp_threads) {
+    needs_restart.push_back("dns.listen/udp_threads");
+  }
+  if (!needs_restart.empty()) {
+    std::string keys;
+    for (const auto& k : needs_restart) keys += (keys.empty() ? "" : ", ") + k;
+    std::string msg = "configuration reload refused: changing " + keys +
+                      " needs a restart; the running configuration stays";
+    log_event("reload_refused", {{"config", cfg_.path}, {"errors", msg}});
+    return msg + "\n";
+  }
+  cfg_ = std::move(next);
+  apply(engine_->reconfigure(cfg_.engine_spec()));
+  scheduler_->set_targets(probe::targets_from_config(cfg_));
+  publish();
+  log_event("reloaded", {{"config", cfg_.path}});
+  try {
+    journal_->record_event("lifecycle", "config", "configuration reloaded from " + cfg_.path,
+                           clock_.now());
+  } catch (const std::exception& e) {
+    log_event("journal_error", {{"error", e.what()}});
+  }
+  return "";
+}
+
+nlohmann::json Controller::status() {
+  api::ControllerInfo info;
+  info.version = DRPILOT_VERSION;
+  info.config_path = cfg_.path;
+  info.journal_path = cfg_.journal_path;
+  info.started_at = started_at_;
+  info.alerts = alerts_;
+  return api::render_status(*engine_, cfg_, info, clock_.now());
+}
+
+nlohmann::json Controller::history(std::size_t limit, std::optional<std::int64_t> before_id) {
+  nlohmann::json events = nlohmann::json::array();
+  for (const store::JournalEvent& e : journal_->history(limit, before_id)) {
+    events.push_back({{"id", e.id},
+                      {"at", core::format_time(e.at)},
+                      {"kind", e.kind},
+                      {"subject", e.subject},
+                      {"generation", e.generation},
+                      {"message", e.message},
+                      {"data", e.data}});
+  }
+  return {{"events", events}};
+}
+
+bool Controller::live() {
+  return running_ && std::chrono::steady_clock::now() - last_tick_ < kLiveWithin;
+}
+
+}  // namespace drpilot::cli

@@ -1,0 +1,14 @@
+#pragma once
+// One line per event on stderr: a timestamp, then key=value pairs. Values
+// with spaces are quoted so the lines stay machine-readable.
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+namespace drpilot::cli {
+
+using Field = std::pair<std::string, std::string>;
+void log_event(const std::string& event, std::initializer_list<Field> fields);
+
+}  // namespace drpilot::cli

@@ -1,0 +1,111 @@
+// drpilot's command line: parses arguments and hands over to commands.h.
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace {
+
+std::string self_name(const char* argv0) {
+  std::string s = argv0 ? argv0 : "drpilot";
+  return s.find('/') == std::string::npos ? "drpilot" : s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace drpilot::cli;
+  CLI::App app{
+      "drpilot: automatic regional failover. It checks every site, decides where traffic "
+      "should go, serves that decision from its own DNS, and records why.\n"
+      "Start with `drpilot demo`, then `drpilot lab break ams` and `drpilot status`."};
+  app.set_version_flag("--version", std::string("drpilot ") + DRPILOT_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  std::string config_path;
+  std::string api = kDefaultApi;
+  bool as_json = false;
+
+  auto* run = app.add_subcommand("run", "Run the controller: checks, planner, journal, DNS, API.");
+  run->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
+
+  auto* demo = app.add_subcommand(
+      "demo",
+      "Run the local demo: simulated sites, the controller and the embedded DNS, "
+      "all on loopback (defaults to examples/lab.yaml).");
+  demo->add_option("-c,--config", config_path, "Configuration file with a 'lab' section");
+
+  auto* lab = app.add_subcommand(
+      "lab", "Run the simulated sites of a configuration's 'lab' section, or change their faults.");
+  lab->add_option("-c,--config", config_path,
+                  "Configuration file (defaults to examples/lab.yaml when running the lab)");
+  std::string control;
+  lab->add_option("--control", control, "Lab control address (default 127.0.0.1:8079)");
+  lab->require_subcommand(0, 1);
+  lab->fallthrough();
+  std::string site;
+  int slow_ms = 0;
+  std::string lab_action_name;
+  for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
+           {"break", "Make SITE answer 503 to every request."},
+           {"refuse", "Close SITE's port: connections are refused."},
+           {"blackhole", "SITE accepts connections and never answers."},
+           {"heal", "Make SITE healthy again."}}) {
+    auto* sub = lab->add_subcommand(name, help);
+    sub->add_option("site", site, "Site name, e.g. ams")->required();
+    sub->callback([&lab_action_name, n = name] { lab_action_name = n; });
+  }
+  auto* slow = lab->add_subcommand("slow", "Delay SITE's answers by MS milliseconds.");
+  slow->add_option("site", site, "Site name, e.g. ams")->required();
+  slow->add_option("ms", slow_ms, "Delay in milliseconds")
+      ->required()
+      ->check(CLI::Range(1, 600000));
+  slow->callback([&] { lab_action_name = "slow"; });
+  auto* lab_status = lab->add_subcommand("status", "Show every lab site and its fault.");
+  lab_status->callback([&] { lab_action_name = "status"; });
+
+  auto* check = app.add_subcommand("check-config",
+                                   "Validate a configuration file; exit 0 if valid, 1 if not.");
+  check->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
+
+  auto* status = app.add_subcommand("status", "Show sites, verdicts, the current answer and why.");
+  status->add_option("--api", api, "Controller API URL")->capture_default_str();
+  status->add_flag("--json", as_json, "Print the raw status document");
+
+  auto* history = app.add_subcommand("history", "Show what happened and why, oldest first.");
+  history->add_option("--api", api, "Controller API URL")->capture_default_str();
+  int limit = 50;
+  history->add_option("-n,--limit", limit, "Number of events")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  std::string journal;
+  history->add_option("--journal", journal, "Read this journal file directly instead of the API");
+  history->add_flag("--json", as_json, "Print JSON");
+
+  app.add_subcommand("config-reference", "Print the configuration reference (Markdown).");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  if (run->parsed()) return run_controller(config_path);
+  if (demo->parsed())
+    return run_demo(config_path.empty() ? default_config_path() : config_path, self_name(argv[0]));
+  if (lab->parsed()) {
+    if (lab_action_name.empty())
+      return run_lab(config_path.empty() ? default_config_path() : config_path);
+    return lab_action(lab_action_name, site, slow_ms, control, config_path);
+  }
+  if (check->parsed()) return check_config(config_path);
+  if (status->parsed()) return show_status(api, as_json);
+  if (history->parsed()) return show_history(api, limit, as_json, journal);
+  if (app.got_subcommand("config-reference")) return print_config_reference();
+  std::cerr << app.help();
+  return 2;
+}

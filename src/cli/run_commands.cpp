@@ -1,0 +1,137 @@
+// drpilot run / demo / lab: the long-running modes.
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/controller.h"
+#include "cli/log.h"
+#include "config/config.h"
+#include "lab/lab.h"
+#include "net/loop.h"
+
+namespace drpilot::cli {
+namespace {
+
+std::optional<config::Config> load_or_report(const std::string& path) {
+  config::LoadResult r = config::load_config_file(path);
+  if (!r.ok()) {
+    std::cerr << r.error_text();
+    std::cerr << "drpilot: the configuration has " << r.errors.size()
+              << (r.errors.size() == 1 ? " error" : " errors") << "; nothing was started\n";
+    return std::nullopt;
+  }
+  return std::move(r.config);
+}
+
+void print_demo_banner(const config::Config& cfg, const std::string& self) {
+  std::string dns = cfg.dns.listen.empty() ? "" : cfg.dns.listen.front().to_string();
+  std::string dns_host = cfg.dns.listen.empty() ? "127.0.0.1" : cfg.dns.listen.front().host;
+  std::string dns_port =
+      cfg.dns.listen.empty() ? "53" : std::to_string(cfg.dns.listen.front().port);
+  std::string record = cfg.records.empty() ? "www.example.test" : cfg.records.front().name;
+  std::string first = cfg.lab.sites.empty() ? "ams" : cfg.lab.sites.front().name;
+  std::string dig = "dig @" + dns_host + " -p " + dns_port + " " + record + " +short";
+  std::printf("\ndrpilot demo is running (Ctrl-C stops it).\n\n");
+  for (const config::LabSite& s : cfg.lab.sites) {
+    const config::SiteConfig* site = cfg.find_site(s.name);
+    std::printf("  site %-6s http://%s/   priority %d\n", s.name.c_str(),
+                s.listen.to_string().c_str(), site ? site->spec.priority : 0);
+  }
+  std::printf("  DNS        %s (UDP and TCP)\n", dns.c_str());
+  std::printf("  API        http://%s/api/v1/status\n", cfg.api_listen.to_string().c_str());
+  std::printf("  journal    %s\n\n", cfg.journal_path.c_str());
+  std::printf("Try, in another terminal:\n");
+  std::printf("  %-52s # the preferred site's address\n", dig.c_str());
+  std::printf("  %-52s # its health check now fails (503)\n",
+              (self + " lab break " + first).c_str());
+  std::printf("  %-52s # the next site's address within about a second\n", dig.c_str());
+  std::printf("  %-52s # verdicts, the answer, and why\n", (self + " status").c_str());
+  std::printf("  %-52s # back after the %s hold-down\n", (self + " lab heal " + first).c_str(),
+              core::format_duration(cfg.policy.hold_down).c_str());
+  std::printf("  %-52s # what happened and why\n", (self + " history").c_str());
+  std::printf("Other faults: %s lab refuse|blackhole SITE, %s lab slow SITE MS.\n\n", self.c_str(),
+              self.c_str());
+  std::fflush(stdout);
+}
+
+// Runs the loop until SIGINT/SIGTERM; SIGHUP reloads the configuration.
+int serve(const config::Config& cfg, bool with_lab, bool with_controller,
+          const std::string& banner_self) {
+  net::Loop loop;
+  core::SystemClock clock;
+  std::unique_ptr<lab::Lab> lab;
+  std::unique_ptr<Controller> controller;
+  try {
+    if (with_lab) {
+      lab = std::make_unique<lab::Lab>(loop, cfg.lab);
+      lab->start();
+      std::string sites;
+      for (const auto& s : cfg.lab.sites)
+        sites += (sites.empty() ? "" : ",") + s.name + "@" + s.listen.to_string();
+      log_event("lab", {{"control", cfg.lab.control.to_string()}, {"sites", sites}});
+    }
+    if (with_controller) {
+      controller = std::make_unique<Controller>(loop, cfg, clock);
+      controller->start();
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "drpilot: " << e.what() << "\n";
+    return 1;
+  }
+  if (!banner_self.empty()) print_demo_banner(cfg, banner_self);
+  loop.on_signals({SIGINT, SIGTERM}, [&](int sig) {
+    log_event("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    if (controller) controller->stop();
+    if (lab) lab->stop();
+    loop.stop();
+  });
+  loop.on_signals({SIGHUP}, [&](int) {
+    if (controller) controller->reload();
+  });
+  loop.run();
+  return 0;
+}
+
+}  // namespace
+
+std::string default_config_path() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists("examples/lab.yaml", ec)) return "examples/lab.yaml";
+  std::string installed = std::string(DRPILOT_SOURCE_DIR) + "/examples/lab.yaml";
+  if (fs::exists(installed, ec)) return installed;
+  return "examples/lab.yaml";
+}
+
+int run_controller(const std::string& config_path) {
+  auto cfg = load_or_report(config_path);
+  if (!cfg) return 1;
+  return serve(*cfg, false, true, "");
+}
+
+int run_lab(const std::string& config_path) {
+  auto cfg = load_or_report(config_path);
+  if (!cfg) return 1;
+  if (!cfg->lab.enabled) {
+    std::cerr << "drpilot: " << config_path
+              << " has no 'lab' section, so there is nothing to simulate\n";
+    return 1;
+  }
+  return serve(*cfg, true, false, "");
+}
+
+int run_demo(const std::string& config_path, const std::string& self) {
+  auto cfg = load_or_report(config_path);
+  if (!cfg) return 1;
+  if (!cfg->lab.enabled) {
+    std::cerr << "drpilot: " << config_path
+              << " has no 'lab' section; the demo needs simulated sites\n";
+    return 1;
+  }
+  return serve(*cfg, true, true, self);
+}
+
+}  // namespace drpilot::cli

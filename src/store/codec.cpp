@@ -1,0 +1,109 @@
+#include "store/codec.h"
+
+#include <stdexcept>
+
+namespace drpilot::store {
+namespace {
+
+using nlohmann::json;
+
+const json& field(const json& j, const char* key, json::value_t type) {
+  auto it = j.find(key);
+  if (it == j.end()) throw std::runtime_error(std::string("missing field '") + key + "'");
+  bool ok = it->type() == type ||
+            (type == json::value_t::number_integer && it->type() == json::value_t::number_unsigned);
+  if (!ok) throw std::runtime_error(std::string("field '") + key + "' has the wrong type");
+  return *it;
+}
+
+std::int64_t int_field(const json& j, const char* key) {
+  return field(j, key, json::value_t::number_integer).get<std::int64_t>();
+}
+
+std::string string_field(const json& j, const char* key) {
+  return field(j, key, json::value_t::string).get<std::string>();
+}
+
+core::ChangeKind change_kind(const std::string& s) {
+  for (core::ChangeKind k :
+       {core::ChangeKind::none, core::ChangeKind::bootstrap, core::ChangeKind::safety,
+        core::ChangeKind::discretionary, core::ChangeKind::operator_}) {
+    if (core::to_string(k) == s) return k;
+  }
+  throw std::runtime_error("unknown change kind '" + s + "'");
+}
+
+}  // namespace
+
+json to_json(const core::Verdict& v) {
+  return {{"state", core::to_string(v.state)},
+          {"since_ms", core::to_ms(v.since)},
+          {"reason", v.reason},
+          {"latency_ms", v.latency.count()}};
+}
+
+json to_json(const core::RecordPlan& r) {
+  json changes = json::array();
+  for (core::TimePoint t : r.automatic_changes) changes.push_back(core::to_ms(t));
+  return {{"sites", r.sites},
+          {"reason", r.reason},
+          {"changed_at_ms", core::to_ms(r.changed_at)},
+          {"last_change", core::to_string(r.last_change)},
+          {"last_automatic_change_ms", core::to_ms(r.last_automatic_change)},
+          {"automatic_changes_ms", changes},
+          {"flap_frozen", r.flap_frozen}};
+}
+
+json to_json(const core::Plan& p) {
+  json records = json::object();
+  for (const auto& [key, r] : p.records) records[key] = to_json(r);
+  return {{"generation", p.generation},
+          {"made_at_ms", core::to_ms(p.made_at)},
+          {"summary", p.summary},
+          {"records", records}};
+}
+
+core::Verdict verdict_from_json(const json& j) {
+  if (!j.is_object()) throw std::runtime_error("a verdict must be an object");
+  core::Verdict v;
+  auto state = core::parse_health(string_field(j, "state"));
+  if (!state) throw std::runtime_error("unknown verdict state '" + string_field(j, "state") + "'");
+  v.state = *state;
+  v.since = core::from_ms(int_field(j, "since_ms"));
+  v.reason = string_field(j, "reason");
+  v.latency = core::Duration{int_field(j, "latency_ms")};
+  return v;
+}
+
+core::Plan plan_from_json(const json& j) {
+  if (!j.is_object()) throw std::runtime_error("a plan must be an object");
+  core::Plan p;
+  std::int64_t gen = int_field(j, "generation");
+  if (gen < 0) throw std::runtime_error("negative plan generation");
+  p.generation = static_cast<std::uint64_t>(gen);
+  p.made_at = core::from_ms(int_field(j, "made_at_ms"));
+  p.summary = string_field(j, "summary");
+  const json& records = field(j, "records", json::value_t::object);
+  for (const auto& [key, r] : records.items()) {
+    if (!r.is_object()) throw std::runtime_error("record '" + key + "' must be an object");
+    core::RecordPlan rp;
+    for (const json& s : field(r, "sites", json::value_t::array)) {
+      if (!s.is_string()) throw std::runtime_error("record '" + key + "' has a non-string site");
+      rp.sites.push_back(s.get<std::string>());
+    }
+    rp.reason = string_field(r, "reason");
+    rp.changed_at = core::from_ms(int_field(r, "changed_at_ms"));
+    rp.last_change = change_kind(string_field(r, "last_change"));
+    rp.last_automatic_change = core::from_ms(int_field(r, "last_automatic_change_ms"));
+    for (const json& t : field(r, "automatic_changes_ms", json::value_t::array)) {
+      if (!t.is_number_integer())
+        throw std::runtime_error("record '" + key + "' has a bad change time");
+      rp.automatic_changes.push_back(core::from_ms(t.get<std::int64_t>()));
+    }
+    rp.flap_frozen = field(r, "flap_frozen", json::value_t::boolean).get<bool>();
+    p.records[key] = std::move(rp);
+  }
+  return p;
+}
+
+}  // namespace drpilot::store

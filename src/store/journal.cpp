@@ -1,0 +1,288 @@
+#include "store/journal.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "store/codec.h"
+
+namespace drpilot::store {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// 'drp1': marks the file as ours (PRAGMA application_id).
+constexpr int kApplicationId = 0x64727031;
+constexpr int kSchemaVersion = 1;
+
+struct Stmt {
+  Stmt(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
+      throw JournalError(std::string("journal: cannot prepare statement: ") + sqlite3_errmsg(db));
+    }
+  }
+  ~Stmt() { sqlite3_finalize(s); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  sqlite3_stmt* s = nullptr;
+};
+
+std::string column_text(sqlite3_stmt* s, int i) {
+  const unsigned char* t = sqlite3_column_text(s, i);
+  return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+}  // namespace
+
+std::string describe_change(const core::VerdictChange& c) {
+  std::string s = c.subject + " " + std::string(core::to_string(c.before.state)) + " -> " +
+                  std::string(core::to_string(c.after.state));
+  if (!c.after.reason.empty()) s += ": " + c.after.reason;
+  return s;
+}
+
+Journal::Journal(const std::string& path) : Journal(path, false) {}
+
+Journal Journal::open_read_only(const std::string& path) {
+  return Journal(path, true);
+}
+
+Journal::Journal(const std::string& path, bool read_only) : path_(path) {
+  std::error_code ec;
+  const bool exists = fs::exists(path, ec);
+  if (read_only && !exists) throw JournalError("journal " + path + " does not exist");
+  if (!exists) {
+    fs::path parent = fs::path(path).parent_path();
+    if (!parent.empty() && !fs::is_directory(parent, ec)) {
+      throw JournalError("cannot create journal " + path + ": directory " + parent.string() +
+                         " does not exist");
+    }
+  } else if (fs::is_directory(path, ec)) {
+    throw JournalError("journal " + path + " is a directory, not a file");
+  }
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw JournalError("cannot open journal " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  try {
+    check_identity();
+    if (!read_only) {
+      exec("PRAGMA journal_mode=WAL");
+      exec("PRAGMA synchronous=FULL");
+      if (created_) initialize();
+    }
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+Journal::~Journal() {
+  if (db_) sqlite3_close(db_);
+}
+
+void Journal::fail(const std::string& what) {
+  throw JournalError("journal " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+}
+
+void Journal::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw JournalError("journal " + path_ + ": " + msg);
+  }
+}
+
+// A new (empty) file becomes a journal; anything else must already be one.
+void Journal::check_identity() {
+  // Any failure to read these two numbers means the file is not an SQLite
+  // database at all (or not one we can read): never ours to overwrite.
+  auto read_int = [this](const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql, -1, &s, nullptr);
+    if (rc == SQLITE_OK) rc = sqlite3_step(s);
+    const int value = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    const std::string msg = sqlite3_errmsg(db_);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW) {
+      throw JournalError("journal " + path_ + " is not a drpilot journal (" + msg +
+                         "); refusing to touch it: move it away or set journal.path elsewhere");
+    }
+    return value;
+  };
+  const int app_id = read_int("PRAGMA application_id");
+  const int tables = read_int("SELECT count(*) FROM sqlite_master");
+  if (app_id == 0 && tables == 0) {
+    created_ = true;
+    return;
+  }
+  if (app_id != kApplicationId) {
+    throw JournalError("journal " + path_ +
+                       " is an SQLite database but not a drpilot journal; refusing to touch it: "
+                       "move it away or set journal.path elsewhere");
+  }
+  Stmt st(db_, "PRAGMA quick_check");
+  if (sqlite3_step(st.s) != SQLITE_ROW || column_text(st.s, 0) != "ok") {
+    throw JournalError("journal " + path_ + " failed its integrity check (" + column_text(st.s, 0) +
+                       "); keep it for inspection and restore a backup or start a new journal "
+                       "at another path");
+  }
+}
+
+void Journal::initialize() {
+  exec("BEGIN IMMEDIATE");
+  exec(
+      "CREATE TABLE events ("
+      " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+      " at_ms INTEGER NOT NULL,"
+      " kind TEXT NOT NULL,"
+      " subject TEXT NOT NULL,"
+      " generation INTEGER NOT NULL,"
+      " message TEXT NOT NULL,"
+      " data TEXT NOT NULL)");
+  exec("CREATE INDEX events_kind ON events(kind, id)");
+  exec("CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str());
+  exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+  exec("COMMIT");
+}
+
+void Journal::insert_event(const JournalEvent& e) {
+  Stmt st(
+      db_,
+      "INSERT INTO events(at_ms, kind, subject, generation, message, data) VALUES(?,?,?,?,?,?)");
+  std::string data = e.data.is_null() ? "null" : e.data.dump();
+  sqlite3_bind_int64(st.s, 1, core::to_ms(e.at));
+  sqlite3_bind_text(st.s, 2, e.kind.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st.s, 3, e.subject.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st.s, 4, static_cast<sqlite3_int64>(e.generation));
+  sqlite3_bind_text(st.s, 5, e.message.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st.s, 6, data.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st.s) != SQLITE_DONE) fail("cannot append an event");
+}
+
+void Journal::put_state(const std::string& key, const json& value) {
+  Stmt st(db_, "INSERT OR REPLACE INTO state(key, value) VALUES(?, ?)");
+  std::string text = value.dump();
+  sqlite3_bind_text(st.s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st.s, 2, text.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st.s) != SQLITE_DONE) fail("cannot store state");
+}
+
+// Each call is one transaction: the events and the state they imply land together.
+void Journal::record_verdicts(const std::vector<core::VerdictChange>& targets,
+                              const std::vector<core::VerdictChange>& sites, core::TimePoint at) {
+  if (targets.empty() && sites.empty()) return;
+  exec("BEGIN IMMEDIATE");
+  try {
+    for (const auto* list : {&targets, &sites}) {
+      const bool is_site = list == &sites;
+      for (const core::VerdictChange& c : *list) {
+        JournalEvent e;
+        e.at = at;
+        e.kind = "verdict";
+        e.subject = c.subject;
+        e.message = describe_change(c);
+        e.data = {{"scope", is_site ? "site" : "target"},
+                  {"before", to_json(c.before)},
+                  {"after", to_json(c.after)}};
+        insert_event(e);
+        put_state((is_site ? "site:" : "target:") + c.subject, to_json(c.after));
+      }
+    }
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+void Journal::record_plan(const core::Plan& plan) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    JournalEvent e;
+    e.at = plan.made_at;
+    e.kind = "plan";
+    e.subject = "generation " + std::to_string(plan.generation);
+    e.generation = plan.generation;
+    e.message = plan.summary;
+    e.data = to_json(plan);
+    insert_event(e);
+    put_state("plan", to_json(plan));
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+void Journal::record_event(std::string_view kind, std::string_view subject,
+                           std::string_view message, core::TimePoint at, const json& data) {
+  JournalEvent e;
+  e.at = at;
+  e.kind = std::string(kind);
+  e.subject = std::string(subject);
+  e.message = std::string(message);
+  e.data = data;
+  insert_event(e);
+}
+
+JournalState Journal::load_state() {
+  JournalState out;
+  Stmt st(db_, "SELECT key, value FROM state");
+  int rc;
+  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
+    const std::string key = column_text(st.s, 0);
+    const std::string text = column_text(st.s, 1);
+    try {
+      json j = json::parse(text);
+      if (key == "plan") {
+        out.plan = plan_from_json(j);
+      } else if (key.rfind("target:", 0) == 0) {
+        out.targets[key.substr(7)] = verdict_from_json(j);
+      } else if (key.rfind("site:", 0) == 0) {
+        out.sites[key.substr(5)] = verdict_from_json(j);
+      }
+    } catch (const std::exception& e) {
+      throw JournalError("journal " + path_ + ": stored state '" + key + "' is corrupt (" +
+                         e.what() + "); refusing to resume from it");
+    }
+  }
+  if (rc != SQLITE_DONE) fail("cannot read state");
+  return out;
+}
+
+std::vector<JournalEvent> Journal::history(std::size_t limit,
+                                           std::optional<std::int64_t> before_id) {
+  Stmt st(db_,
+          "SELECT id, at_ms, kind, subject, generation, message, data FROM events "
+          "WHERE id < ? ORDER BY id DESC LIMIT ?");
+  sqlite3_bind_int64(st.s, 1, before_id.value_or(INT64_MAX));
+  sqlite3_bind_int64(st.s, 2, static_cast<sqlite3_int64>(limit));
+  std::vector<JournalEvent> out;
+  int rc;
+  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
+    JournalEvent e;
+    e.id = sqlite3_column_int64(st.s, 0);
+    e.at = core::from_ms(sqlite3_column_int64(st.s, 1));
+    e.kind = column_text(st.s, 2);
+    e.subject = column_text(st.s, 3);
+    e.generation = static_cast<std::uint64_t>(sqlite3_column_int64(st.s, 4));
+    e.message = column_text(st.s, 5);
+    e.data = json::parse(column_text(st.s, 6), nullptr, false);
+    if (e.data.is_discarded()) e.data = nullptr;
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) fail("cannot read history");
+  return out;
+}
+
+}  // namespace drpilot::store
