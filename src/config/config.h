@@ -31,6 +31,7 @@ struct CheckConfig {
   core::Hysteresis hysteresis;
   bool tls_verify = true;
   std::string address;  // empty = the site's check_address
+  bool operator==(const CheckConfig&) const = default;
 };
 
 struct SiteConfig {

@@ -45,6 +45,7 @@ struct VerdictChange {
 struct Hysteresis {
   int rise = 2;
   int fall = 3;
+  bool operator==(const Hysteresis&) const = default;
 };
 
 inline std::string target_name(std::string_view site, std::string_view check) {

@@ -36,15 +36,20 @@ core::Duration Scheduler::next_delay(const config::CheckConfig& c, bool pending,
   const core::Duration period{
       static_cast<std::int64_t>(static_cast<double>(base.count()) + spread)};
   // Intervals run start to start; a slow check is followed at once, not overlapped.
-  return std::max(core::Duration{0}, period - took);
+  // `took` comes from the wall clock: a backward step makes it negative, which
+  // must not push the next check past one period.
+  return std::max(core::Duration{0}, period - std::max(core::Duration{0}, took));
 }
 
 void Scheduler::set_targets(const std::vector<ProbeTarget>& targets) {
   std::map<std::string, std::shared_ptr<Entry>> next;
   for (const ProbeTarget& t : targets) {
     auto it = entries_.find(t.target);
+    // Only an unchanged target keeps its rhythm and its check in flight; any
+    // change (port, path, interval, ...) starts afresh, so a result obtained
+    // with the old settings is never counted and a new interval applies at once.
     const bool same = it != entries_.end() && it->second->target.address == t.address &&
-                      it->second->target.check.name == t.check.name;
+                      it->second->target.check == t.check;
     if (same) {
       it->second->target = t;
       next[t.target] = it->second;
