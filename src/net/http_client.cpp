@@ -44,6 +44,22 @@ std::string elapsed_text(const Exchange& x) {
   return core::format_duration(ms);
 }
 
+bool is_ip_literal(const std::string& host) {
+  beast::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+// RFC 9110 section 7.2: host and, unless it is the scheme's default, the port;
+// an IPv6 literal in brackets.
+std::string host_header(const ClientRequest& req) {
+  if (!req.host_header.empty()) return req.host_header;
+  const bool v6 = req.host.find(':') != std::string::npos;
+  std::string h = v6 ? "[" + req.host + "]" : req.host;
+  if (req.port != (req.tls ? 443 : 80)) h += ":" + std::to_string(req.port);
+  return h;
+}
+
 // Turns a transport error into the short reason an operator reads in status.
 std::string describe(const beast::error_code& ec, const Exchange& x, const char* phase) {
   if (ec == beast::error::timeout || ec == asio::error::timed_out) {
@@ -98,8 +114,7 @@ asio::awaitable<ClientResult> converse(Stream& stream, const Exchange& x) {
     co_return r;
   }
   http::request<http::string_body> req{verb, x.req.target, 11};
-  const std::string& host = x.req.host_header.empty() ? x.req.host : x.req.host_header;
-  req.set(http::field::host, host);
+  req.set(http::field::host, host_header(x.req));
   req.set(http::field::user_agent, "drpilot");
   req.set(http::field::connection, "close");
   for (const auto& [k, v] : x.req.headers) req.set(k, v);
@@ -180,7 +195,9 @@ asio::awaitable<ClientResult> perform(asio::io_context& io, const Exchange& x) {
 
   beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), tls_context(x.req.tls_verify));
   const std::string& name = x.req.host_header.empty() ? x.req.host : x.req.host_header;
-  if (!SSL_set_tlsext_host_name(tls.native_handle(), name.c_str())) {
+  // SNI carries host names only (RFC 6066 section 3); an address is verified
+  // against the certificate's IP entries without it.
+  if (!is_ip_literal(name) && !SSL_set_tlsext_host_name(tls.native_handle(), name.c_str())) {
     r.error = "TLS error: cannot set the server name '" + name + "'";
     co_return r;
   }

@@ -121,6 +121,32 @@ TEST(Http, ServerAndClientExchange) {
   EXPECT_FALSE(r.body_truncated);
 }
 
+// Without a configured Host header, the client names the address it connects
+// to the way RFC 9110 wants it: with a non-default port, IPv6 in brackets.
+TEST(Http, DefaultHostHeaderNamesAddressAndPort) {
+  for (const std::string address : {"127.0.0.1", "::1"}) {
+    SCOPED_TRACE(address);
+    Loop loop;
+    HttpServer server(loop, address, 0, [](const ServerRequest& req, Responder respond) {
+      ServerResponse r;
+      r.body = req.headers.at("host");
+      respond(r);
+    });
+    try {
+      server.start();
+    } catch (const std::exception& e) {
+      if (address == "::1") GTEST_SKIP() << "no IPv6 loopback: " << e.what();
+      throw;
+    }
+    ClientRequest req = local(server.port(), "/");
+    req.host = address;
+    ClientResult r = exchange(loop, req);
+    ASSERT_TRUE(r.ok) << r.error;
+    const std::string shown = address == "::1" ? "[::1]" : address;
+    EXPECT_EQ(r.body, shown + ":" + std::to_string(server.port()));
+  }
+}
+
 TEST(Http, PostBodyReachesHandler) {
   Loop loop;
   HttpServer server(loop, "127.0.0.1", 0, [](const ServerRequest& req, Responder respond) {
