@@ -72,6 +72,11 @@ Journal::Journal(const std::string& path, bool read_only) : path_(path) {
   sqlite3_busy_timeout(db_, 5000);
   try {
     check_identity();
+    // Read-only cannot make an empty file a journal; refuse it now rather than
+    // fail on a missing table later.
+    if (read_only && created_) {
+      throw JournalError("journal " + path + " is empty, not a drpilot journal");
+    }
     if (!read_only) {
       exec("PRAGMA journal_mode=WAL");
       exec("PRAGMA synchronous=FULL");
