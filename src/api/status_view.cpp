@@ -1,7 +1,5 @@
 #include "api/status_view.h"
 
-#include "store/codec.h"
-
 namespace drpilot::api {
 
 using nlohmann::json;
@@ -100,6 +98,7 @@ json render_status(const core::Engine& engine, const config::Config& cfg,
       r["answer"] = it->second.sites;
       r["addresses"] = answer_addresses(rec, it->second.sites, cfg);
       r["reason"] = it->second.reason;
+      r["change_reason"] = it->second.change_reason;
       r["changed_at"] = core::format_time(it->second.changed_at);
       r["last_change"] = core::to_string(it->second.last_change);
       r["flap_frozen"] = it->second.flap_frozen;
@@ -129,7 +128,17 @@ json render_status(const core::Engine& engine, const config::Config& cfg,
     sites.push_back(j);
   }
   out["sites"] = sites;
-  out["alerts"] = info.alerts;
+  // A flap freeze needs a human: it is an alert, not only an automation state.
+  json alerts = info.alerts;
+  for (const auto& [key, rp] : plan.records) {
+    if (!rp.flap_frozen) continue;
+    alerts.push_back("failback for " + key + " is frozen after " +
+                     std::to_string(rp.automatic_changes.size()) + " automatic changes within " +
+                     core::format_duration(cfg.policy.flap_window) +
+                     "; it stays where it is until fewer than " +
+                     std::to_string(cfg.policy.flap_max_changes) + " remain within the window");
+  }
+  out["alerts"] = alerts;
   return out;
 }
 

@@ -118,7 +118,11 @@ int show_status(const std::string& api, bool as_json) {
       std::printf("  %s %s (%s, ttl %s): %s -> %s\n", str(r, "name").c_str(),
                   str(r, "type").c_str(), str(r, "mode").c_str(), str(r, "ttl").c_str(),
                   list(r, "answer").c_str(), list(r, "addresses").c_str());
-      std::printf("    why: %s\n", str(r, "reason").c_str());
+      // Why the answer is what it is; then, if it reads differently, how the
+      // situation looks now.
+      const std::string why = r.value("change_reason", str(r, "reason"));
+      std::printf("    why: %s (since %s)\n", why.c_str(), str(r, "changed_at").c_str());
+      if (str(r, "reason") != why) std::printf("    now: %s\n", str(r, "reason").c_str());
     }
     std::printf("\nSITES\n");
     for (const json& site : s.at("sites")) {

@@ -22,7 +22,8 @@ std::string_view to_string(ChangeKind k);
 
 struct RecordPlan {
   std::vector<std::string> sites;  // the answer, best first
-  std::string reason;              // one sentence: why this answer
+  std::string reason;              // one sentence: why this answer, as of the latest plan
+  std::string change_reason;       // the reason given when `sites` last changed
   TimePoint changed_at{};          // when `sites` last changed
   ChangeKind last_change = ChangeKind::none;
   TimePoint last_automatic_change{};         // epoch when there was none

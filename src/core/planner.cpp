@@ -119,7 +119,8 @@ std::string discretionary_blocker(const RecordContext& c, const RecordPlan& prev
   if (flap_frozen) {
     return "automation is frozen after " + std::to_string(prev.automatic_changes.size()) +
            " automatic changes within " + format_duration(p.flap_window) +
-           " and failback waits until that calms down or an operator resumes";
+           " and failback waits until fewer than " + std::to_string(p.flap_max_changes) +
+           " remain within the window";
   }
   Duration up = c.up_for(candidate);
   if (up < p.hold_down) {
@@ -423,15 +424,22 @@ RecordPlan plan_record(const PlannerInput& in, const RecordSpec& rec) {
   }
   out.flap_frozen = static_cast<int>(out.automatic_changes.size()) >= in.policy.flap_max_changes;
   out.reason = d.reason;
-  if (out.flap_frozen && !flap_frozen) {
+  // Compared with the previous plan, not with the window before this step, so
+  // that a freeze or thaw caused by a policy change alone is explained too.
+  const bool was_frozen = prev && prev->flap_frozen;
+  if (out.flap_frozen && !was_frozen) {
     out.reason += "; with " + std::to_string(out.automatic_changes.size()) +
                   " automatic changes within " + format_duration(in.policy.flap_window) +
                   " automation now freezes failback for this record";
-  } else if (!out.flap_frozen && prev && prev->flap_frozen) {
+  } else if (!out.flap_frozen && was_frozen) {
     out.reason += "; fewer than " + std::to_string(in.policy.flap_max_changes) +
                   " automatic changes remain within " + format_duration(in.policy.flap_window) +
                   ", so automation resumes";
   }
+  // The sentence that moved the answer stays with it: status shows why traffic
+  // is where it is even after later evaluations describe the situation anew.
+  if (!prev || d.sites != prev->sites || prev->change_reason.empty())
+    out.change_reason = out.reason;
   assert(!out.reason.empty());
   return out;
 }

@@ -47,6 +47,7 @@ json to_json(const core::RecordPlan& r) {
   for (core::TimePoint t : r.automatic_changes) changes.push_back(core::to_ms(t));
   return {{"sites", r.sites},
           {"reason", r.reason},
+          {"change_reason", r.change_reason},
           {"changed_at_ms", core::to_ms(r.changed_at)},
           {"last_change", core::to_string(r.last_change)},
           {"last_automatic_change_ms", core::to_ms(r.last_automatic_change)},
@@ -92,6 +93,7 @@ core::Plan plan_from_json(const json& j) {
       rp.sites.push_back(s.get<std::string>());
     }
     rp.reason = string_field(r, "reason");
+    rp.change_reason = r.contains("change_reason") ? string_field(r, "change_reason") : rp.reason;
     rp.changed_at = core::from_ms(int_field(r, "changed_at_ms"));
     rp.last_change = change_kind(string_field(r, "last_change"));
     rp.last_automatic_change = core::from_ms(int_field(r, "last_automatic_change_ms"));

@@ -649,6 +649,29 @@ TEST(PlannerRecords, EachRecordKeepsItsOwnTimers) {
   EXPECT_EQ(first.records.at("www.example.test/A").last_automatic_change, TimePoint{});
 }
 
+// Status shows why traffic is where it is: the sentence that moved the answer
+// stays with it while later evaluations describe the situation anew.
+TEST(PlannerRecords, ChangeReasonStaysUntilTheAnswerChanges) {
+  TwoRecords t;
+  const Policy policy;
+  const std::vector<RecordSpec> www = {t.records[0]};
+  std::map<std::string, Verdict> v = {{"a", {U, at_s(0), "ok", {}}}, {"b", {U, at_s(0), "ok", {}}}};
+  const Plan first = make_plan({t.sites, www, v, policy, Overrides{}, Plan{}, at_s(10)});
+  EXPECT_EQ(first.records.at("www.example.test/A").change_reason,
+            first.records.at("www.example.test/A").reason);
+
+  v["a"] = {D, at_s(20), "web: status 503", {}};
+  const Plan moved = make_plan({t.sites, www, v, policy, Overrides{}, first, at_s(20)});
+  const RecordPlan& m = moved.records.at("www.example.test/A");
+  EXPECT_NE(m.change_reason.find("so traffic moved to b"), std::string::npos) << m.change_reason;
+
+  const Plan later = make_plan({t.sites, www, v, policy, Overrides{}, moved, at_s(30)});
+  const RecordPlan& l = later.records.at("www.example.test/A");
+  EXPECT_EQ(later.generation, moved.generation);
+  EXPECT_EQ(l.change_reason, m.change_reason);
+  EXPECT_NE(l.reason, l.change_reason) << "the current assessment reads differently: " << l.reason;
+}
+
 // A record whose sites were all drained at its first plan has no answer; when
 // the operator undrains one, the answer and its reason must make sense.
 TEST(PlannerRecords, UndrainAfterEverySiteWasDrainedExplainsItself) {
