@@ -85,11 +85,7 @@ void Controller::stop() {
   if (scheduler_) scheduler_->stop();
   if (api_) api_->stop();
   if (dns_) dns_->stop();
-  try {
-    journal_->record_event("lifecycle", "controller", "controller stopped", clock_.now());
-  } catch (const std::exception& e) {
-    log_event("journal_error", {{"error", e.what()}});
-  }
+  journal_event("controller", "controller stopped");
 }
 
 std::uint16_t Controller::dns_port() const {
@@ -160,47 +156,52 @@ void Controller::clear_alert(const std::string& prefix) {
   std::erase_if(alerts_, [&](const std::string& a) { return a.rfind(prefix, 0) == 0; });
 }
 
+// A journal entry that is not part of a decision: a failed write is logged
+// and alerted, never allowed to stop the controller.
+void Controller::journal_event(const std::string& subject, const std::string& message,
+                               const nlohmann::json& data) {
+  try {
+    journal_->record_event("lifecycle", subject, message, clock_.now(), data);
+  } catch (const std::exception& e) {
+    log_event("journal_error", {{"error", e.what()}});
+    alert(std::string("journal write failed: ") + e.what());
+  }
+}
+
+std::string Controller::refuse_reload(const std::string& errors) {
+  log_event("reload_refused", {{"config", cfg_.path}, {"errors", errors}});
+  journal_event("config", "configuration reload refused; the running one stays",
+                {{"errors", errors}});
+  return errors;
+}
+
 std::string Controller::reload() {
   config::LoadResult r = config::load_config_file(cfg_.path);
-  if (!r.ok()) {
-    std::string errors = r.error_text();
-    log_event("reload_refused", {{"config", cfg_.path}, {"errors", errors}});
-    try {
-      journal_->record_event("lifecycle", "config",
-                             "configuration reload refused; the running one stays", clock_.now(),
-                             {{"errors", errors}});
-    } catch (const std::exception& e) {
-      log_event("journal_error", {{"error", e.what()}});
-    }
-    return errors;
-  }
+  if (!r.ok()) return refuse_reload(r.error_text());
   config::Config next = std::move(*r.config);
+  // What is bound, opened or named at start-up cannot change under a running
+  // controller; the vantage names every piece of evidence already collected.
   std::vector<std::string> needs_restart;
   if (next.journal_path != cfg_.journal_path) needs_restart.push_back("journal.path");
   if (!(next.api_listen == cfg_.api_listen)) needs_restart.push_back("api.listen");
+  if (next.vantage != cfg_.vantage) needs_restart.push_back("controller.vantage");
   if (next.dns.enabled != cfg_.dns.enabled || next.dns.listen != cfg_.dns.listen ||
-      next.dns.udp_threads != cfg_.dns.udp_threads) {
-    needs_restart.push_back("dns.listen/udp_threads");
+      next.dns.udp_threads != cfg_.dns.udp_threads ||
+      next.dns.tcp_idle_timeout != cfg_.dns.tcp_idle_timeout) {
+    needs_restart.push_back("dns.listen/udp_threads/tcp_idle_timeout");
   }
   if (!needs_restart.empty()) {
     std::string keys;
     for (const auto& k : needs_restart) keys += (keys.empty() ? "" : ", ") + k;
-    std::string msg = "configuration reload refused: changing " + keys +
-                      " needs a restart; the running configuration stays";
-    log_event("reload_refused", {{"config", cfg_.path}, {"errors", msg}});
-    return msg + "\n";
+    return refuse_reload("configuration reload refused: changing " + keys +
+                         " needs a restart; the running configuration stays\n");
   }
   cfg_ = std::move(next);
   apply(engine_->reconfigure(cfg_.engine_spec()));
   scheduler_->set_targets(probe::targets_from_config(cfg_));
   publish();
   log_event("reloaded", {{"config", cfg_.path}});
-  try {
-    journal_->record_event("lifecycle", "config", "configuration reloaded from " + cfg_.path,
-                           clock_.now());
-  } catch (const std::exception& e) {
-    log_event("journal_error", {{"error", e.what()}});
-  }
+  journal_event("config", "configuration reloaded from " + cfg_.path);
   return "";
 }
 

@@ -53,6 +53,9 @@ class Controller : public api::Backend {
   void publish();
   void schedule_tick();
   void alert(const std::string& text);
+  void journal_event(const std::string& subject, const std::string& message,
+                     const nlohmann::json& data = nullptr);
+  std::string refuse_reload(const std::string& errors);
   void clear_alert(const std::string& prefix);
 
   net::Loop& loop_;

@@ -43,17 +43,22 @@ void print_demo_banner(const config::Config& cfg, const std::string& self) {
   std::printf("  DNS        %s (UDP and TCP)\n", dns.c_str());
   std::printf("  API        http://%s/api/v1/status\n", cfg.api_listen.to_string().c_str());
   std::printf("  journal    %s\n\n", cfg.journal_path.c_str());
+  // The commands as they must be typed: with the defaults nothing extra, on
+  // other addresses the flags that find this demo.
+  const std::string api = "http://" + cfg.api_listen.to_string();
+  const std::string api_flag = api == kDefaultApi ? "" : " --api " + api;
+  const std::string lab =
+      self + " lab" + (cfg.lab.control.to_string() == kDefaultLabControl ? "" : " -c " + cfg.path);
   std::printf("Try, in another terminal:\n");
   std::printf("  %-52s # the preferred site's address\n", dig.c_str());
-  std::printf("  %-52s # its health check now fails (503)\n",
-              (self + " lab break " + first).c_str());
+  std::printf("  %-52s # its health check now fails (503)\n", (lab + " break " + first).c_str());
   std::printf("  %-52s # the next site's address within about a second\n", dig.c_str());
-  std::printf("  %-52s # verdicts, the answer, and why\n", (self + " status").c_str());
-  std::printf("  %-52s # back after the %s hold-down\n", (self + " lab heal " + first).c_str(),
+  std::printf("  %-52s # verdicts, the answer, and why\n", (self + " status" + api_flag).c_str());
+  std::printf("  %-52s # back after the %s hold-down\n", (lab + " heal " + first).c_str(),
               core::format_duration(cfg.policy.hold_down).c_str());
-  std::printf("  %-52s # what happened and why\n", (self + " history").c_str());
-  std::printf("Other faults: %s lab refuse|blackhole SITE, %s lab slow SITE MS.\n\n", self.c_str(),
-              self.c_str());
+  std::printf("  %-52s # what happened and why\n", (self + " history" + api_flag).c_str());
+  std::printf("Other faults: %s refuse|blackhole SITE, %s slow SITE MS.\n\n", lab.c_str(),
+              lab.c_str());
   std::fflush(stdout);
 }
 

@@ -114,6 +114,7 @@ class Loader {
     }
     if (auto v = s->identifier("vantage")) cfg_.vantage = *v;
     if (s->has("freshness")) explicit_freshness_ = s->duration("freshness");
+    controller_reader_.emplace(*s);
   }
 
   void read_journal(SectionReader& root) {
@@ -462,6 +463,22 @@ class Loader {
         lab_readers_[i].error("listen", "address " + ls.listen.to_string() + " is used twice");
       }
     }
+    // Evidence older than `freshness` stops voting. A check that cannot report
+    // within that time would leave its target unknown between two results.
+    if (explicit_freshness_ && controller_reader_) {
+      for (const CheckConfig& c : cfg_.checks) {
+        const core::Duration needed = c.interval + c.timeout;
+        if (*explicit_freshness_ < needed) {
+          controller_reader_->error(
+              "freshness", "'freshness' (" + core::format_duration(*explicit_freshness_) +
+                               ") is shorter than check '" + c.name + "' needs between results (" +
+                               "interval " + core::format_duration(c.interval) + " + timeout " +
+                               core::format_duration(c.timeout) + "); use at least " +
+                               core::format_duration(needed) + ", or leave it out for the default");
+          break;
+        }
+      }
+    }
     (void)root;
   }
 
@@ -491,6 +508,7 @@ class Loader {
   std::string base_dir_;
   Config cfg_;
   std::optional<core::Duration> explicit_freshness_;
+  std::optional<SectionReader> controller_reader_;
   std::map<std::string, YAML::Mark> check_marks_;
   std::vector<SectionReader> site_readers_;
   std::vector<SectionReader> record_readers_;

@@ -352,8 +352,16 @@ TEST(Defaults, FreshnessFollowsTheSlowestCheckUnlessSet) {
     timeout: 5s
 )";
   EXPECT_EQ(load_ok(kMinimal + checks).freshness, Duration{35'000});
-  EXPECT_EQ(load_ok(kMinimal + checks + "controller:\n  freshness: 3s\n").freshness,
-            Duration{3'000});
+  EXPECT_EQ(load_ok(kMinimal + checks + "controller:\n  freshness: 20s\n").freshness,
+            Duration{20'000});
+  // Shorter than a check needs between two results: that target would keep
+  // going unknown, so it is refused where it is written.
+  LoadResult r = load(kMinimal + checks + "controller:\n  freshness: 3s\n");
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.errors.size(), 1u) << r.error_text();
+  EXPECT_NE(r.errors[0].message.find("shorter than check 'slow' needs"), std::string::npos)
+      << r.error_text();
+  EXPECT_NE(r.errors[0].message.find("use at least 15s"), std::string::npos) << r.error_text();
 }
 
 TEST(Defaults, SiteEndpointsSplitByFamilyAndCheckAddress) {

@@ -121,6 +121,25 @@ TEST_F(Cli, ReloadRefusesBrokenConfigAndAppliesAGoodOne) {
       5s));
 }
 
+TEST_F(Cli, ReloadRefusesWhatNeedsARestartAndJournalsIt) {
+  start_demo();
+  ASSERT_TRUE(wait_for_answer("127.0.0.11", 10s));
+  // The vantage names all the evidence collected so far: changing it live would
+  // split every target's history in two.
+  std::string text = config_text();
+  text.insert(0, "controller:\n  vantage: elsewhere\n");
+  write_config(text);
+  demo_->signal(SIGHUP);
+  ASSERT_TRUE(wait_until(
+      [&] { return demo_->log().find("controller.vantage needs a restart") != std::string::npos; },
+      5s))
+      << demo_->log();
+  ASSERT_TRUE(demo_->running());
+  EXPECT_EQ(dig(), std::vector<std::string>{"127.0.0.11"});
+  CommandResult h = drpilot({"history", "--api", api()});
+  EXPECT_NE(h.output.find("configuration reload refused"), std::string::npos) << h.output;
+}
+
 TEST_F(Cli, HelpIsUseful) {
   CommandResult r = drpilot({"--help"});
   EXPECT_EQ(r.exit_code, 0);
