@@ -56,26 +56,34 @@ struct Schema {
                   "This controller's identity and how long evidence stays valid.",
                   {
                       f("vantage", VT::identifier, "controller",
-                        "Name of this controller's own vantage in observations and status."),
+                        "Name of this controller's own vantage in observations and status. "
+                        "Changing it needs a restart: it names all the evidence collected."),
                       note(range(f("freshness", VT::duration, "",
                                    "A vantage whose latest observation is older than this "
-                                   "does not vote in the quorum."),
+                                   "does not vote in the quorum; with no fresh vantage a "
+                                   "target is unknown. Keep it well above the longest "
+                                   "interval plus timeout."),
                                  100, 1 * kHour, "duration"),
                            "3 × the longest check interval + its timeout, at least 2s"),
                   }};
     journal = {"journal",
                "The journal: an SQLite database (WAL, synchronous=FULL) holding verdict "
-               "changes, plans and operator commands. A restarted controller resumes from it.",
+               "changes, plans and lifecycle events (start, stop, reload). A restarted "
+               "controller resumes from it.",
                {
                    f("path", VT::string, "drpilot-journal.db",
                      "Database file. A relative path is relative to the configuration "
-                     "file's directory. Created when missing; an existing file that is not a "
-                     "drpilot journal is refused, never overwritten."),
+                     "file's directory, not the working directory. The directory must exist; "
+                     "the file is created when missing. An existing file that is not a "
+                     "drpilot journal, or fails its integrity check, is refused, never "
+                     "overwritten. Changing it needs a restart."),
                }};
     api = {"api",
-           "The HTTP API: status, history and /healthz.",
+           "The HTTP API: status, history and /healthz. It is read-only and has no "
+           "authentication: keep it on loopback or a management network.",
            {
-               f("listen", VT::endpoint, "127.0.0.1:8080", "Address and port to listen on."),
+               f("listen", VT::endpoint, "127.0.0.1:8080",
+                 "Address and port to listen on. Changing it needs a restart."),
            }};
     soa = {"dns.zones[].soa",
            "The zone's SOA record. The serial is the plan generation and is not configurable.",
@@ -97,7 +105,8 @@ struct Schema {
           {
               req("name", VT::dns_name, "Name server host name."),
               f("addresses", VT::address_list, "[]",
-                "Its IPv4/IPv6 addresses, served as glue when the name is inside the zone."),
+                "Its IPv4/IPv6 addresses, served as glue when the name is inside the zone "
+                "(then at least one is required)."),
           }};
     zone = {"dns.zones[]",
             "A zone the embedded server is authoritative for. Every record must be inside one.",
@@ -114,13 +123,18 @@ struct Schema {
         "The embedded authoritative DNS server. Omit the section to run without it.",
         {
             range(f("listen", VT::endpoint_list, "[127.0.0.1:53]",
-                    "Addresses to serve on, UDP and TCP."),
+                    "Addresses to serve on, UDP and TCP. Port 53 needs root or "
+                    "CAP_NET_BIND_SERVICE. An IPv6 address serves IPv6 only: list "
+                    "0.0.0.0:53 and [::]:53 for both. Changing it needs a restart."),
                   1, 16),
-            range(note(f("udp_threads", VT::integer, "0", "UDP worker threads."),
+            range(note(f("udp_threads", VT::integer, "0",
+                         "UDP worker threads per listen address. Changing it needs a "
+                         "restart."),
                        "0 = one per CPU core"),
                   0, 64),
             range(f("tcp_idle_timeout", VT::duration, "10s",
-                    "An idle TCP connection is closed after this long."),
+                    "An idle TCP connection is closed after this long. Changing it needs "
+                    "a restart."),
                   100, 10 * kMinute, "duration"),
             range(sub("zones", VT::section_list, zone, true, "Zones to serve."), 1, std::nullopt),
         }};
@@ -129,102 +143,126 @@ struct Schema {
               "never delayed; these settings govern failback and a recovered site rejoining.",
               {
                   choice("failback", {"auto", "manual"}, "auto",
-                         "auto: return to a better site after the hold-down; manual: stay until "
-                         "an operator moves traffic."),
+                         "auto: return to a better site (or let a recovered site rejoin a "
+                         "multivalue answer) after the hold-down; manual: never do either "
+                         "automatically, traffic stays until its site goes down or the "
+                         "configuration changes."),
                   range(f("hold_down", VT::duration, "60s",
-                          "How long a better site must stay up before traffic fails back to it."),
+                          "How long a better site must have been up (counted from its verdict "
+                          "turning up) before traffic fails back to it or it rejoins."),
                         0, 24 * kHour, "duration"),
                   range(f("min_interval", VT::duration, "30s",
-                          "Minimum time between an automatic change and a following failback."),
+                          "Minimum time between a record's previous automatic change and a "
+                          "failback or rejoin. Moves away from a down site ignore it."),
                         0, 24 * kHour, "duration"),
                   range(f("flap_window", VT::duration, "10m",
-                          "Window over which automatic changes are counted for flap detection."),
+                          "Window over which a record's automatic changes (moves away from down "
+                          "sites and failbacks) are counted for flap detection."),
                         kSecond, 24 * kHour, "duration"),
                   range(f("flap_max_changes", VT::integer, "6",
                           "This many automatic changes of one record within the window freeze its "
-                          "failback until the window has calmed down."),
+                          "failback and rejoins until fewer remain in the window. Moves away "
+                          "from a down site continue."),
                         2, 1000),
               }};
-    check = {
-        "checks[]",
-        "A health check, attached to sites by name. Each site × check is one target.",
-        {
-            req("name", VT::identifier, "Check name, referenced from sites[].checks."),
-            [] {
-              Field x = choice("type", {"http", "https", "tcp"}, "", "Kind of check.");
-              x.required = true;
-              return x;
-            }(),
-            range(note(f("port", VT::integer, "", "TCP port to connect to."),
-                       "80 for http, 443 for https; required for tcp"),
-                  1, 65535),
-            f("path", VT::string, "/", "http(s): request path."),
-            note(f("host", VT::string, "", "http(s): Host header and TLS server name."),
-                 "the target address"),
-            range(f("expect_status", VT::int_list, "[200]",
-                    "http(s): status codes that count as success."),
-                  1, 100),
-            note(f("expect_body", VT::string, "",
-                   "http(s): a substring that must appear within the first 5 KiB of the "
-                   "body."),
-                 "no body check"),
-            range(f("interval", VT::duration, "5s", "Time between checks of one target."), 50,
-                  1 * kHour, "duration"),
-            note(range(f("edge_interval", VT::duration, "",
-                         "Faster interval used while a state change is pending (a failure "
-                         "while up, a success while down)."),
-                       20, 1 * kHour, "duration"),
-                 "interval / 3, at least 20ms"),
-            range(f("jitter", VT::percent, "10%",
-                    "Random spread applied to every interval so checks never synchronise."),
-                  0, 50, "percent"),
-            range(f("connect_timeout", VT::duration, "1s", "Connect (and TLS handshake) timeout."),
-                  10, kMinute, "duration"),
-            range(f("timeout", VT::duration, "2s", "Total timeout of one check."), 10, kMinute,
-                  "duration"),
-            range(f("rise", VT::integer, "2", "Consecutive successes to be considered up."), 1,
-                  100),
-            range(f("fall", VT::integer, "3", "Consecutive failures to be considered down."), 1,
-                  100),
-            f("tls_verify", VT::boolean, "true",
-              "https: verify the server certificate and host name. Turn off only for a "
-              "named, trusted endpoint."),
-            note(f("address", VT::address, "", "Address to check instead of the site's."),
-                 "the site's check_address"),
-        }};
-    site = {
-        "sites[]",
-        "One deployment of the application in one place.",
-        {
-            req("name", VT::identifier, "Site name, e.g. ams."),
-            range(req("endpoints", VT::address_list,
-                      "Addresses to publish for this site (IPv4 for A records, IPv6 for "
-                      "AAAA)."),
-                  1, 64),
-            note(f("check_address", VT::address, "", "Address the checks connect to."),
-                 "the first endpoint"),
-            range(f("priority", VT::integer, "1",
-                    "Lower is preferred. Failover answers with the best up site."),
-                  0, 1000000),
-            range(f("weight", VT::integer, "1", "Relative weight (reserved for weighted routing)."),
-                  0, 1000000),
-            f("checks", VT::identifier_list, "[]",
-              "Checks of this site. A site is down when any of its checks is down."),
-        }};
+    check = {"checks[]",
+             "A health check, attached to sites by name. Each site × check is one target.",
+             {
+                 req("name", VT::identifier, "Check name, referenced from sites[].checks."),
+                 [] {
+                   Field x = choice("type", {"http", "https", "tcp"}, "", "Kind of check.");
+                   x.required = true;
+                   return x;
+                 }(),
+                 range(note(f("port", VT::integer, "", "TCP port to connect to."),
+                            "80 for http, 443 for https; required for tcp"),
+                       1, 65535),
+                 f("path", VT::string, "/", "http(s): request path."),
+                 note(f("host", VT::string, "",
+                        "http(s): Host header, TLS server name (SNI) and the name the "
+                        "certificate is verified against."),
+                      "the target address"),
+                 range(f("expect_status", VT::int_list, "[200]",
+                         "http(s): status codes (100-599) that count as success."),
+                       1, 100),
+                 note(f("expect_body", VT::string, "",
+                        "http(s): a substring (1-1024 characters) that must appear within the "
+                        "first 5 KiB of the body."),
+                      "no body check"),
+                 range(f("interval", VT::duration, "5s",
+                         "Time between the starts of two checks of one target. A check that "
+                         "takes longer is followed at once, never overlapped."),
+                       50, 1 * kHour, "duration"),
+                 note(range(f("edge_interval", VT::duration, "",
+                              "Faster interval used while a state change is pending (a failure "
+                              "while up, a success while down, no verdict yet). At most "
+                              "interval."),
+                            20, 1 * kHour, "duration"),
+                      "interval / 3, at least 20ms"),
+                 range(f("jitter", VT::percent, "10%",
+                         "Every wait is spread randomly by up to plus or minus this share of "
+                         "the interval, so checks never synchronise."),
+                       0, 50, "percent"),
+                 range(f("connect_timeout", VT::duration, "1s",
+                         "Connect (and TLS handshake) timeout; at most timeout. The only "
+                         "timeout a tcp check uses."),
+                       10, kMinute, "duration"),
+                 range(f("timeout", VT::duration, "2s",
+                         "Total time allowed for one http(s) check: connect, TLS, request and "
+                         "response."),
+                       10, kMinute, "duration"),
+                 range(f("rise", VT::integer, "2", "Consecutive successes to be considered up."), 1,
+                       100),
+                 range(f("fall", VT::integer, "3", "Consecutive failures to be considered down."),
+                       1, 100),
+                 f("tls_verify", VT::boolean, "true",
+                   "https: verify the server certificate (against the system CA store) and "
+                   "host name. Turn off only for a named, trusted endpoint."),
+                 note(f("address", VT::address, "", "Address to check instead of the site's."),
+                      "the site's check_address"),
+             }};
+    site = {"sites[]",
+            "One deployment of the application in one place.",
+            {
+                req("name", VT::identifier, "Site name, e.g. ams."),
+                range(req("endpoints", VT::address_list,
+                          "Addresses to publish for this site (IPv4 for A records, IPv6 for "
+                          "AAAA)."),
+                      1, 64),
+                note(f("check_address", VT::address, "", "Address the checks connect to."),
+                     "the first endpoint"),
+                range(f("priority", VT::integer, "1",
+                        "Lower is preferred; ties go to the order of the record's sites. "
+                        "Failover answers with the best up site."),
+                      0, 1000000),
+                range(f("weight", VT::integer, "1",
+                        "Not used yet: reserved for weighted routing, which is not "
+                        "implemented."),
+                      0, 1000000),
+                f("checks", VT::identifier_list, "[]",
+                  "Checks of this site. A site is down when any of its checks is down, up "
+                  "when all are up. A site without checks stays unknown and is never "
+                  "failed away from."),
+            }};
     record = {"records[]",
               "A DNS name drpilot steers.",
               {
-                  req("name", VT::dns_name, "Fully qualified name, inside one of dns.zones."),
+                  req("name", VT::dns_name,
+                      "Fully qualified name, inside one of dns.zones when the dns section "
+                      "is present."),
                   choice("type", {"A", "AAAA"}, "A", "Record type."),
                   choice("mode", {"failover", "multivalue"}, "failover",
                          "failover: one site, the best up by priority; multivalue: every up "
-                         "site."),
+                         "site, best first."),
                   range(f("ttl", VT::integer, "30", "TTL of the answer."), 0, 86400, "seconds"),
-                  range(req("sites", VT::identifier_list, "Sites that may answer, by name."), 1,
-                        std::nullopt),
+                  range(req("sites", VT::identifier_list,
+                            "Sites that may answer, by name. Each needs an endpoint of the "
+                            "record's type (IPv4 for A, IPv6 for AAAA)."),
+                        1, std::nullopt),
                   choice("all_down", {"fail-static", "fail-open"}, "fail-static",
-                         "When every site is down: keep the last good answer (fail-static) or "
-                         "answer with all sites (fail-open)."),
+                         "When every site is down: keep the last good answer, or the preferred "
+                         "site if there never was one (fail-static), or answer with all "
+                         "sites (fail-open)."),
               }};
     lab_site = {"lab.sites[]",
                 "A simulated site: an HTTP server on its own loopback address.",
@@ -233,14 +271,17 @@ struct Schema {
                     req("listen", VT::endpoint, "Address and port of its HTTP server."),
                 }};
     lab = {"lab",
-           "The local lab (drpilot lab / drpilot demo): simulated sites with a control API.",
+           "The local lab (drpilot lab / drpilot demo): simulated sites with a control API. "
+           "drpilot run checks it but does not use it; read only at start.",
            {
                f("control", VT::endpoint, "127.0.0.1:8079", "Address of the lab control API."),
                range(sub("sites", VT::section_list, lab_site, true, "Simulated sites."), 1,
                      std::nullopt),
            }};
     root = {"",
-            "Top level.",
+            "The top level of the file. Only sites and records are required; every "
+            "section left out takes its defaults. Without a dns section drpilot decides and "
+            "reports but serves no answers.",
             {
                 sub("controller", VT::section, controller, false, "See controller."),
                 sub("journal", VT::section, journal, false, "See journal."),
@@ -263,6 +304,7 @@ const Schema& schema() {
 
 std::string format_limit(const Field& f, long long v) {
   if (f.type == VT::duration) {
+    if (v == 0) return "0s";
     if (v % kHour == 0) return std::to_string(v / kHour) + "h";
     if (v % kMinute == 0) return std::to_string(v / kMinute) + "m";
     if (v % kSecond == 0) return std::to_string(v / kSecond) + "s";
@@ -271,6 +313,277 @@ std::string format_limit(const Field& f, long long v) {
   if (f.type == VT::percent) return std::to_string(v) + "%";
   return std::to_string(v);
 }
+
+// The guide that opens docs/configuration.md: how the file is read, how values
+// are written and how the settings work together. The per-section tables follow.
+constexpr const char* kGuide =
+    R"md(<!-- Generated by `drpilot config-reference` from src/config/schema.cpp: edit that file, then regenerate this one. -->
+
+# Configuration reference
+
+drpilot reads one YAML file, named with `-c FILE` by `drpilot run`, `drpilot demo`,
+`drpilot lab` and `drpilot check-config`. This page explains how the file is read, how
+values are written and how the settings work together. The [reference](#reference) at
+the end lists every key with its type, default and allowed range.
+
+## How the file is read
+
+- The file holds exactly one YAML document. Text after a `---` separator is an error,
+  never silently ignored.
+- Every key is checked against the schema. An unknown key is an error, with a
+  suggestion when it looks like a typo (`did you mean 'interval'?`), and so is a key
+  written twice in one mapping. A key that is left out takes its documented default.
+- Errors are reported as `file:line:col: message`, all of them at once. References
+  between sections (a site naming a check, a record naming a site, a record inside a
+  zone, a lab site naming a site) are checked only once every section reads cleanly, so
+  fixing one batch of errors can reveal the next.
+- A configuration with any error is never used: `drpilot run` refuses to start and a
+  reload keeps the running configuration.
+
+Validate a file before you use it. `drpilot check-config` exits 0 when the file is
+valid and 1 when it is not:
+
+```
+$ drpilot check-config -c /etc/drpilot/drpilot.yaml
+/etc/drpilot/drpilot.yaml: OK (2 sites, 2 checks, 3 records, 4 targets, 1 zones)
+
+$ drpilot check-config -c broken.yaml
+broken.yaml:4:5: unknown key 'intervall' in checks[0] (did you mean 'interval'?)
+broken.yaml:5:14: 'timeout': expected a duration such as 250ms, 10s, 5m or 1h, got '2'
+```
+
+## How values are written
+
+| type | written as | notes |
+|---|---|---|
+| duration | `250ms`, `10s`, `1.5s`, `5m`, `1h`, `1m30s` | Units `ms`, `s`, `m`, `h`. A number without a unit is refused. |
+| integer | `30` | TTLs and SOA timers are plain integers in seconds, not durations: `ttl: 30`, not `ttl: 30s`. |
+| percent | `10%` or `10` | |
+| boolean | `true`, `false` (or `yes`, `no`) | |
+| name | `ams`, `fra-2` | 1-63 lower-case letters, digits, `-` or `_`, starting with a letter or digit. Sites, checks and the vantage have names. |
+| DNS name | `www.example.com` | Letters, digits, `-` and `_`; labels of up to 63 characters, at most 253 in all. Case does not matter (names are stored in lower case) and a trailing dot is optional. |
+| IP address | `192.0.2.10`, `2001:db8::10` | A literal address; host names are not accepted. |
+| address:port | `127.0.0.1:8080`, `"[::1]:53"` | IPv6 in brackets, port 1-65535. Quote the bracketed form, or YAML reads it as a list. |
+| list | `[a, b]`, or one `- item` per line | |
+
+## An example
+
+Two sites, checked over HTTPS and TCP, steering `www` (A and AAAA) by failover and
+`api` by multivalue, with the answers served by drpilot's own DNS server for the
+delegated zone `app.example.com`. `ns1` is the controller using this file; `ns2` is a
+second controller whose file differs only in `controller.vantage` and `dns.listen`.
+
+```yaml
+controller:
+  vantage: ctl-fra                    # this controller's name in status output
+
+journal:
+  path: /var/lib/drpilot/journal.db   # the directory must exist
+
+api:
+  listen: 127.0.0.1:8080              # read-only, no authentication: keep it local
+
+dns:
+  listen: [203.0.113.53:53, "[2001:db8::53]:53"]
+  zones:
+    - name: app.example.com
+      ns:
+        - name: ns1.app.example.com
+          addresses: [203.0.113.53, 2001:db8::53]   # glue: the name is inside the zone
+        - name: ns2.app.example.com
+          addresses: [198.51.100.53]
+      soa:
+        rname: hostmaster.example.com   # hostmaster@example.com
+
+policy:
+  failback: auto
+  hold_down: 2m        # a recovered site must stay up 2 minutes before it gets traffic back
+  min_interval: 1m
+  flap_window: 30m
+  flap_max_changes: 6
+
+checks:
+  - name: web
+    type: https
+    path: /healthz
+    host: www.app.example.com   # Host header, SNI and certificate name
+    expect_status: [200]
+    expect_body: ok
+    interval: 5s
+    edge_interval: 1s
+    timeout: 2s
+    rise: 3
+    fall: 3
+  - name: port
+    type: tcp
+    port: 443
+    interval: 10s
+
+sites:
+  - name: ams
+    endpoints: [192.0.2.10, 2001:db8:a::10]   # checks connect to the first one
+    priority: 1
+    checks: [web, port]
+  - name: nyc
+    endpoints: [198.51.100.20, 2001:db8:b::20]
+    priority: 2
+    checks: [web, port]
+
+records:
+  - name: www.app.example.com
+    type: A
+    sites: [ams, nyc]
+  - name: www.app.example.com
+    type: AAAA
+    sites: [ams, nyc]
+  - name: api.app.example.com
+    mode: multivalue
+    sites: [ams, nyc]
+    all_down: fail-open
+```
+
+`examples/lab.yaml` is a complete configuration that runs on loopback addresses with
+`drpilot demo`.
+
+## How the settings work together
+
+### From checks to verdicts
+
+Every site × check pair is a *target*, named `site/check` (`ams/web`). Each target is
+checked on its own timer:
+
+- Its first check runs at a random moment within the first `interval`, so targets do
+  not start in step.
+- Intervals run from the start of one check to the start of the next. A check that
+  takes longer than the interval is followed at once, never overlapped.
+- Every wait is spread randomly by up to plus or minus `jitter` of the interval.
+- While a change is pending (a failure while the target is up, a success while it is
+  down, or no verdict yet) the target is checked every `edge_interval` instead.
+
+A target turns `down` after `fall` consecutive failures and `up` after `rise`
+consecutive successes; one result the other way resets the streak. Until its first
+streak completes it is `unknown`.
+
+An http(s) check fails when it cannot connect and finish the TLS handshake within
+`connect_timeout`, when the whole exchange takes longer than `timeout`, when the status
+is not in `expect_status`, or when `expect_body` is not within the first 5 KiB of the
+body. A tcp check only opens a connection (within `connect_timeout`) and closes it.
+
+The time to notice an outage is up to one `interval` (plus jitter) until the first
+failing check starts, then `fall` − 1 more checks `edge_interval` apart, or back to
+back when each failing check runs into its `timeout`. With the defaults (`interval`
+5s, `edge_interval` 1.67s, `jitter` 10%, `fall` 3, `timeout` 2s):
+
+| the site | marked down within about |
+|---|---|
+| refuses connections or answers 503 (each check fails at once) | 5.5s + 2 × 1.8s ≈ 9s |
+| accepts connections and never answers (each check takes the 2s timeout) | 5.5s + 3 × 2s ≈ 11.5s |
+
+Recovery is noticed within one `interval` plus (`rise` − 1) × `edge_interval`, about 7s
+with the defaults. The lab example (`interval: 250ms`, `edge_interval: 100ms`) notices a
+broken site in about half a second.
+
+A site is `down` when any of its checks is down, `up` when all of them are up, and
+`unknown` otherwise. drpilot never treats `unknown` as `down`, so a site without checks
+is never failed away from: give every site at least one check.
+
+### Freshness
+
+A verdict is a vote of a *vantage*, the place a check ran from. Today the controller is
+the only vantage (named by `controller.vantage`), so a target's verdict is the
+controller's own. A vantage whose latest result is older than `controller.freshness`
+stops voting, and a target with no fresh vantage becomes `unknown`. The default, 3 × the
+longest check interval plus its timeout (at least 2s), leaves room for a couple of
+missed results. If you set it yourself, keep it well above your longest `interval` plus
+`timeout`: otherwise verdicts turn `unknown` between checks and hold-down timers start
+again.
+
+### From verdicts to answers
+
+Each record lists the sites that may answer it.
+
+- `failover` answers with one site: the best `up` site by `priority` (lower wins; ties
+  go to the order of the record's `sites`). The active site keeps the traffic while it
+  is up; only a site with a strictly better priority takes it back, as a failback (see
+  below).
+- `multivalue` answers with every `up` site, best first. A site that goes down leaves
+  the answer at once; a recovered site rejoins under the same rules as a failback.
+
+Moving traffic away from a `down` site is never delayed by any policy setting. On the
+very first start, before any check has finished, `failover` answers with the preferred
+site and `multivalue` with every site, until the checks say otherwise. After that the
+journal carries the answer across restarts.
+
+### When every site is down
+
+`all_down` decides what a record answers when every one of its sites is `down` (not
+merely `unknown`):
+
+- `fail-static` (the default) keeps the last answer. If the fault is in drpilot's view
+  rather than in the sites (say the controller lost its own network path to all of
+  them), nothing changes. If there has never been an answer, the preferred site is
+  served.
+- `fail-open` answers with every site of the record and lets clients try them all.
+  Choose it when a site may well be serving although its checks fail, for example when
+  the checks are stricter than the service.
+
+### Failback and flap protection
+
+Moves away from down sites happen at once. Every other automatic change of an answer,
+a failback to a better site in `failover` or a recovered site rejoining a `multivalue`
+answer, waits until all of these hold:
+
+1. `policy.failback` is `auto`. With `manual`, traffic stays where the last failover
+   put it until that site goes down or the configuration changes.
+2. The site has been `up` for `hold_down`, counted from the moment its verdict turned
+   up.
+3. `min_interval` has passed since the record's previous automatic change.
+4. The record is not flap-frozen.
+
+Every automatic change of a record (moves away from down sites and failbacks alike) is
+counted. When `flap_max_changes` of them fall within `flap_window`, the record is
+flap-frozen: failbacks and rejoins stop, moves away from down sites go on, and
+`drpilot status` shows `automation partly frozen`. The freeze lifts by itself once fewer
+than `flap_max_changes` changes remain within the window; a failback made then counts
+too. The counts, the timers and the freeze are kept in the journal and survive a
+restart.
+
+In the lab example (`hold_down: 10s`) a healed site gets its traffic back about ten
+seconds after it recovers.
+
+### The journal path
+
+A relative `journal.path` is resolved against the directory of the configuration file,
+not the working directory: with `-c /etc/drpilot/drpilot.yaml`, `path: journal.db`
+means `/etc/drpilot/journal.db`. Use an absolute path in production, such as
+`/var/lib/drpilot/journal.db`. The directory must exist; the file is created on the
+first start, with SQLite's `-wal` and `-shm` files beside it. An existing file that is
+not a drpilot journal, or that fails SQLite's integrity check, is refused and left
+untouched.
+
+### Reloading
+
+`kill -HUP <pid>` makes a running controller read its configuration file again (the
+path it was started with).
+
+- The file is validated in full first. If it has any error, the running configuration
+  stays in force: the errors are logged (`event=reload_refused`) and a `lifecycle`
+  event is written to the journal.
+- A reload that changes `journal.path`, `api.listen`, `controller.vantage`,
+  `dns.listen`, `dns.udp_threads` or `dns.tcp_idle_timeout`, or adds or removes the
+  `dns` section, is refused as a whole, logged and journaled; these need a restart.
+- Otherwise checks, sites, records, zones, policy and `controller.freshness` take effect
+  at once. Targets that remain keep their verdicts; new targets start `unknown`. A site
+  removed from a record leaves its answer at once. If an answer changes, a new plan
+  generation is made and published.
+- The `lab` section is read only at start.
+
+## Reference
+
+One table per section. A section written `name[]` is a list of mappings. A `—` in the
+default column means the key is optional and has no default value of its own.
+
+)md";
 
 std::string escape_cell(std::string s) {
   std::string out;
@@ -348,7 +661,7 @@ std::string type_name(const Field& f) {
 }
 
 std::string render_reference_markdown() {
-  std::string out;
+  std::string out = kGuide;
   for (const Section* s : all_sections()) {
     out += "### `" + (s->path.empty() ? std::string("(top level)") : s->path) + "`\n\n";
     out += s->doc + "\n\n";

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "config/config.h"
@@ -193,6 +195,18 @@ TEST(Reference, TypeNamesAreDescriptive) {
       }
     }
   }
+}
+
+// The committed reference is what the schema generates, so the docs a user
+// reads cannot drift from what the loader accepts.
+TEST(Reference, CommittedDocsMatchTheSchema) {
+  std::ifstream in(DRPILOT_SOURCE_DIR "/docs/configuration.md", std::ios::binary);
+  ASSERT_TRUE(in) << "docs/configuration.md is missing";
+  std::ostringstream text;
+  text << in.rdbuf();
+  EXPECT_TRUE(text.str() == render_reference_markdown())
+      << "docs/configuration.md is out of date; regenerate it with\n"
+         "  build/drpilot config-reference > docs/configuration.md";
 }
 
 }  // namespace
