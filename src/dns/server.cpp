@@ -1,6 +1,7 @@
 #include "dns/server.h"
 
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -98,6 +99,11 @@ struct Server::Impl {
       // Level-triggered and never read: every thread polling it wakes up.
       const std::uint64_t one = 1;
       [[maybe_unused]] ssize_t n = ::write(stop_fd.get(), &one, sizeof one);
+    }
+    // Wakes UDP workers blocked in a receive; Linux does this even for an
+    // unconnected datagram socket (the call itself reports ENOTCONN).
+    for (Endpoint& ep : endpoints) {
+      for (Fd& socket : ep.udp) ::shutdown(socket.get(), SHUT_RD);
     }
     for (std::thread& t : threads) {
       if (t.joinable()) t.join();

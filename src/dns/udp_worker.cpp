@@ -1,5 +1,6 @@
 #include "dns/udp_worker.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -93,18 +94,12 @@ void set_reply_source(const msghdr& query, msghdr& reply, Control& control) {
   reply.msg_controllen = 0;
 }
 
-// Waits until the socket has data or the server stops.
-void wait_readable(const UdpWorkerContext& ctx) {
-  pollfd fds[2] = {{ctx.socket, POLLIN, 0}, {ctx.stop_fd, POLLIN, 0}};
-  poll(fds, 2, -1);
-}
-
 // Sends all prepared replies. A reply the kernel refuses (unreachable peer,
 // full buffer for too long) is counted and skipped; it never stalls the rest.
 void send_all(const UdpWorkerContext& ctx, mmsghdr* msgs, int count) {
   int sent = 0;
   while (sent < count) {
-    const int n = sendmmsg(ctx.socket, msgs + sent, unsigned(count - sent), 0);
+    const int n = sendmmsg(ctx.socket, msgs + sent, unsigned(count - sent), MSG_DONTWAIT);
     if (n > 0) {
       sent += n;
       continue;
@@ -126,16 +121,17 @@ void run_udp_worker(const UdpWorkerContext& ctx) {
   Batch& b = *batch;
   SnapshotReader reader(*ctx.slot);
   Counters& counters = *ctx.counters;
+  // Receive blocks: one system call per batch whether the socket is busy or
+  // idle, where a non-blocking receive would add a poll() and a failed
+  // receive every time the queue runs dry. The server wakes a blocked
+  // receive for shutdown with shutdown(SHUT_RD); sends never block.
+  const int flags = fcntl(ctx.socket, F_GETFL);
+  if (flags >= 0) fcntl(ctx.socket, F_SETFL, flags & ~O_NONBLOCK);
   while (!ctx.stopping->load(std::memory_order_relaxed)) {
     prepare_receive(b, ctx.pktinfo);
-    // Non-blocking receive first: under load the socket always has data and
-    // the loop never pays for a poll() call.
-    const int received = recvmmsg(ctx.socket, b.in_msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (received <= 0) {
-      if (received < 0 && errno == EINTR) continue;
-      wait_readable(ctx);
-      continue;
-    }
+    // MSG_WAITFORONE: wait for the first datagram, then take what is queued.
+    const int received = recvmmsg(ctx.socket, b.in_msgs.data(), kBatch, MSG_WAITFORONE, nullptr);
+    if (received <= 0) continue;  // EINTR, a transient error, or woken to stop
     const Snapshot* snapshot = reader.get();
     int replies = 0;
     for (int i = 0; i < received; ++i) {

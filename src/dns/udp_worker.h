@@ -12,15 +12,15 @@
 namespace drpilot::dns {
 
 struct UdpWorkerContext {
-  int socket = -1;       // non-blocking, bound
+  int socket = -1;       // bound; the worker makes its receives blocking
   bool pktinfo = false;  // wildcard socket: reply from the address queried
-  int stop_fd = -1;      // readable once the server stops
+  int stop_fd = -1;      // readable once the server stops (ends a wait to send)
   const std::atomic<bool>* stopping = nullptr;
   const SnapshotSlot* slot = nullptr;
   Counters* counters = nullptr;
 };
 
-// Runs until *stopping is true and stop_fd is readable.
+// Runs until *stopping is true and the socket is shut down for reading.
 void run_udp_worker(const UdpWorkerContext& ctx);
 
 }  // namespace drpilot::dns
