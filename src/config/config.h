@@ -3,8 +3,10 @@
 // either return a complete Config or errors as "file:line:col: message"; a
 // half-valid configuration never exists.
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/values.h"
@@ -59,6 +61,71 @@ struct LabConfig {
   std::vector<LabSite> sites;
 };
 
+// Where a secret comes from. Exactly one is set; the value itself is read by
+// resolve_secret() (secrets.h) and never stored in the Config.
+struct SecretSource {
+  std::string env;    // the name of an environment variable
+  std::string file;   // a file whose content (trailing newline removed) is the secret
+  std::string value;  // written in the configuration itself (fine for a demo only)
+  bool empty() const { return env.empty() && file.empty() && value.empty(); }
+  // "environment variable LINODE_TOKEN", "file /etc/drpilot/do.token", "the configuration".
+  std::string describe() const;
+  bool operator==(const SecretSource&) const = default;
+};
+
+enum class ProviderKind { linode_dns, digitalocean_dns, digitalocean_lb, webhook };
+std::string_view to_string(ProviderKind k);
+
+// One record a DNS provider publishes, and how it is found at the provider.
+struct ProviderRecord {
+  std::string name;                      // a drpilot record's name
+  std::optional<core::RecordType> type;  // absent: every configured type of that name
+  std::int64_t record_id = 0;            // Linode: manage exactly this record (0: find by name)
+  bool operator==(const ProviderRecord&) const = default;
+};
+
+// Which droplets stand for a site behind a DigitalOcean load balancer.
+struct LbMember {
+  std::string site;
+  std::vector<std::int64_t> droplet_ids;
+  bool operator==(const LbMember&) const = default;
+};
+
+struct ProviderConfig {
+  std::string name;
+  ProviderKind kind = ProviderKind::webhook;
+  std::string endpoint;  // API base URL (or the webhook's URL); defaults per kind
+  SecretSource token;    // bearer token, or the webhook's HMAC key
+  core::Duration timeout{10'000};
+  core::Duration retry_max{60'000};  // the longest backoff between failed attempts
+  bool tls_verify = true;
+  // DNS kinds: the provider's zone, and the records published in it (empty:
+  // every configured record inside `domain`).
+  std::string domain;
+  std::int64_t domain_id = 0;  // Linode: skip the lookup by name
+  std::vector<ProviderRecord> records;
+  // digitalocean_lb: the load balancer, the record whose answer decides which
+  // sites are members, and each site's droplets.
+  std::string load_balancer_id;
+  std::string record;
+  std::vector<LbMember> members;
+  bool operator==(const ProviderConfig&) const = default;
+};
+
+// A command run around each change of the world; see hooks in docs/providers.md.
+struct HookCommand {
+  std::vector<std::string> command;  // argv; no shell
+  core::Duration timeout{10'000};
+  bool operator==(const HookCommand&) const = default;
+};
+
+struct HooksConfig {
+  std::vector<HookCommand> pre_change;   // a non-zero exit vetoes the change
+  std::vector<HookCommand> post_change;  // after every provider verified it
+  core::Duration veto_retry{30'000};     // a vetoed change is put to the hooks again after this
+  bool operator==(const HooksConfig&) const = default;
+};
+
 struct Config {
   std::string path;  // the file it came from
   std::string vantage = "controller";
@@ -70,11 +137,17 @@ struct Config {
   std::vector<CheckConfig> checks;
   std::vector<SiteConfig> sites;
   std::vector<core::RecordSpec> records;
+  std::vector<ProviderConfig> providers;
+  HooksConfig hooks;
+  SecretSource api_token;  // required by mutating API calls; empty: they are refused
   LabConfig lab;
 
   const CheckConfig* find_check(const std::string& name) const;
   const SiteConfig* find_site(const std::string& name) const;
   std::vector<core::SiteSpec> site_specs() const;
+  // The addresses an answer of `sites` publishes for `rec`, in answer order.
+  std::vector<std::string> addresses(const core::RecordSpec& rec,
+                                     const std::vector<std::string>& sites) const;
   // Everything the engine needs: sites, records, one target per site x check.
   core::EngineSpec engine_spec() const;
 };

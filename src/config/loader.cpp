@@ -90,6 +90,8 @@ class Loader {
     read_checks(r);
     read_sites(r);
     read_records(r);
+    read_providers(r);
+    read_hooks(r);
     read_lab(r);
     if (errors_.empty()) cross_check(r);
     derive_defaults();
@@ -135,8 +137,189 @@ class Loader {
 
   void read_api(SectionReader& root) {
     if (auto s = root.section("api")) {
+      if (!s->valid()) return;
       if (auto e = s->endpoint("listen")) cfg_.api_listen = *e;
+      cfg_.api_token = read_secret(*s, false);
     }
+  }
+
+  // token / token_env / token_file: at most one, or exactly one when required.
+  SecretSource read_secret(SectionReader& s, bool required) {
+    SecretSource src;
+    int given = 0;
+    if (s.has("token_env")) {
+      if (auto v = s.string("token_env")) {
+        src.env = *v;
+        if (v->empty() || v->find_first_of("= \t") != std::string::npos) {
+          s.error("token_env", "'token_env' must be the name of an environment variable");
+        }
+      }
+      ++given;
+    }
+    if (s.has("token_file")) {
+      if (auto v = s.string("token_file")) {
+        if (v->empty()) {
+          s.error("token_file", "'token_file' cannot be empty");
+        } else {
+          fs::path p(*v);
+          if (p.is_relative()) p = fs::path(base_dir_) / p;
+          src.file = p.lexically_normal().string();
+        }
+      }
+      ++given;
+    }
+    if (s.has("token")) {
+      if (auto v = s.string("token")) {
+        src.value = *v;
+        if (v->empty()) s.error("token", "'token' cannot be empty");
+      }
+      ++given;
+    }
+    if (given > 1) {
+      s.error_here("set only one of token, token_env and token_file in " + s.where());
+    } else if (given == 0 && required) {
+      s.error_here(s.where() + " needs one of token_env, token_file or token");
+    }
+    return src;
+  }
+
+  void read_providers(SectionReader& root) {
+    std::set<std::string> names;
+    for (SectionReader& p : root.items("providers")) {
+      if (!p.valid()) continue;
+      ProviderConfig pc;
+      auto name = p.identifier("name");
+      auto type = p.choice("type");
+      if (!name || !type) continue;
+      pc.name = *name;
+      if (!names.insert(pc.name).second)
+        p.error("name", "provider '" + pc.name + "' is defined twice");
+      if (pc.name == "embedded-dns") {
+        p.error("name", "'embedded-dns' is the name of the built-in DNS server; choose another");
+      }
+      pc.kind = *type == "linode_dns"         ? ProviderKind::linode_dns
+                : *type == "digitalocean_dns" ? ProviderKind::digitalocean_dns
+                : *type == "digitalocean_lb"  ? ProviderKind::digitalocean_lb
+                                              : ProviderKind::webhook;
+      const bool dns =
+          pc.kind == ProviderKind::linode_dns || pc.kind == ProviderKind::digitalocean_dns;
+      const bool lb = pc.kind == ProviderKind::digitalocean_lb;
+      // Keys of other kinds are mistakes worth pointing at, not silently ignored.
+      auto only = [&](const char* key, bool allowed, const char* kinds) {
+        if (p.has(key) && !allowed) {
+          p.error(key, std::string("'") + key + "' applies only to " + kinds + " providers");
+          return false;
+        }
+        return p.has(key);
+      };
+      if (p.has("endpoint")) {
+        if (auto e = p.string("endpoint")) {
+          std::string err;
+          if (!valid_url(*e, err)) p.error("endpoint", "'endpoint': " + err);
+          pc.endpoint = *e;
+        }
+      } else if (pc.kind == ProviderKind::webhook) {
+        p.error_here("webhook provider '" + pc.name + "' needs an 'endpoint' (the URL to POST to)");
+      } else {
+        pc.endpoint = pc.kind == ProviderKind::linode_dns ? "https://api.linode.com/v4"
+                                                          : "https://api.digitalocean.com/v2";
+      }
+      pc.token = read_secret(p, true);
+      if (auto v = p.duration("timeout")) pc.timeout = *v;
+      if (auto v = p.duration("retry_max")) pc.retry_max = *v;
+      if (auto v = p.boolean("tls_verify")) pc.tls_verify = *v;
+      if (only("domain", dns, "linode_dns and digitalocean_dns")) {
+        pc.domain = p.dns_name("domain").value_or("");
+      }
+      if (only("domain_id", pc.kind == ProviderKind::linode_dns, "linode_dns")) {
+        pc.domain_id = p.integer("domain_id").value_or(0);
+      }
+      if (dns && pc.domain.empty() && pc.domain_id == 0) {
+        p.error_here(std::string("provider '") + pc.name + "' needs a 'domain'" +
+                     (pc.kind == ProviderKind::linode_dns ? " or a 'domain_id'" : ""));
+      }
+      if (only("records", dns, "linode_dns and digitalocean_dns")) {
+        for (SectionReader& r : p.items("records")) {
+          if (!r.valid()) continue;
+          ProviderRecord pr;
+          auto n = r.dns_name("name");
+          if (!n) continue;
+          pr.name = *n;
+          if (r.has("type")) {
+            if (auto t = r.choice("type")) {
+              pr.type = *t == "AAAA" ? core::RecordType::AAAA : core::RecordType::A;
+            }
+          }
+          if (r.has("record_id")) {
+            if (pc.kind != ProviderKind::linode_dns) {
+              r.error("record_id", "'record_id' applies only to linode_dns providers");
+            } else if (!pr.type) {
+              r.error("record_id", "'record_id' needs a 'type': one Linode record has one type");
+            }
+            pr.record_id = r.integer("record_id").value_or(0);
+          }
+          provider_record_readers_[pc.name].push_back(r);
+          pc.records.push_back(std::move(pr));
+        }
+      }
+      if (only("load_balancer_id", lb, "digitalocean_lb")) {
+        pc.load_balancer_id = p.string("load_balancer_id").value_or("");
+        if (pc.load_balancer_id.empty() || pc.load_balancer_id.find('/') != std::string::npos) {
+          p.error("load_balancer_id", "'load_balancer_id' must be a load balancer id");
+        }
+      }
+      if (only("record", lb, "digitalocean_lb")) pc.record = p.dns_name("record").value_or("");
+      if (only("members", lb, "digitalocean_lb")) {
+        for (SectionReader& m : p.items("members")) {
+          if (!m.valid()) continue;
+          LbMember member;
+          auto site = m.identifier("site");
+          auto ids = m.int_list("droplet_ids");
+          if (!site || !ids) continue;
+          member.site = *site;
+          for (long long id : *ids) {
+            if (id <= 0) m.error("droplet_ids", "'droplet_ids' must be positive droplet ids");
+            member.droplet_ids.push_back(id);
+          }
+          member_readers_[pc.name].push_back(m);
+          pc.members.push_back(std::move(member));
+        }
+      }
+      if (lb) {
+        for (const char* k : {"load_balancer_id", "record", "members"}) {
+          if (!p.has(k)) {
+            p.error_here("digitalocean_lb provider '" + pc.name + "' needs '" + k + "'");
+          }
+        }
+      }
+      provider_readers_.push_back(p);
+      cfg_.providers.push_back(std::move(pc));
+    }
+  }
+
+  std::vector<HookCommand> read_hook_list(SectionReader& hooks, const char* key) {
+    std::vector<HookCommand> out;
+    for (SectionReader& h : hooks.items(key)) {
+      if (!h.valid()) continue;
+      HookCommand c;
+      if (auto cmd = h.string_list("command")) {
+        c.command = *cmd;
+        if (!c.command.empty() && c.command.front().empty()) {
+          h.error("command", "'command' must start with the program to run");
+        }
+      }
+      if (auto t = h.duration("timeout")) c.timeout = *t;
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  void read_hooks(SectionReader& root) {
+    auto s = root.section("hooks");
+    if (!s || !s->valid()) return;
+    cfg_.hooks.pre_change = read_hook_list(*s, "pre_change");
+    cfg_.hooks.post_change = read_hook_list(*s, "post_change");
+    if (auto v = s->duration("veto_retry")) cfg_.hooks.veto_retry = *v;
   }
 
   void read_dns(SectionReader& root) {
@@ -450,6 +633,8 @@ class Loader {
       }
     }
 
+    check_providers(sites);
+
     std::set<std::string> lab_names, lab_listen;
     for (size_t i = 0; i < cfg_.lab.sites.size(); ++i) {
       const LabSite& ls = cfg_.lab.sites[i];
@@ -480,6 +665,92 @@ class Loader {
       }
     }
     (void)root;
+  }
+
+  // Providers name records and sites; they must exist and suit the provider.
+  void check_providers(const std::map<std::string, const SiteConfig*>& sites) {
+    for (size_t i = 0; i < cfg_.providers.size(); ++i) {
+      const ProviderConfig& pc = cfg_.providers[i];
+      SectionReader& pr = provider_readers_[i];
+      std::vector<const core::RecordSpec*> published;
+      for (size_t j = 0; j < pc.records.size(); ++j) {
+        const ProviderRecord& want = pc.records[j];
+        SectionReader& rr = provider_record_readers_[pc.name][j];
+        std::vector<const core::RecordSpec*> found;
+        for (const core::RecordSpec& r : cfg_.records) {
+          if (r.name == want.name && (!want.type || r.type == *want.type)) found.push_back(&r);
+        }
+        if (found.empty()) {
+          rr.error("name", "provider '" + pc.name + "' publishes '" + want.name +
+                               (want.type ? " " + std::string(core::to_string(*want.type)) : "") +
+                               "', which is not defined in records[]");
+          continue;
+        }
+        if (want.record_id != 0 && found.front()->mode != core::RoutingMode::failover) {
+          rr.error("record_id", "'record_id' manages one Linode record, but '" + want.name +
+                                    "' is a multivalue record with one record per site");
+        }
+        if (!pc.domain.empty() && !inside_zone(want.name, pc.domain)) {
+          rr.error("name", "'" + want.name + "' is not inside domain '" + pc.domain + "'");
+        }
+        published.insert(published.end(), found.begin(), found.end());
+      }
+      if (pc.records.empty() && !pc.domain.empty()) {
+        for (const core::RecordSpec& r : cfg_.records) {
+          if (inside_zone(r.name, pc.domain)) published.push_back(&r);
+        }
+      }
+      if (pc.kind == ProviderKind::digitalocean_dns) {
+        for (const core::RecordSpec* r : published) {
+          // DigitalOcean refuses a TTL under 30 seconds (422); better said now.
+          if (r->ttl < 30) {
+            // Pointed at the record's ttl: that is the value to change.
+            const size_t at = static_cast<size_t>(r - cfg_.records.data());
+            record_readers_[at].error("ttl", "record '" + r->name + "' has ttl " +
+                                                 std::to_string(r->ttl) + ", but provider '" +
+                                                 pc.name +
+                                                 "' (DigitalOcean DNS) accepts 30 seconds or more");
+          }
+        }
+      }
+      if (pc.kind == ProviderKind::digitalocean_lb) {
+        bool record_found = false;
+        for (const core::RecordSpec& r : cfg_.records) record_found |= r.name == pc.record;
+        if (!record_found) {
+          pr.error("record", "load balancer provider '" + pc.name + "' follows record '" +
+                                 pc.record + "', which is not defined in records[]");
+        }
+        std::set<std::string> seen;
+        for (size_t j = 0; j < pc.members.size(); ++j) {
+          const LbMember& m = pc.members[j];
+          SectionReader& mr = member_readers_[pc.name][j];
+          if (!sites.count(m.site)) {
+            mr.error("site", "member site '" + m.site + "' is not defined in sites[]");
+          }
+          if (!seen.insert(m.site).second)
+            mr.error("site", "site '" + m.site + "' is listed twice");
+        }
+      }
+    }
+  }
+
+  static bool valid_url(const std::string& s, std::string& error) {
+    if (s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0) {
+      error = "expected an http:// or https:// URL, got '" + s + "'";
+      return false;
+    }
+    for (unsigned char c : s) {
+      if (c <= 0x20 || c == 0x7f) {
+        error = "a URL cannot contain spaces or control characters";
+        return false;
+      }
+    }
+    const size_t host_start = s.find("://") + 3;
+    if (host_start >= s.size() || s[host_start] == '/' || s[host_start] == ':') {
+      error = "'" + s + "' has no host";
+      return false;
+    }
+    return true;
   }
 
   void derive_defaults() {
@@ -513,6 +784,9 @@ class Loader {
   std::vector<SectionReader> site_readers_;
   std::vector<SectionReader> record_readers_;
   std::vector<SectionReader> lab_readers_;
+  std::vector<SectionReader> provider_readers_;
+  std::map<std::string, std::vector<SectionReader>> provider_record_readers_;
+  std::map<std::string, std::vector<SectionReader>> member_readers_;
 };
 
 }  // namespace
@@ -566,6 +840,18 @@ const SiteConfig* Config::find_site(const std::string& name) const {
     if (s.spec.name == name) return &s;
   }
   return nullptr;
+}
+
+std::vector<std::string> Config::addresses(const core::RecordSpec& rec,
+                                           const std::vector<std::string>& answer) const {
+  std::vector<std::string> out;
+  for (const std::string& name : answer) {
+    const SiteConfig* site = find_site(name);
+    if (!site) continue;
+    const auto& list = rec.type == core::RecordType::A ? site->spec.ipv4 : site->spec.ipv6;
+    out.insert(out.end(), list.begin(), list.end());
+  }
+  return out;
 }
 
 std::vector<core::SiteSpec> Config::site_specs() const {

@@ -48,8 +48,8 @@ Field note(Field x, std::string n) {
 }
 
 struct Schema {
-  Section controller, journal, api, dns, zone, ns, soa, policy, check, site, record, lab, lab_site,
-      root;
+  Section controller, journal, api, dns, zone, ns, soa, policy, check, site, record, provider,
+      provider_record, lb_member, hooks, pre_change, post_change, lab, lab_site, root;
 
   Schema() {
     controller = {"controller",
@@ -79,11 +79,25 @@ struct Schema {
                      "overwritten. Changing it needs a restart."),
                }};
     api = {"api",
-           "The HTTP API: status, history and /healthz. It is read-only and has no "
-           "authentication: keep it on loopback or a management network.",
+           "The HTTP API: status, history and /healthz for anyone who can reach it, and "
+           "the operator commands (drain, pin, freeze, switchover, ...) for callers "
+           "with the bearer token. Keep it on loopback or a management network. Set at "
+           "most one of token, token_env and token_file; with none, operator commands are "
+           "refused.",
            {
                f("listen", VT::endpoint, "127.0.0.1:8080",
                  "Address and port to listen on. Changing it needs a restart."),
+               note(f("token_env", VT::string, "",
+                      "Name of the environment variable holding the API token."),
+                    "none"),
+               note(f("token_file", VT::string, "",
+                      "File holding the API token (trailing newline ignored). A relative path "
+                      "is relative to the configuration file's directory."),
+                    "none"),
+               note(f("token", VT::string, "",
+                      "The API token itself. Only for demos: anyone who can read the file has "
+                      "it."),
+                    "none"),
            }};
     soa = {"dns.zones[].soa",
            "The zone's SOA record. The serial is the plan generation and is not configurable.",
@@ -264,6 +278,116 @@ struct Schema {
                          "site if there never was one (fail-static), or answer with all "
                          "sites (fail-open)."),
               }};
+    provider_record = {
+        "providers[].records[]",
+        "A record a DNS provider publishes.",
+        {
+            req("name", VT::dns_name, "The name of one of records[]."),
+            note(choice("type", {"A", "AAAA"}, "", "Only this type of that name."),
+                 "every configured type of that name"),
+            note(range(f("record_id", VT::integer, "",
+                         "linode_dns: manage exactly this Linode record (failover records "
+                         "only). The record must exist; find ids with GET "
+                         "/v4/domains/{domainId}/records."),
+                       1, std::nullopt),
+                 "found by name and type"),
+        }};
+    lb_member = {"providers[].members[]",
+                 "digitalocean_lb: the droplets that serve one site.",
+                 {
+                     req("site", VT::identifier, "One of sites[]."),
+                     range(req("droplet_ids", VT::int_list, "Its droplets' ids."), 1, 1000),
+                 }};
+    provider = {
+        "providers[]",
+        "Something that makes the world match the plan besides the embedded DNS: a DNS "
+        "provider's records, a load balancer's members, a webhook. Each one is read, "
+        "changed and read back on its own; one failing never holds up the others. See "
+        "docs/providers.md.",
+        {
+            req("name", VT::identifier, "Name in status and history, e.g. linode-dns."),
+            [] {
+              Field x =
+                  choice("type", {"linode_dns", "digitalocean_dns", "digitalocean_lb", "webhook"},
+                         "", "What it changes.");
+              x.required = true;
+              return x;
+            }(),
+            note(f("endpoint", VT::string, "",
+                   "API base URL, to use a proxy or a test server; for a webhook, the URL "
+                   "drpilot POSTs to (required)."),
+                 "https://api.linode.com/v4, https://api.digitalocean.com/v2"),
+            note(f("token_env", VT::string, "",
+                   "Environment variable holding the API token (for a webhook: the HMAC "
+                   "key). One of token_env, token_file and token is required."),
+                 "none"),
+            note(f("token_file", VT::string, "",
+                   "File holding the API token or HMAC key; relative to the configuration "
+                   "file."),
+                 "none"),
+            note(f("token", VT::string, "", "The token itself. Only for tests and demos."), "none"),
+            range(f("timeout", VT::duration, "10s", "Limit for each request to the API."), 100,
+                  2 * kMinute, "duration"),
+            range(f("retry_max", VT::duration, "60s",
+                    "Failed attempts are retried with full-jitter exponential backoff from 1s "
+                    "up to this long, never sooner than the API asks (429 Retry-After, "
+                    "rate-limit reset)."),
+                  kSecond, kHour, "duration"),
+            f("tls_verify", VT::boolean, "true", "Verify the API's TLS certificate."),
+            note(f("domain", VT::dns_name, "",
+                   "linode_dns, digitalocean_dns: the domain (zone) at the provider, e.g. "
+                   "example.com."),
+                 "required for digitalocean_dns; for linode_dns, domain or domain_id"),
+            note(range(f("domain_id", VT::integer, "",
+                         "linode_dns: the domain's id, instead of finding it by name."),
+                       1, std::nullopt),
+                 "found by domain"),
+            note(sub("records", VT::section_list, provider_record, false,
+                     "linode_dns, digitalocean_dns: the records to publish."),
+                 "every record inside domain"),
+            note(f("load_balancer_id", VT::string, "", "digitalocean_lb: the load balancer's id."),
+                 "required for digitalocean_lb"),
+            note(f("record", VT::dns_name, "",
+                   "digitalocean_lb: the record whose answer decides which sites' droplets "
+                   "are members."),
+                 "required for digitalocean_lb"),
+            sub("members", VT::section_list, lb_member, false,
+                "digitalocean_lb: each site's droplets."),
+        }};
+    pre_change = {
+        "hooks.pre_change[]",
+        "A command asked before the world changes. Exit 0 allows the change; any "
+        "other exit, a timeout or a failure to start vetoes it.",
+        {
+            range(req("command", VT::string_list, "The program and its arguments (no shell)."), 1,
+                  64),
+            range(f("timeout", VT::duration, "10s",
+                    "Killed (with its process group) after this long."),
+                  100, 10 * kMinute, "duration"),
+        }};
+    post_change = {
+        "hooks.post_change[]",
+        "A command run after every provider verified a change.",
+        {
+            range(req("command", VT::string_list, "The program and its arguments (no shell)."), 1,
+                  64),
+            range(f("timeout", VT::duration, "30s",
+                    "Killed (with its process group) after this long."),
+                  100, 10 * kMinute, "duration"),
+        }};
+    hooks = {"hooks",
+             "Commands run around every change of the world, once per record that moves, "
+             "with the change in DRPILOT_* environment variables (see docs/providers.md).",
+             {
+                 sub("pre_change", VT::section_list, pre_change, false,
+                     "Asked before a change; any of them can veto it."),
+                 sub("post_change", VT::section_list, post_change, false,
+                     "Run after a change reached every provider."),
+                 range(f("veto_retry", VT::duration, "30s",
+                         "A vetoed change is put to the pre_change hooks again after this "
+                         "long (a newer plan is put to them at once)."),
+                       kSecond, 24 * kHour, "duration"),
+             }};
     lab_site = {"lab.sites[]",
                 "A simulated site: an HTTP server on its own loopback address.",
                 {
@@ -292,6 +416,8 @@ struct Schema {
                 range(sub("sites", VT::section_list, site, true, "See sites[]."), 1, std::nullopt),
                 range(sub("records", VT::section_list, record, true, "See records[]."), 1,
                       std::nullopt),
+                sub("providers", VT::section_list, provider, false, "See providers[]."),
+                sub("hooks", VT::section, hooks, false, "See hooks."),
                 sub("lab", VT::section, lab, false, "See lab."),
             }};
   }
@@ -612,8 +738,16 @@ const Section& root_schema() {
 
 std::vector<const Section*> all_sections() {
   const Schema& s = schema();
-  return {&s.root, &s.controller, &s.journal, &s.api,  &s.dns,    &s.zone, &s.ns,
-          &s.soa,  &s.policy,     &s.check,   &s.site, &s.record, &s.lab,  &s.lab_site};
+  return {&s.root,       &s.controller,
+          &s.journal,    &s.api,
+          &s.dns,        &s.zone,
+          &s.ns,         &s.soa,
+          &s.policy,     &s.check,
+          &s.site,       &s.record,
+          &s.provider,   &s.provider_record,
+          &s.lb_member,  &s.hooks,
+          &s.pre_change, &s.post_change,
+          &s.lab,        &s.lab_site};
 }
 
 std::string type_name(const Field& f) {
@@ -642,6 +776,8 @@ std::string type_name(const Field& f) {
       return "list of address:port";
     case VT::identifier_list:
       return "list of names";
+    case VT::string_list:
+      return "list of strings";
     case VT::int_list:
       return "list of integers";
     case VT::choice: {
@@ -680,7 +816,7 @@ std::string render_reference_markdown() {
       std::string rng;
       bool is_list = f.type == VT::address_list || f.type == VT::endpoint_list ||
                      f.type == VT::identifier_list || f.type == VT::int_list ||
-                     f.type == VT::section_list;
+                     f.type == VT::string_list || f.type == VT::section_list;
       if (f.min || f.max) {
         if (is_list) {
           rng = f.min ? std::to_string(*f.min) : "0";

@@ -22,6 +22,7 @@ enum class ValueType {
   address_list,
   endpoint_list,
   identifier_list,
+  string_list,
   int_list,
   choice,        // one of `choices`
   section,       // a mapping described by `section`

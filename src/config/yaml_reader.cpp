@@ -368,6 +368,10 @@ std::optional<std::vector<Endpoint>> SectionReader::endpoint_list(const std::str
   return out;
 }
 
+std::optional<std::vector<std::string>> SectionReader::string_list(const std::string& key) {
+  return scalar_list(key);
+}
+
 std::optional<std::vector<std::string>> SectionReader::identifier_list(const std::string& key) {
   auto items = scalar_list(key);
   if (!items) return std::nullopt;

@@ -55,6 +55,7 @@ class SectionReader {
   std::optional<std::vector<std::string>> address_list(const std::string& key);
   std::optional<std::vector<Endpoint>> endpoint_list(const std::string& key);
   std::optional<std::vector<std::string>> identifier_list(const std::string& key);
+  std::optional<std::vector<std::string>> string_list(const std::string& key);
   std::optional<std::vector<long long>> int_list(const std::string& key);
   std::optional<std::string> choice(const std::string& key);
   // Items of a section_list (empty when absent); each item a SectionReader.

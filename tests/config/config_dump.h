@@ -88,6 +88,32 @@ inline std::string dump(const Config& c) {
     line(p + "sites", join(r.sites));
     line(p + "all_down", std::string(core::to_string(r.all_down)));
   }
+  line("api.token", c.api_token.describe());
+  for (const ProviderConfig& p : c.providers) {
+    const std::string k = "provider[" + p.name + "].";
+    line(k + "kind", std::string(to_string(p.kind)));
+    line(k + "endpoint", p.endpoint);
+    line(k + "token", p.token.describe());
+    line(k + "timeout", ms(p.timeout));
+    line(k + "retry_max", ms(p.retry_max));
+    line(k + "tls_verify", p.tls_verify ? "true" : "false");
+    line(k + "domain", p.domain + " id " + std::to_string(p.domain_id));
+    for (const ProviderRecord& r : p.records) {
+      line(k + "record", r.name + " " + (r.type ? std::string(core::to_string(*r.type)) : "*") +
+                             " id " + std::to_string(r.record_id));
+    }
+    line(k + "load_balancer", p.load_balancer_id + " follows " + p.record);
+    for (const LbMember& m : p.members) {
+      std::vector<std::string> ids;
+      for (std::int64_t id : m.droplet_ids) ids.push_back(std::to_string(id));
+      line(k + "member[" + m.site + "]", join(ids));
+    }
+  }
+  for (const auto* list : {&c.hooks.pre_change, &c.hooks.post_change}) {
+    const std::string k = list == &c.hooks.pre_change ? "hooks.pre_change" : "hooks.post_change";
+    for (const HookCommand& h : *list) line(k, join(h.command) + " timeout " + ms(h.timeout));
+  }
+  line("hooks.veto_retry", ms(c.hooks.veto_retry));
   line("lab.enabled", c.lab.enabled ? "true" : "false");
   line("lab.control", c.lab.control.to_string());
   for (const LabSite& s : c.lab.sites) line("lab.site[" + s.name + "]", s.listen.to_string());

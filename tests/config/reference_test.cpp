@@ -33,7 +33,8 @@ class FullMinimal {
         "",       "controller",  "journal",          "api",
         "dns",    "dns.zones[]", "dns.zones[].ns[]", "dns.zones[].soa",
         "policy", "checks[]",    "sites[]",          "records[]",
-        "lab",    "lab.sites[]"};
+        "lab",    "lab.sites[]", "providers[]",      "providers[].records[]",
+        "providers[].members[]", "hooks", "hooks.pre_change[]", "hooks.post_change[]"};
     return paths;
   }
 
@@ -51,6 +52,17 @@ class FullMinimal {
     t += "records:\n  - name: www.example.test\n    sites: [ams]\n" + extra("records[]", 4);
     t += "lab:\n" + extra("lab", 2) + "  sites:\n    - name: ams\n      listen: 127.0.0.11:8000\n" +
          extra("lab.sites[]", 6);
+    t += "providers:\n  - name: dns\n    type: linode_dns\n    token: t\n"
+         "    domain: example.test\n" +
+         extra("providers[]", 4) + "    records:\n      - name: www.example.test\n" +
+         extra("providers[].records[]", 8) +
+         "  - name: lb\n    type: digitalocean_lb\n    token: t\n    load_balancer_id: lb1\n"
+         "    record: www.example.test\n    members:\n      - site: ams\n"
+         "        droplet_ids: [1]\n" +
+         extra("providers[].members[]", 8);
+    t += "hooks:\n" + extra("hooks", 2) + "  pre_change:\n    - command: [/bin/true]\n" +
+         extra("hooks.pre_change[]", 6) + "  post_change:\n    - command: [/bin/true]\n" +
+         extra("hooks.post_change[]", 6);
     return t;
   }
 

@@ -1,0 +1,19 @@
+#pragma once
+// Reading secrets (API tokens, webhook keys) from where the configuration
+// says they are. Kept apart from the loader so that a configuration can be
+// checked on a machine that does not hold the secrets, and so that the value
+// never becomes part of the Config that status and logs describe.
+
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+
+namespace drpilot::config {
+
+// The secret's value, or nothing with `error` saying what is wrong and where
+// to fix it ("environment variable LINODE_TOKEN is not set"). A secret file
+// must be a regular file of at most 64 KiB; one trailing newline is dropped.
+std::optional<std::string> resolve_secret(const SecretSource& source, std::string& error);
+
+}  // namespace drpilot::config
