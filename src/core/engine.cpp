@@ -63,6 +63,24 @@ EngineStep Engine::set_overrides(Overrides o) {
   return step;
 }
 
+EngineStep Engine::switchover(const std::string& record, const std::string& site,
+                              const std::string& note) {
+  overrides_.switchover[record] = Switchover{site, note};
+  EngineStep step;
+  replan(step);
+  overrides_.switchover.clear();
+  return step;
+}
+
+EngineStep Engine::resume() {
+  overrides_.frozen = false;
+  overrides_.frozen_note.clear();
+  for (auto& [key, rp] : plan_.records) rp.automatic_changes.clear();
+  EngineStep step;
+  replan(step);
+  return step;
+}
+
 EngineStep Engine::reconfigure(EngineSpec spec) {
   spec_ = std::move(spec);
   declare_targets();

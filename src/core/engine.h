@@ -51,6 +51,12 @@ class Engine {
   EngineStep tick();
   // Operator overrides changed; re-plans at once.
   EngineStep set_overrides(Overrides o);
+  // Moves `record` to `site` now (a planned switchover), then forgets the request.
+  EngineStep switchover(const std::string& record, const std::string& site,
+                        const std::string& note);
+  // Lifts the operator's freeze and forgets every record's recent automatic
+  // changes, so a flap-frozen record may fail back again.
+  EngineStep resume();
   // A new, validated configuration: keeps the evidence of targets that remain.
   EngineStep reconfigure(EngineSpec spec);
 

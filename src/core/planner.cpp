@@ -122,6 +122,12 @@ std::string discretionary_blocker(const RecordContext& c, const RecordPlan& prev
            " and failback waits until fewer than " + std::to_string(p.flap_max_changes) +
            " remain within the window";
   }
+  // A move the operator made is not undone by automation before a hold-down
+  // has passed (a switchover, a drain): failback counts from that moment too.
+  if (prev.last_change == ChangeKind::operator_ && c.now() - prev.changed_at < p.hold_down) {
+    return "the operator moved this record " + format_duration(c.now() - prev.changed_at) +
+           " ago and automation waits the " + format_duration(p.hold_down) + " hold-down";
+  }
   Duration up = c.up_for(candidate);
   if (up < p.hold_down) {
     return candidate + " has been up for " + format_duration(up) + " of the " +
@@ -328,6 +334,14 @@ bool operator_decision(const RecordContext& c, const PlannerInput& in,
                        const std::vector<std::string>& current,
                        const std::vector<std::string>& eligible, Decision& out) {
   if (pin_decision(c, in, out)) return true;
+  auto sw = in.overrides.switchover.find(c.rec().name);
+  if (sw != in.overrides.switchover.end() && c.configured(sw->second.site) &&
+      !c.drained(sw->second.site)) {
+    std::string why = "switched over to " + sw->second.site + " by the operator";
+    if (!sw->second.note.empty()) why += " (" + sw->second.note + ")";
+    out = {{sw->second.site}, why, ChangeKind::operator_};
+    return true;
+  }
   if (eligible.empty()) {
     out = {previous_sites, "every site of this record is drained, so the last answer is kept",
            ChangeKind::none};

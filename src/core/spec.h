@@ -18,6 +18,7 @@ struct SiteSpec {
   std::vector<std::string> ipv6;
   int priority = 1;  // lower is preferred
   int weight = 1;
+  bool operator==(const SiteSpec&) const = default;
 };
 
 enum class RecordType { A, AAAA };
@@ -40,6 +41,7 @@ struct RecordSpec {
 
   // "www.example.test/A": the key of this record in a plan.
   std::string key() const;
+  bool operator==(const RecordSpec&) const = default;
 };
 
 struct Policy {
@@ -48,12 +50,14 @@ struct Policy {
   Duration min_interval{30'000};  // between discretionary automatic changes
   Duration flap_window{600'000};
   int flap_max_changes = 6;  // automatic changes within the window that freeze automation
+  bool operator==(const Policy&) const = default;
 };
 
 // A DNS zone served by the embedded authoritative server.
 struct NameServer {
   std::string name;                    // fully qualified, lower case, no trailing dot
   std::vector<std::string> addresses;  // glue, when the name is inside the zone
+  bool operator==(const NameServer&) const = default;
 };
 struct ZoneSpec {
   std::string name;  // "example.test"
@@ -65,14 +69,24 @@ struct ZoneSpec {
   int soa_expire = 86400;
   int soa_minimum = 30;  // negative-caching TTL (RFC 2308)
   int ttl = 3600;        // TTL of the SOA and NS records themselves
+  bool operator==(const ZoneSpec&) const = default;
+};
+
+// A planned move of a failover record to one site, now. One-shot: the engine
+// plans with it once and forgets it; the normal policy applies afterwards.
+struct Switchover {
+  std::string site;
+  std::string note;  // who and why, for the reason text
+  bool operator==(const Switchover&) const = default;
 };
 
 // Operator intent. Takes precedence over everything automatic.
 struct Overrides {
-  std::set<std::string> drained;              // sites out of every answer
-  std::map<std::string, std::string> pinned;  // record name -> site
-  bool frozen = false;                        // no automatic changes at all
-  std::string frozen_note;                    // who/why, for the reason text
+  std::set<std::string> drained;                 // sites out of every answer
+  std::map<std::string, std::string> pinned;     // record name -> site
+  bool frozen = false;                           // no automatic changes at all
+  std::string frozen_note;                       // who/why, for the reason text
+  std::map<std::string, Switchover> switchover;  // record name -> site, for one plan
   bool operator==(const Overrides&) const = default;
 };
 
