@@ -108,4 +108,27 @@ core::Plan plan_from_json(const json& j) {
   return p;
 }
 
+json to_json(const core::Overrides& o) {
+  return {{"drained", o.drained},
+          {"pinned", o.pinned},
+          {"frozen", o.frozen},
+          {"frozen_note", o.frozen_note}};
+}
+
+core::Overrides overrides_from_json(const json& j) {
+  if (!j.is_object()) throw std::runtime_error("overrides are not an object");
+  core::Overrides o;
+  for (const json& s : field(j, "drained", json::value_t::array)) {
+    if (!s.is_string()) throw std::runtime_error("a drained site is not a string");
+    o.drained.insert(s.get<std::string>());
+  }
+  for (const auto& [record, site] : field(j, "pinned", json::value_t::object).items()) {
+    if (!site.is_string()) throw std::runtime_error("the pin of '" + record + "' is not a string");
+    o.pinned[record] = site.get<std::string>();
+  }
+  o.frozen = field(j, "frozen", json::value_t::boolean).get<bool>();
+  o.frozen_note = string_field(j, "frozen_note");
+  return o;
+}
+
 }  // namespace drpilot::store

@@ -8,15 +8,19 @@
 
 #include "core/model.h"
 #include "core/plan.h"
+#include "core/spec.h"
 
 namespace drpilot::store {
 
 nlohmann::json to_json(const core::Verdict& v);
 nlohmann::json to_json(const core::Plan& p);
 nlohmann::json to_json(const core::RecordPlan& r);
+// The persistent part: drained, pinned, frozen (a switchover is one-shot).
+nlohmann::json to_json(const core::Overrides& o);
 
 // Throw std::runtime_error with a description of what is wrong.
 core::Verdict verdict_from_json(const nlohmann::json& j);
 core::Plan plan_from_json(const nlohmann::json& j);
+core::Overrides overrides_from_json(const nlohmann::json& j);
 
 }  // namespace drpilot::store

@@ -106,6 +106,18 @@ void Journal::exec(const char* sql) {
   }
 }
 
+template <class F>
+void Journal::transaction(F&& body) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    body();
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 // A new (empty) file becomes a journal; anything else must already be one.
 void Journal::check_identity() {
   // Any failure to read these two numbers means the file is not an SQLite
@@ -186,8 +198,7 @@ void Journal::put_state(const std::string& key, const json& value) {
 void Journal::record_verdicts(const std::vector<core::VerdictChange>& targets,
                               const std::vector<core::VerdictChange>& sites, core::TimePoint at) {
   if (targets.empty() && sites.empty()) return;
-  exec("BEGIN IMMEDIATE");
-  try {
+  transaction([&] {
     for (const auto* list : {&targets, &sites}) {
       const bool is_site = list == &sites;
       for (const core::VerdictChange& c : *list) {
@@ -203,16 +214,11 @@ void Journal::record_verdicts(const std::vector<core::VerdictChange>& targets,
         put_state((is_site ? "site:" : "target:") + c.subject, to_json(c.after));
       }
     }
-    exec("COMMIT");
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  });
 }
 
 void Journal::record_plan(const core::Plan& plan) {
-  exec("BEGIN IMMEDIATE");
-  try {
+  transaction([&] {
     JournalEvent e;
     e.at = plan.made_at;
     e.kind = "plan";
@@ -222,11 +228,7 @@ void Journal::record_plan(const core::Plan& plan) {
     e.data = to_json(plan);
     insert_event(e);
     put_state("plan", to_json(plan));
-    exec("COMMIT");
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  });
 }
 
 void Journal::record_event(std::string_view kind, std::string_view subject,
@@ -238,6 +240,44 @@ void Journal::record_event(std::string_view kind, std::string_view subject,
   e.message = std::string(message);
   e.data = data;
   insert_event(e);
+}
+
+void Journal::record_command(const std::string& name, const std::string& message,
+                             core::TimePoint at, const json& data,
+                             const core::Overrides& overrides) {
+  transaction([&] {
+    JournalEvent e;
+    e.at = at;
+    e.kind = "command";
+    e.subject = name;
+    e.message = message;
+    e.data = data;
+    insert_event(e);
+    put_state("overrides", to_json(overrides));
+  });
+}
+
+void Journal::record_provider(const std::string& provider, const std::string& step,
+                              std::uint64_t generation, const std::string& message,
+                              core::TimePoint at, const json& data,
+                              const ProviderProgress& progress) {
+  transaction([&] {
+    JournalEvent e;
+    e.at = at;
+    e.kind = "provider";
+    e.subject = provider;
+    e.generation = generation;
+    e.message = message;
+    e.data = data;
+    e.data["step"] = step;
+    insert_event(e);
+    put_state("provider:" + provider,
+              {{"applied", progress.applied}, {"verified", progress.verified}});
+  });
+}
+
+void Journal::record_released(const core::Plan& plan) {
+  put_state("released", to_json(plan));
 }
 
 JournalState Journal::load_state() {
@@ -255,6 +295,17 @@ JournalState Journal::load_state() {
         out.targets[key.substr(7)] = verdict_from_json(j);
       } else if (key.rfind("site:", 0) == 0) {
         out.sites[key.substr(5)] = verdict_from_json(j);
+      } else if (key == "overrides") {
+        out.overrides = overrides_from_json(j);
+      } else if (key == "released") {
+        out.released = plan_from_json(j);
+      } else if (key.rfind("provider:", 0) == 0) {
+        if (!j.is_object() || !j.contains("applied") || !j.contains("verified") ||
+            !j["applied"].is_number_unsigned() || !j["verified"].is_number_unsigned()) {
+          throw std::runtime_error("not {applied, verified} generations");
+        }
+        out.providers[key.substr(9)] = {j["applied"].get<std::uint64_t>(),
+                                        j["verified"].get<std::uint64_t>()};
       }
     } catch (const std::exception& e) {
       throw JournalError("journal " + path_ + ": stored state '" + key + "' is corrupt (" +

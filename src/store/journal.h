@@ -16,6 +16,7 @@
 
 #include "core/model.h"
 #include "core/plan.h"
+#include "core/spec.h"
 
 struct sqlite3;
 
@@ -36,10 +37,19 @@ struct JournalEvent {
   nlohmann::json data;  // structured detail
 };
 
+// What a provider has done, as the reconciler's fence needs it after a restart.
+struct ProviderProgress {
+  std::uint64_t applied = 0;   // the newest generation it changed the world for
+  std::uint64_t verified = 0;  // the newest generation it verified in sync
+};
+
 struct JournalState {
   std::optional<core::Plan> plan;
   std::map<std::string, core::Verdict> targets;
   std::map<std::string, core::Verdict> sites;
+  std::optional<core::Overrides> overrides;
+  std::optional<core::Plan> released;  // the plan last let through to the providers
+  std::map<std::string, ProviderProgress> providers;
 };
 
 class Journal {
@@ -60,6 +70,13 @@ class Journal {
   void record_plan(const core::Plan& plan);
   void record_event(std::string_view kind, std::string_view subject, std::string_view message,
                     core::TimePoint at, const nlohmann::json& data = nullptr);
+  // An event and the state it implies, in one transaction.
+  void record_command(const std::string& name, const std::string& message, core::TimePoint at,
+                      const nlohmann::json& data, const core::Overrides& overrides);
+  void record_provider(const std::string& provider, const std::string& step,
+                       std::uint64_t generation, const std::string& message, core::TimePoint at,
+                       const nlohmann::json& data, const ProviderProgress& progress);
+  void record_released(const core::Plan& plan);
 
   // The latest plan and verdicts. Throws JournalError if stored state is corrupt.
   JournalState load_state();
@@ -76,6 +93,9 @@ class Journal {
   void initialize();
   void insert_event(const JournalEvent& e);
   void put_state(const std::string& key, const nlohmann::json& value);
+  // Runs `body` in one IMMEDIATE transaction; rolls back if it throws.
+  template <class F>
+  void transaction(F&& body);
   [[noreturn]] void fail(const std::string& what);
 
   std::string path_;
