@@ -126,6 +126,10 @@ void Server::publish(std::shared_ptr<const Snapshot> snapshot) {
   impl_->slot.publish(std::move(snapshot));
 }
 
+std::shared_ptr<const Snapshot> Server::current() const {
+  return impl_->slot.load();
+}
+
 void Server::start() {
   Impl& s = *impl_;
   if (s.started) throw std::logic_error("the DNS server was already started");

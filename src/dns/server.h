@@ -39,6 +39,8 @@ class Server {
   // Makes `snapshot` what every following query is answered from. Safe from
   // any thread, before or after start(); never blocks the query path.
   void publish(std::shared_ptr<const Snapshot> snapshot);
+  // What queries are answered from now (null before the first publish).
+  std::shared_ptr<const Snapshot> current() const;
 
   // Binds every listen address and starts the threads. Throws
   // std::runtime_error naming the protocol, address and reason, e.g.

@@ -1,0 +1,229 @@
+#include "providers/change_gate.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "net/loop.h"
+
+namespace drpilot::providers {
+namespace {
+
+std::string comma(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+std::string command_text(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const std::string& a : argv) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+}  // namespace
+
+ChangeGate::ChangeGate(net::Loop& loop, config::HooksConfig hooks, Runner runner, Release release,
+                       Report report)
+    : loop_(loop),
+      hooks_(std::move(hooks)),
+      runner_(std::move(runner)),
+      release_(std::move(release)),
+      report_(std::move(report)),
+      alive_(std::make_shared<bool>(true)) {}
+
+ChangeGate::~ChangeGate() {
+  *alive_ = false;
+}
+
+void ChangeGate::reconfigure(config::HooksConfig hooks) {
+  hooks_ = std::move(hooks);
+}
+
+HookJob ChangeGate::job(const std::string& kind, const std::vector<config::HookCommand>& commands,
+                        const Target& before, const Target& after) const {
+  HookJob j;
+  j.kind = kind;
+  j.commands = commands;
+  for (const RecordChange& c : changes_between(before, after)) {
+    j.runs.push_back({{"DRPILOT_HOOK", kind},
+                      {"DRPILOT_RECORD", c.record},
+                      {"DRPILOT_FROM_SITES", comma(c.from_sites)},
+                      {"DRPILOT_TO_SITES", comma(c.to_sites)},
+                      {"DRPILOT_FROM_ADDRESSES", comma(c.from_addresses)},
+                      {"DRPILOT_TO_ADDRESSES", comma(c.to_addresses)},
+                      {"DRPILOT_GENERATION", std::to_string(after.generation)},
+                      {"DRPILOT_REASON", c.reason}});
+  }
+  return j;
+}
+
+void ChangeGate::start(std::optional<Target> released, const Target& current) {
+  if (released) {
+    release(*released);
+  } else {
+    // Nothing was ever released: the first answer needs no one's consent.
+    release(current);
+  }
+  post_baseline_ = released_;
+  posted_ = released_->generation;
+  offer(current);
+}
+
+void ChangeGate::release(const Target& t) {
+  released_ = t;
+  held_back_.clear();
+  release_(t);
+}
+
+void ChangeGate::offer(const Target& target) {
+  const bool moves = !released_ || !changes_between(*released_, target).empty();
+  if (hooks_.pre_change.empty() || !moves) {
+    pending_.reset();
+    if (retry_) retry_->cancel();
+    release(target);
+    return;
+  }
+  pending_ = std::make_shared<const Target>(target);
+  if (retry_) retry_->cancel();
+  if (!pre_running_) run_pre();
+}
+
+void ChangeGate::run_pre() {
+  std::shared_ptr<const Target> checked = pending_;
+  if (!checked) return;
+  pre_running_ = true;
+  HookJob j = job("pre_change", hooks_.pre_change, *released_, *checked);
+  std::weak_ptr<bool> alive = alive_;
+  runner_(std::move(j), [this, alive, checked](std::vector<HookResult> results) {
+    auto a = alive.lock();
+    if (a && *a) on_pre_done(checked, std::move(results));
+  });
+}
+
+void ChangeGate::on_pre_done(std::shared_ptr<const Target> checked,
+                             std::vector<HookResult> results) {
+  pre_running_ = false;
+  if (pending_ != checked) {
+    // A newer target arrived meanwhile: it is the one that matters now.
+    if (pending_) run_pre();
+    return;
+  }
+  for (const HookResult& r : results) {
+    if (r.ok()) continue;
+    held_back_ = "generation " + std::to_string(checked->generation) +
+                 " is held back: " + command_text(r.command) + " " + r.outcome() +
+                 (r.output.empty() ? "" : ": " + r.output.substr(0, 200));
+    while (!held_back_.empty() && (held_back_.back() == '\n' || held_back_.back() == ' ')) {
+      held_back_.pop_back();
+    }
+    report_("vetoed",
+            "pre_change hook " + command_text(r.command) + " vetoed generation " +
+                std::to_string(checked->generation) + " (" + r.outcome() +
+                "); the world stays at generation " + std::to_string(released_->generation),
+            results, checked->generation);
+    retry_ = std::make_unique<net::Timer>(loop_);
+    std::weak_ptr<bool> alive = alive_;
+    retry_->start(hooks_.veto_retry, [this, alive] {
+      auto a = alive.lock();
+      if (a && *a && pending_ && !pre_running_) run_pre();
+    });
+    return;
+  }
+  report_("allowed", "pre_change hooks allowed generation " + std::to_string(checked->generation),
+          results, checked->generation);
+  pending_.reset();
+  release(*checked);
+}
+
+void ChangeGate::verified(std::uint64_t generation) {
+  if (!released_ || generation < released_->generation || posted_ >= released_->generation) return;
+  posted_ = released_->generation;
+  const Target before = post_baseline_ ? *post_baseline_ : Target{};
+  post_baseline_ = released_;
+  if (hooks_.post_change.empty()) return;
+  HookJob j = job("post_change", hooks_.post_change, before, *released_);
+  if (j.runs.empty()) return;
+  const std::uint64_t gen = released_->generation;
+  std::weak_ptr<bool> alive = alive_;
+  runner_(std::move(j), [this, alive, gen](std::vector<HookResult> results) {
+    auto a = alive.lock();
+    if (!a || !*a) return;
+    std::string outcome;
+    for (const HookResult& r : results) {
+      outcome += (outcome.empty() ? "" : "; ") + command_text(r.command) + " " + r.outcome();
+    }
+    report_("post_change",
+            "post_change hooks ran for generation " + std::to_string(gen) + ": " + outcome, results,
+            gen);
+  });
+}
+
+// ---- the hook thread ----------------------------------------------------------
+
+struct HookThread::Impl {
+  explicit Impl(net::Loop& l) : loop(l) {}
+  net::Loop& loop;
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<std::pair<HookJob, std::function<void(std::vector<HookResult>)>>> queue;
+  bool stopping = false;
+  std::thread thread;
+
+  void run() {
+    for (;;) {
+      std::pair<HookJob, std::function<void(std::vector<HookResult>)>> item;
+      {
+        std::unique_lock lock(mutex);
+        wake.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (stopping) return;
+        item = std::move(queue.front());
+        queue.pop_front();
+      }
+      const HookJob& j = item.first;
+      std::vector<HookResult> results;
+      bool failed = false;
+      for (const HookEnv& env : j.runs) {
+        for (const config::HookCommand& c : j.commands) {
+          results.push_back(run_hook(c, env));
+          // A pre_change veto is final: the remaining hooks need not be asked.
+          if (!results.back().ok() && j.kind == "pre_change") failed = true;
+          if (failed) break;
+        }
+        if (failed) break;
+      }
+      loop.post([done = std::move(item.second), results = std::move(results)]() mutable {
+        done(std::move(results));
+      });
+    }
+  }
+};
+
+HookThread::HookThread(net::Loop& loop) : impl_(std::make_shared<Impl>(loop)) {
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+HookThread::~HookThread() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+ChangeGate::Runner HookThread::runner() {
+  std::weak_ptr<Impl> weak = impl_;
+  return [weak](HookJob job, std::function<void(std::vector<HookResult>)> done) {
+    auto impl = weak.lock();
+    if (!impl) return;
+    {
+      std::lock_guard lock(impl->mutex);
+      impl->queue.emplace_back(std::move(job), std::move(done));
+    }
+    impl->wake.notify_all();
+  };
+}
+
+}  // namespace drpilot::providers
