@@ -1,6 +1,8 @@
 #pragma once
-// The HTTP API: GET /healthz, /api/v1/status, /api/v1/history. Routing is a
-// plain function of the request so it is tested without sockets.
+// The HTTP API: GET /healthz, /api/v1/status, /api/v1/history for anyone, and
+// POST /api/v1/commands/{drain,undrain,pin,unpin,freeze,resume,switchover}
+// for callers with the bearer token. Routing is a plain function of the
+// request so it is tested without sockets.
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "core/commands.h"
 #include "net/http.h"
 
 namespace drpilot::net {
@@ -25,13 +28,20 @@ class Backend {
   virtual nlohmann::json history(std::size_t limit, std::optional<std::int64_t> before_id) = 0;
   // The control loop ticked recently.
   virtual bool live() = 0;
+  // Carries out an operator command: {status, body} as the reply. The body
+  // has "message" (and "generation") on success, "error" otherwise.
+  virtual std::pair<int, nlohmann::json> command(const core::Command& cmd) = 0;
 };
 
-net::ServerResponse route(Backend& backend, const net::ServerRequest& req);
+// `token`: what mutating calls must present as "Authorization: Bearer ...";
+// nullopt: operator commands are disabled.
+net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
+                          const std::optional<std::string>& token);
 
 class ApiServer {
  public:
-  ApiServer(net::Loop& loop, const std::string& address, std::uint16_t port, Backend& backend);
+  ApiServer(net::Loop& loop, const std::string& address, std::uint16_t port, Backend& backend,
+            std::optional<std::string> token);
   void start();  // throws std::runtime_error naming the address
   void stop();
   std::uint16_t port() const { return server_.port(); }

@@ -4,19 +4,6 @@ namespace drpilot::api {
 
 using nlohmann::json;
 
-std::vector<std::string> answer_addresses(const core::RecordSpec& rec,
-                                          const std::vector<std::string>& sites,
-                                          const config::Config& cfg) {
-  std::vector<std::string> out;
-  for (const std::string& s : sites) {
-    const config::SiteConfig* site = cfg.find_site(s);
-    if (!site) continue;
-    const auto& list = rec.type == core::RecordType::A ? site->spec.ipv4 : site->spec.ipv6;
-    out.insert(out.end(), list.begin(), list.end());
-  }
-  return out;
-}
-
 namespace {
 
 json verdict_json(const core::Verdict& v) {
@@ -84,7 +71,15 @@ json render_status(const core::Engine& engine, const config::Config& cfg,
 
   out["plan"] = {{"generation", plan.generation},
                  {"made_at", plan.empty() ? json(nullptr) : json(core::format_time(plan.made_at))},
-                 {"summary", plan.summary}};
+                 {"summary", plan.summary},
+                 {"released_generation", info.released_generation},
+                 {"held_back", info.held_back}};
+  out["providers"] = info.providers;
+  const core::Overrides& o = engine.overrides();
+  out["overrides"] = {{"drained", o.drained},
+                      {"pinned", o.pinned},
+                      {"frozen", o.frozen},
+                      {"frozen_note", o.frozen_note}};
 
   json records = json::array();
   for (const core::RecordSpec& rec : cfg.records) {
@@ -96,7 +91,7 @@ json render_status(const core::Engine& engine, const config::Config& cfg,
     auto it = plan.records.find(rec.key());
     if (it != plan.records.end()) {
       r["answer"] = it->second.sites;
-      r["addresses"] = answer_addresses(rec, it->second.sites, cfg);
+      r["addresses"] = cfg.addresses(rec, it->second.sites);
       r["reason"] = it->second.reason;
       r["change_reason"] = it->second.change_reason;
       r["changed_at"] = core::format_time(it->second.changed_at);
@@ -130,6 +125,7 @@ json render_status(const core::Engine& engine, const config::Config& cfg,
   out["sites"] = sites;
   // A flap freeze needs a human: it is an alert, not only an automation state.
   json alerts = info.alerts;
+  if (!info.held_back.empty()) alerts.push_back(info.held_back);
   for (const auto& [key, rp] : plan.records) {
     if (!rp.flap_frozen) continue;
     alerts.push_back("failback for " + key + " is frozen after " +

@@ -18,14 +18,14 @@ struct ControllerInfo {
   std::string journal_path;
   core::TimePoint started_at{};
   std::vector<std::string> alerts;  // active alerts, one sentence each
+  // The world: each provider's progress (rendered by the controller) and the
+  // change gate (the generation let through, and why a newer one is held back).
+  nlohmann::json providers = nlohmann::json::array();
+  std::uint64_t released_generation = 0;
+  std::string held_back;
 };
 
 nlohmann::json render_status(const core::Engine& engine, const config::Config& cfg,
                              const ControllerInfo& info, core::TimePoint now);
-
-// The addresses a record's answer publishes, in answer order.
-std::vector<std::string> answer_addresses(const core::RecordSpec& rec,
-                                          const std::vector<std::string>& sites,
-                                          const config::Config& cfg);
 
 }  // namespace drpilot::api

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <vector>
 
+#include "cli/client.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "config/schema.h"
@@ -18,58 +20,15 @@ namespace {
 
 using nlohmann::json;
 
-struct Fetched {
-  bool ok = false;
-  json body;
-  std::string error;
-};
-
-Fetched fetch(const std::string& base, const std::string& method, const std::string& path,
-              const std::string& hint) {
-  Fetched f;
-  std::string err;
-  auto url = net::parse_url(base, err);
-  if (!url) {
-    f.error = err;
-    return f;
-  }
-  net::ClientRequest req;
-  req.method = method;
-  req.tls = url->tls;
-  req.host = url->host;
-  req.port = url->port;
-  std::string prefix = url->target == "/" ? "" : url->target;
-  if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  req.target = prefix + path;
-  req.connect_timeout = std::chrono::seconds(3);
-  req.timeout = std::chrono::seconds(10);
-  req.max_body = 64 * 1024 * 1024;
-  net::ClientResult r = net::http_request_sync(req);
-  if (!r.ok) {
-    f.error = "cannot reach " + base + ": " + r.error + " (" + hint + ")";
-    return f;
-  }
-  f.body = json::parse(r.body, nullptr, false);
-  if (f.body.is_discarded()) {
-    f.error =
-        base + " answered status " + std::to_string(r.status) + " with something that is not JSON";
-    return f;
-  }
-  if (r.status != 200) {
-    f.error = f.body.is_object() && f.body.contains("error") && f.body["error"].is_string()
-                  ? f.body["error"].get<std::string>()
-                  : base + " answered status " + std::to_string(r.status);
-    return f;
-  }
-  f.ok = true;
-  return f;
+// A value as text: strings without quotes, null as "-".
+std::string text(const json& v) {
+  if (v.is_null()) return "-";
+  return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
 std::string str(const json& j, const char* key) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return "-";
-  if (it->is_string()) return it->get<std::string>();
-  return it->dump();
+  return it == j.end() ? "-" : text(*it);
 }
 
 std::string list(const json& j, const char* key) {
@@ -92,7 +51,14 @@ void print_history(const json& events) {
 
 }  // namespace
 
-int show_status(const std::string& api, bool as_json) {
+int show_status(const ConnectionOptions& where, bool as_json) {
+  std::string error;
+  auto c = connect_to_controller(where, false, error);
+  if (!c) {
+    std::cerr << "drpilot: " << error << "\n";
+    return 1;
+  }
+  const std::string& api = c->api;
   Fetched f = fetch(api, "GET", "/api/v1/status", "is the controller running? use --api URL");
   if (!f.ok) {
     std::cerr << "drpilot: " << f.error << "\n";
@@ -124,6 +90,35 @@ int show_status(const std::string& api, bool as_json) {
       std::printf("    why: %s (since %s)\n", why.c_str(), str(r, "changed_at").c_str());
       if (str(r, "reason") != why) std::printf("    now: %s\n", str(r, "reason").c_str());
     }
+    // Named copies: iterating over a temporary's items() would dangle.
+    const json o = s.value("overrides", json::object());
+    const json drained = o.value("drained", json::array());
+    const json pinned = o.value("pinned", json::object());
+    std::vector<std::string> notes;
+    for (const json& d : drained) notes.push_back("drained " + text(d));
+    for (const auto& [record, site] : pinned.items()) {
+      notes.push_back(record + " pinned to " + text(site));
+    }
+    if (o.value("frozen", false)) notes.push_back("frozen by " + o.value("frozen_note", ""));
+    if (!notes.empty()) {
+      std::printf("\nOPERATOR\n");
+      for (const std::string& n : notes) std::printf("  %s\n", n.c_str());
+    }
+    const json providers = s.value("providers", json::array());
+    if (!providers.empty()) {
+      std::printf("\nPROVIDERS (plan generation %s let through)\n",
+                  str(plan, "released_generation").c_str());
+      for (const json& p : providers) {
+        std::printf("  %-16s %-16s %-11s generation %s verified, %s applied  %s\n",
+                    str(p, "name").c_str(), str(p, "type").c_str(), str(p, "state").c_str(),
+                    str(p, "verified_generation").c_str(), str(p, "applied_generation").c_str(),
+                    str(p, "where").c_str());
+        if (str(p, "state") == "failing") {
+          std::printf("    last error (%s failures, next try %s): %s\n", str(p, "failures").c_str(),
+                      str(p, "next_attempt_at").c_str(), str(p, "last_error").c_str());
+        }
+      }
+    }
     std::printf("\nSITES\n");
     for (const json& site : s.at("sites")) {
       std::printf("  %-10s priority %-4s %-8s since %s%s\n", str(site, "name").c_str(),
@@ -145,7 +140,8 @@ int show_status(const std::string& api, bool as_json) {
   return 0;
 }
 
-int show_history(const std::string& api, int limit, bool as_json, const std::string& journal_path) {
+int show_history(const ConnectionOptions& where, int limit, bool as_json,
+                 const std::string& journal_path) {
   json events;
   if (!journal_path.empty()) {
     try {
@@ -165,6 +161,13 @@ int show_history(const std::string& api, int limit, bool as_json, const std::str
       return 1;
     }
   } else {
+    std::string error;
+    auto c = connect_to_controller(where, false, error);
+    if (!c) {
+      std::cerr << "drpilot: " << error << "\n";
+      return 1;
+    }
+    const std::string& api = c->api;
     Fetched f = fetch(
         api, "GET", "/api/v1/history?limit=" + std::to_string(limit),
         "is the controller running? use --api URL, or --journal FILE to read a journal directly");

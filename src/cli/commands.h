@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 
+#include "cli/client.h"
+#include "core/commands.h"
+
 namespace drpilot::cli {
 
 // Where `drpilot demo`, `status` and `lab` look when not told otherwise.
@@ -20,7 +23,10 @@ int lab_action(const std::string& action, const std::string& site, int slow_ms,
                const std::string& control, const std::string& config_path);
 int check_config(const std::string& config_path);
 int print_config_reference();
-int show_status(const std::string& api, bool as_json);
-int show_history(const std::string& api, int limit, bool as_json, const std::string& journal_path);
+int show_status(const ConnectionOptions& where, bool as_json);
+int show_history(const ConnectionOptions& where, int limit, bool as_json,
+                 const std::string& journal_path);
+// drain, undrain, pin, unpin, freeze, resume, switchover.
+int operator_command(const core::Command& cmd, const ConnectionOptions& where);
 
 }  // namespace drpilot::cli

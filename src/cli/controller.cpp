@@ -4,10 +4,13 @@
 
 #include "api/status_view.h"
 #include "cli/log.h"
+#include "config/secrets.h"
 #include "dns/server.h"
-#include "dns/snapshot.h"
 #include "probe/scheduler.h"
 #include "probe/targets.h"
+#include "providers/change_gate.h"
+#include "providers/embedded_dns.h"
+#include "providers/reconciler.h"
 #include "store/codec.h"
 #include "store/journal.h"
 
@@ -39,6 +42,7 @@ void Controller::start() {
   store::JournalState state = journal_->load_state();
   if (state.plan) {
     engine_->restore(*state.plan, state.targets, state.sites);
+    if (state.overrides) apply(engine_->set_overrides(*state.overrides));
     log_event("resume", {{"journal", cfg_.journal_path},
                          {"generation", std::to_string(state.plan->generation)},
                          {"verdicts", std::to_string(state.targets.size() + state.sites.size())}});
@@ -50,17 +54,34 @@ void Controller::start() {
   // is served: DNS never answers from nothing.
   apply(engine_->tick());
 
+  std::optional<std::string> token;
+  if (!cfg_.api_token.empty()) {
+    std::string err;
+    token = config::resolve_secret(cfg_.api_token, err);
+    if (!token) throw std::runtime_error("api token: " + err);
+  }
+
   if (cfg_.dns.enabled) {
     dns::ServerOptions opts;
     for (const config::Endpoint& e : cfg_.dns.listen) opts.listen.emplace_back(e.host, e.port);
     opts.udp_threads = cfg_.dns.udp_threads;
     opts.tcp_idle_timeout = cfg_.dns.tcp_idle_timeout;
     dns_ = std::make_unique<dns::Server>(opts);
-    publish();
+  }
+  std::map<std::string, std::uint64_t> applied, verified;
+  for (const auto& [name, p] : state.providers) {
+    applied[name] = p.applied;
+    verified[name] = p.verified;
+  }
+  // Publishes the first DNS answers before the server starts: it never
+  // answers from nothing.
+  start_world(state.released, applied, verified);
+  if (dns_) {
     dns_->start();
     log_event("dns", {{"listen", endpoints_text(cfg_.dns.listen)}});
   }
-  api_ = std::make_unique<api::ApiServer>(loop_, cfg_.api_listen.host, cfg_.api_listen.port, *this);
+  api_ = std::make_unique<api::ApiServer>(loop_, cfg_.api_listen.host, cfg_.api_listen.port, *this,
+                                          token);
   api_->start();
   log_event("api", {{"listen", cfg_.api_listen.to_string()}});
 
@@ -84,6 +105,9 @@ void Controller::stop() {
   tick_timer_.cancel();
   if (scheduler_) scheduler_->stop();
   if (api_) api_->stop();
+  gate_.reset();
+  if (reconciler_) reconciler_->stop();
+  hook_thread_.reset();
   if (dns_) dns_->stop();
   journal_event("controller", "controller stopped");
 }
@@ -135,14 +159,8 @@ void Controller::apply(const core::EngineStep& step) {
   if (step.plan_changed) {
     const core::Plan& plan = engine_->plan();
     log_event("plan", {{"generation", std::to_string(plan.generation)}, {"summary", plan.summary}});
-    publish();
+    offer_plan();
   }
-}
-
-void Controller::publish() {
-  if (!dns_) return;
-  dns_->publish(
-      dns::build_snapshot(cfg_.dns.zones, cfg_.site_specs(), cfg_.records, engine_->plan()));
 }
 
 void Controller::alert(const std::string& text) {
@@ -190,6 +208,8 @@ std::string Controller::reload() {
       next.dns.tcp_idle_timeout != cfg_.dns.tcp_idle_timeout) {
     needs_restart.push_back("dns.listen/udp_threads/tcp_idle_timeout");
   }
+  if (next.providers != cfg_.providers) needs_restart.push_back("providers");
+  if (!(next.api_token == cfg_.api_token)) needs_restart.push_back("api.token");
   if (!needs_restart.empty()) {
     std::string keys;
     for (const auto& k : needs_restart) keys += (keys.empty() ? "" : ", ") + k;
@@ -197,9 +217,13 @@ std::string Controller::reload() {
                          " needs a restart; the running configuration stays\n");
   }
   cfg_ = std::move(next);
-  apply(engine_->reconfigure(cfg_.engine_spec()));
+  if (embedded_) embedded_->configure(cfg_.dns.zones, cfg_.site_specs(), cfg_.records);
+  if (gate_) gate_->reconfigure(cfg_.hooks);
+  const core::EngineStep step = engine_->reconfigure(cfg_.engine_spec());
+  apply(step);
+  // The same generation may need publishing anew (a TTL, a zone changed).
+  if (!step.plan_changed) offer_plan();
   scheduler_->set_targets(probe::targets_from_config(cfg_));
-  publish();
   log_event("reloaded", {{"config", cfg_.path}});
   journal_event("config", "configuration reloaded from " + cfg_.path);
   return "";
@@ -212,6 +236,11 @@ nlohmann::json Controller::status() {
   info.journal_path = cfg_.journal_path;
   info.started_at = started_at_;
   info.alerts = alerts_;
+  info.providers = providers_status();
+  if (gate_) {
+    info.released_generation = gate_->released_generation();
+    info.held_back = gate_->held_back();
+  }
   return api::render_status(*engine_, cfg_, info, clock_.now());
 }
 

@@ -1,11 +1,15 @@
 #pragma once
 // The controller wires the pieces together: checks feed the engine, every
-// engine step is journaled, and each new plan is published to the embedded
-// DNS. Everything runs on one event loop thread; the DNS server answers from
-// its own threads out of the immutable snapshot published here.
+// engine step is journaled, and each new plan goes through the change gate
+// (pre_change hooks) to the reconciler, which makes every provider (the
+// embedded DNS first of all) match it. Everything runs on one event loop
+// thread; the DNS server answers from its own threads, providers and hooks
+// work on theirs and report back to the loop.
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +17,7 @@
 #include "config/config.h"
 #include "core/engine.h"
 #include "net/loop.h"
+#include "providers/hook_command.h"
 
 namespace drpilot::dns {
 class Server;
@@ -23,6 +28,14 @@ class Scheduler;
 namespace drpilot::store {
 class Journal;
 }
+namespace drpilot::providers {
+class ChangeGate;
+class EmbeddedDns;
+class HookThread;
+class Reconciler;
+struct ReconcileEvent;
+struct Target;
+}  // namespace drpilot::providers
 
 namespace drpilot::cli {
 
@@ -42,6 +55,7 @@ class Controller : public api::Backend {
   nlohmann::json status() override;
   nlohmann::json history(std::size_t limit, std::optional<std::int64_t> before_id) override;
   bool live() override;
+  std::pair<int, nlohmann::json> command(const core::Command& cmd) override;
 
   const core::Engine& engine() const { return *engine_; }
   std::uint16_t dns_port() const;
@@ -50,7 +64,17 @@ class Controller : public api::Backend {
  private:
   void on_observation(const core::Observation& o);
   void apply(const core::EngineStep& step);
-  void publish();
+  // The world (controller_world.cpp): providers, the change gate, and what
+  // they report.
+  void start_world(const std::optional<core::Plan>& released,
+                   const std::map<std::string, std::uint64_t>& applied,
+                   const std::map<std::string, std::uint64_t>& verified);
+  void offer_plan();
+  void on_release(const providers::Target& target);
+  void on_reconcile(const providers::ReconcileEvent& e);
+  void on_gate(const std::string& kind, const std::string& message,
+               const std::vector<providers::HookResult>& results, std::uint64_t generation);
+  nlohmann::json providers_status() const;
   void schedule_tick();
   void alert(const std::string& text);
   void journal_event(const std::string& subject, const std::string& message,
@@ -66,6 +90,10 @@ class Controller : public api::Backend {
   std::unique_ptr<dns::Server> dns_;
   std::unique_ptr<api::ApiServer> api_;
   std::unique_ptr<probe::Scheduler> scheduler_;
+  providers::EmbeddedDns* embedded_ = nullptr;  // owned by the reconciler
+  std::unique_ptr<providers::HookThread> hook_thread_;
+  std::unique_ptr<providers::Reconciler> reconciler_;
+  std::unique_ptr<providers::ChangeGate> gate_;
   net::Timer tick_timer_;
   std::chrono::steady_clock::time_point last_tick_;
   core::TimePoint started_at_{};

@@ -26,7 +26,6 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
 
   std::string config_path;
-  std::string api = kDefaultApi;
   bool as_json = false;
 
   auto* run = app.add_subcommand("run", "Run the controller: checks, planner, journal, DNS, API.");
@@ -71,12 +70,27 @@ int main(int argc, char** argv) {
                                    "Validate a configuration file; exit 0 if valid, 1 if not.");
   check->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
 
+  ConnectionOptions where;
+  auto connection = [&](CLI::App* sub, bool with_token) {
+    sub->add_option(
+        "--api", where.api,
+        std::string("Controller API URL (default: from -c FILE, else ") + kDefaultApi + ")");
+    sub->add_option("-c,--config", where.config_path,
+                    "The controller's configuration file: its API address" +
+                        std::string(with_token ? " and token" : ""));
+    if (with_token) {
+      sub->add_option("--token", where.token,
+                      "API token (default: DRPILOT_TOKEN, else the one -c FILE names, else the "
+                      "demo's)");
+    }
+  };
+
   auto* status = app.add_subcommand("status", "Show sites, verdicts, the current answer and why.");
-  status->add_option("--api", api, "Controller API URL")->capture_default_str();
+  connection(status, false);
   status->add_flag("--json", as_json, "Print the raw status document");
 
   auto* history = app.add_subcommand("history", "Show what happened and why, oldest first.");
-  history->add_option("--api", api, "Controller API URL")->capture_default_str();
+  connection(history, false);
   int limit = 50;
   history->add_option("-n,--limit", limit, "Number of events")
       ->capture_default_str()
@@ -84,6 +98,37 @@ int main(int argc, char** argv) {
   std::string journal;
   history->add_option("--journal", journal, "Read this journal file directly instead of the API");
   history->add_flag("--json", as_json, "Print JSON");
+
+  // Operator commands: journaled with who (--who, default $USER@host) and why (--reason).
+  drpilot::core::Command op;
+  auto operator_cmd = [&](const std::string& name, const std::string& help, bool site, bool record,
+                          bool force) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    if (record)
+      sub->add_option("record", op.record, "Record name, e.g. www.example.com")->required();
+    if (site) sub->add_option("site", op.site, "Site name, e.g. ams")->required();
+    if (force) sub->add_flag("--force", op.force, "Do it even though no healthy site would answer");
+    sub->add_option("--reason", op.why, "Why, for the journal");
+    sub->add_option("--who", op.who, "Who, for the journal (default: $USER@host)");
+    connection(sub, true);
+    sub->callback([&op, name] { op.name = name; });
+    return sub;
+  };
+  operator_cmd("drain",
+               "Take SITE out of every answer (refused if a record would have no healthy site "
+               "left, unless --force).",
+               true, false, true);
+  operator_cmd("undrain", "Let SITE answer again, by the normal policy.", true, false, false);
+  operator_cmd("pin", "Answer RECORD with SITE only, whatever its health, until unpin.", true, true,
+               false);
+  operator_cmd("unpin", "Let automation decide RECORD's answer again.", false, true, false);
+  operator_cmd("freeze", "Stop every automatic change (checks go on) until resume.", false, false,
+               false);
+  operator_cmd("resume", "Lift a freeze, and any flap freeze.", false, false, false);
+  operator_cmd("switchover",
+               "Move a failover RECORD to SITE now (a planned move; the failback policy applies "
+               "afterwards).",
+               true, true, true);
 
   app.add_subcommand("config-reference", "Print the configuration reference (Markdown).");
 
@@ -103,8 +148,9 @@ int main(int argc, char** argv) {
     return lab_action(lab_action_name, site, slow_ms, control, config_path);
   }
   if (check->parsed()) return check_config(config_path);
-  if (status->parsed()) return show_status(api, as_json);
-  if (history->parsed()) return show_history(api, limit, as_json, journal);
+  if (status->parsed()) return show_status(where, as_json);
+  if (history->parsed()) return show_history(where, limit, as_json, journal);
+  if (!op.name.empty()) return operator_command(op, where);
   if (app.got_subcommand("config-reference")) return print_config_reference();
   std::cerr << app.help();
   return 2;

@@ -57,6 +57,9 @@ void print_demo_banner(const config::Config& cfg, const std::string& self) {
   std::printf("  %-52s # back after the %s hold-down\n", (lab + " heal " + first).c_str(),
               core::format_duration(cfg.policy.hold_down).c_str());
   std::printf("  %-52s # what happened and why\n", (self + " history" + api_flag).c_str());
+  const std::string ops = cfg.path == default_config_path() ? "" : " -c " + cfg.path;
+  std::printf("  %-52s # take ams out by hand (then: undrain ams)\n",
+              (self + " drain " + first + ops).c_str());
   std::printf("Other faults: %s refuse|blackhole SITE, %s slow SITE MS.\n\n", lab.c_str(),
               lab.c_str());
   std::fflush(stdout);

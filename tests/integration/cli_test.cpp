@@ -143,7 +143,8 @@ TEST_F(Cli, ReloadRefusesWhatNeedsARestartAndJournalsIt) {
 TEST_F(Cli, HelpIsUseful) {
   CommandResult r = drpilot({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* cmd : {"run", "demo", "lab", "check-config", "status", "history"}) {
+  for (const char* cmd : {"run", "demo", "lab", "check-config", "status", "history", "drain",
+                          "undrain", "pin", "unpin", "freeze", "resume", "switchover"}) {
     EXPECT_NE(r.output.find(cmd), std::string::npos) << cmd;
   }
   CommandResult lab = drpilot({"lab", "--help"});

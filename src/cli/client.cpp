@@ -1,0 +1,105 @@
+#include "cli/client.h"
+
+#include <cstdlib>
+
+#include "cli/commands.h"
+#include "config/config.h"
+#include "config/secrets.h"
+#include "net/http.h"
+
+namespace drpilot::cli {
+
+using nlohmann::json;
+
+Fetched fetch(const std::string& base, const std::string& method, const std::string& path,
+              const std::string& hint, const json* body, const std::string& token) {
+  Fetched f;
+  std::string err;
+  auto url = net::parse_url(base, err);
+  if (!url) {
+    f.error = err;
+    return f;
+  }
+  net::ClientRequest req;
+  req.method = method;
+  req.tls = url->tls;
+  req.host = url->host;
+  req.port = url->port;
+  std::string prefix = url->target == "/" ? "" : url->target;
+  if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  req.target = prefix + path;
+  req.connect_timeout = std::chrono::seconds(3);
+  req.timeout = std::chrono::seconds(10);
+  req.max_body = 64 * 1024 * 1024;
+  if (body) {
+    req.body = body->dump();
+    req.headers.push_back({"Content-Type", "application/json"});
+  }
+  if (!token.empty()) req.headers.push_back({"Authorization", "Bearer " + token});
+  net::ClientResult r = net::http_request_sync(req);
+  if (!r.ok) {
+    f.error = "cannot reach " + base + ": " + r.error + " (" + hint + ")";
+    return f;
+  }
+  f.body = json::parse(r.body, nullptr, false);
+  if (f.body.is_discarded()) {
+    f.error =
+        base + " answered status " + std::to_string(r.status) + " with something that is not JSON";
+    return f;
+  }
+  if (r.status != 200) {
+    f.error = f.body.is_object() && f.body.contains("error") && f.body["error"].is_string()
+                  ? f.body["error"].get<std::string>()
+                  : base + " answered status " + std::to_string(r.status);
+    if (r.status == 401) f.error = "the controller refused the request (401): " + f.error;
+    return f;
+  }
+  f.ok = true;
+  return f;
+}
+
+std::optional<Connection> connect_to_controller(const ConnectionOptions& o, bool need_token,
+                                                std::string& error) {
+  Connection c;
+  c.api = o.api;
+  std::optional<config::Config> cfg;
+  std::string config_path = o.config_path;
+  // Typed as-is next to a running demo, the commands find the demo's
+  // configuration (and with it the token) by themselves.
+  const bool implicit = config_path.empty() && o.api.empty();
+  if (implicit && need_token) config_path = default_config_path();
+  if (!config_path.empty()) {
+    config::LoadResult r = config::load_config_file(config_path);
+    if (!r.ok()) {
+      if (!implicit) {
+        error = r.error_text();
+        return std::nullopt;
+      }
+    } else {
+      cfg = std::move(r.config);
+    }
+  }
+  if (c.api.empty()) c.api = cfg ? "http://" + cfg->api_listen.to_string() : kDefaultApi;
+  if (!need_token) return c;
+  if (!o.token.empty()) {
+    c.token = o.token;
+  } else if (const char* env = std::getenv("DRPILOT_TOKEN"); env && *env) {
+    c.token = env;
+  } else if (cfg && !cfg->api_token.empty()) {
+    std::string err;
+    auto token = config::resolve_secret(cfg->api_token, err);
+    if (!token) {
+      error = "cannot read the API token named in " + config_path + ": " + err;
+      return std::nullopt;
+    }
+    c.token = *token;
+  } else {
+    error =
+        "no API token: pass --token TOKEN, set DRPILOT_TOKEN, or -c FILE with the "
+        "controller's configuration";
+    return std::nullopt;
+  }
+  return c;
+}
+
+}  // namespace drpilot::cli

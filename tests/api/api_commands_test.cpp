@@ -1,0 +1,259 @@
+// route() for the operator commands: the bearer token is checked before
+// anything else, the body is validated before the backend sees it, and a
+// valid command reaches the backend exactly as sent. No sockets: route() is a
+// plain function of the request.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "api/api_server.h"
+
+namespace drpilot::api {
+namespace {
+
+using nlohmann::json;
+
+class FakeBackend final : public Backend {
+ public:
+  json status() override {
+    ++reads;
+    return {{"ok", true}};
+  }
+  json history(std::size_t, std::optional<std::int64_t>) override {
+    ++reads;
+    return json::array();
+  }
+  bool live() override { return true; }
+  std::pair<int, json> command(const core::Command& cmd) override {
+    commands.push_back(cmd);
+    return reply;
+  }
+
+  std::vector<core::Command> commands;
+  int reads = 0;
+  std::pair<int, json> reply{200, {{"message", "done"}, {"generation", 12}}};
+};
+
+const std::optional<std::string> kToken = std::string("s3cret-token");
+
+net::ServerRequest post(const std::string& name, const std::string& body,
+                        std::optional<std::string> auth = "Bearer s3cret-token") {
+  net::ServerRequest r;
+  r.method = "POST";
+  r.path = "/api/v1/commands/" + name;
+  r.target = r.path;
+  r.body = body;
+  r.remote = "192.0.2.77";
+  if (auth) r.headers["authorization"] = *auth;
+  return r;
+}
+
+std::string header(const net::ServerResponse& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+json body(const net::ServerResponse& r) {
+  return json::parse(r.body, nullptr, false);
+}
+
+TEST(ApiCommands, ACorrectTokenCallsTheBackendWithTheParsedCommand) {
+  FakeBackend b;
+  net::ServerResponse r =
+      route(b, post("switchover", R"({"site": "fra", "record": "www.example.test", "force": true,
+                             "who": "alice@ops-1", "why": "drill: ams database upgrade"})"),
+            kToken);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(body(r), b.reply.second);
+  ASSERT_EQ(b.commands.size(), 1u);
+  const core::Command& c = b.commands[0];
+  EXPECT_EQ(c.name, "switchover");
+  EXPECT_EQ(c.site, "fra");
+  EXPECT_EQ(c.record, "www.example.test");
+  EXPECT_TRUE(c.force);
+  EXPECT_EQ(c.who, "alice@ops-1");
+  EXPECT_EQ(c.why, "drill: ams database upgrade");
+}
+
+TEST(ApiCommands, DefaultsForAbsentFields) {
+  FakeBackend b;
+  for (const std::string& text :
+       {std::string(""), std::string("{}"), std::string(R"({"site": null, "who": null})")}) {
+    SCOPED_TRACE(text);
+    b.commands.clear();
+    net::ServerResponse r = route(b, post("freeze", text), kToken);
+    EXPECT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(b.commands.size(), 1u);
+    const core::Command& c = b.commands[0];
+    EXPECT_EQ(c.name, "freeze");
+    EXPECT_EQ(c.site, "");
+    EXPECT_EQ(c.record, "");
+    EXPECT_FALSE(c.force);
+    EXPECT_EQ(c.who, "api client 192.0.2.77");  // who asked, at least by address
+    EXPECT_EQ(c.why, "");
+  }
+}
+
+TEST(ApiCommands, TheBackendsStatusAndBodyAreTheReply) {
+  FakeBackend b;
+  b.reply = {409, {{"error", "fra is already drained"}}};
+  net::ServerResponse r = route(b, post("drain", R"({"site": "fra"})"), kToken);
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(body(r)["error"], "fra is already drained");
+  // Unknown command names are the backend's (check_command's) to refuse.
+  b.reply = {400, {{"error", "unknown command 'reboot'"}}};
+  r = route(b, post("reboot", "{}"), kToken);
+  EXPECT_EQ(r.status, 400);
+  ASSERT_EQ(b.commands.size(), 2u);
+  EXPECT_EQ(b.commands[1].name, "reboot");
+}
+
+struct AuthCase {
+  std::string name;
+  std::optional<std::string> header;  // the Authorization header, if any
+  std::optional<std::string> token;   // the configured token, if any
+};
+
+void PrintTo(const AuthCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class ApiCommandAuth : public ::testing::TestWithParam<AuthCase> {};
+
+TEST_P(ApiCommandAuth, IsRefusedWith401AndNeverReachesTheBackend) {
+  const AuthCase& c = GetParam();
+  FakeBackend b;
+  // Even a malformed body is not looked at before the caller is known.
+  for (const std::string& text : {std::string(R"({"site": "ams"})"), std::string("not json")}) {
+    net::ServerResponse r = route(b, post("drain", text, c.header), c.token);
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_EQ(header(r, "WWW-Authenticate"), "Bearer");
+    EXPECT_TRUE(body(r).contains("error")) << r.body;
+    // The configured token never appears in a reply.
+    if (c.token && !c.token->empty()) {
+      EXPECT_EQ(r.body.find(*c.token), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(b.commands.empty());
+  EXPECT_EQ(b.reads, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ApiCommandAuth,
+    ::testing::Values(AuthCase{"no_header", std::nullopt, kToken},
+                      AuthCase{"wrong_token", "Bearer wrong", kToken},
+                      AuthCase{"token_prefix", "Bearer s3cret", kToken},
+                      AuthCase{"token_with_suffix", "Bearer s3cret-token-and-more", kToken},
+                      AuthCase{"empty_bearer", "Bearer ", kToken},
+                      AuthCase{"token_without_scheme", "s3cret-token", kToken},
+                      AuthCase{"basic_scheme", "Basic s3cret-token", kToken},
+                      AuthCase{"no_space_after_scheme", "Bearers3cret-token", kToken},
+                      AuthCase{"no_token_configured", "Bearer s3cret-token", std::nullopt},
+                      AuthCase{"no_token_configured_no_header", std::nullopt, std::nullopt},
+                      AuthCase{"empty_token_configured_empty_bearer", "Bearer ", std::string("")}),
+    [](const ::testing::TestParamInfo<AuthCase>& info) { return info.param.name; });
+
+TEST(ApiCommands, WithoutAConfiguredTokenTheReplySaysHowToEnableCommands) {
+  FakeBackend b;
+  net::ServerResponse r = route(b, post("freeze", "{}"), std::nullopt);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(body(r)["error"].get<std::string>().find("api.token_file"), std::string::npos)
+      << r.body;
+}
+
+struct BodyCase {
+  std::string name;
+  std::string body;
+  std::string error;  // a part of the error
+};
+
+void PrintTo(const BodyCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class ApiCommandBody : public ::testing::TestWithParam<BodyCase> {};
+
+TEST_P(ApiCommandBody, IsRefusedWith400AndNeverReachesTheBackend) {
+  const BodyCase& c = GetParam();
+  FakeBackend b;
+  net::ServerResponse r = route(b, post("drain", c.body), kToken);
+  EXPECT_EQ(r.status, 400) << r.body;
+  const json j = body(r);
+  ASSERT_TRUE(j.contains("error")) << r.body;
+  EXPECT_NE(j["error"].get<std::string>().find(c.error), std::string::npos) << r.body;
+  EXPECT_TRUE(b.commands.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ApiCommandBody,
+    ::testing::Values(
+        BodyCase{"not_json", "site=ams", "must be a JSON object"},
+        BodyCase{"truncated_json", R"({"site": "ams")", "must be a JSON object"},
+        BodyCase{"array", R"(["ams"])", "must be a JSON object"},
+        BodyCase{"string", R"("ams")", "must be a JSON object"},
+        BodyCase{"number", "5", "must be a JSON object"},
+        BodyCase{"null", "null", "must be a JSON object"},
+        BodyCase{"site_number", R"({"site": 5})", "'site' must be a string"},
+        BodyCase{"record_object", R"({"record": {"name": "www"}})", "'record' must be a string"},
+        BodyCase{"who_array", R"({"who": ["alice"]})", "'who' must be a string"},
+        BodyCase{"why_boolean", R"({"why": true})", "'why' must be a string"},
+        BodyCase{"force_string", R"({"site": "ams", "force": "yes"})",
+                 "'force' must be true or false"},
+        BodyCase{"force_number", R"({"site": "ams", "force": 1})", "'force' must be true or false"},
+        BodyCase{"site_newline", R"({"site": "ams\nfra"})", "'site' holds a control character"},
+        BodyCase{"why_escape", R"({"why": "ok\u001b[31m red"})", "'why' holds a control character"},
+        BodyCase{"who_delete", R"({"who": "alice\u007f"})", "'who' holds a control character"},
+        BodyCase{"why_nul", R"({"why": "a\u0000b"})", "'why' holds a control character"},
+        BodyCase{"why_too_long", R"({"why": ")" + std::string(501, 'x') + R"("})",
+                 "'why' is longer than 500 characters"},
+        BodyCase{"site_too_long", R"({"site": ")" + std::string(600, 'a') + R"("})",
+                 "'site' is longer than 500 characters"}),
+    [](const ::testing::TestParamInfo<BodyCase>& info) { return info.param.name; });
+
+TEST(ApiCommands, FiveHundredCharactersAreFine) {
+  FakeBackend b;
+  net::ServerResponse r =
+      route(b, post("freeze", R"({"why": ")" + std::string(500, 'x') + R"("})"), kToken);
+  EXPECT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(b.commands.size(), 1u);
+  EXPECT_EQ(b.commands[0].why.size(), 500u);
+}
+
+TEST(ApiCommands, UnicodeTextIsNotAControlCharacter) {
+  FakeBackend b;
+  net::ServerResponse r = route(b, post("freeze", R"({"why": "Wartung in Zürich — 2h"})"), kToken);
+  EXPECT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(b.commands.size(), 1u);
+  EXPECT_EQ(b.commands[0].why, "Wartung in Zürich — 2h");
+}
+
+TEST(ApiCommands, OtherMethodsOnACommandPathAre405) {
+  for (const char* method : {"GET", "HEAD", "PUT", "DELETE"}) {
+    SCOPED_TRACE(method);
+    FakeBackend b;
+    net::ServerRequest req = post("drain", R"({"site": "ams"})");
+    req.method = method;
+    net::ServerResponse r = route(b, req, kToken);
+    EXPECT_EQ(r.status, 405);
+    EXPECT_TRUE(b.commands.empty());
+  }
+}
+
+TEST(ApiCommands, ReadEndpointsNeedNoToken) {
+  FakeBackend b;
+  net::ServerRequest req;
+  req.method = "GET";
+  req.path = "/api/v1/status";
+  EXPECT_EQ(route(b, req, kToken).status, 200);
+  EXPECT_EQ(route(b, req, std::nullopt).status, 200);
+  // And cannot be used to post commands.
+  req.method = "POST";
+  EXPECT_EQ(route(b, req, kToken).status, 405);
+  EXPECT_TRUE(b.commands.empty());
+}
+
+}  // namespace
+}  // namespace drpilot::api
