@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "config/schema.h"
+#include "config/secrets.h"
 #include "core/time.h"
 #include "net/http.h"
 #include "store/journal.h"
@@ -114,8 +115,10 @@ int show_status(const ConnectionOptions& where, bool as_json) {
                     str(p, "verified_generation").c_str(), str(p, "applied_generation").c_str(),
                     str(p, "where").c_str());
         if (str(p, "state") == "failing") {
-          std::printf("    last error (%s failures, next try %s): %s\n", str(p, "failures").c_str(),
-                      str(p, "next_attempt_at").c_str(), str(p, "last_error").c_str());
+          const std::string n = str(p, "failures");
+          std::printf("    last error (%s %s, next try %s): %s\n", n.c_str(),
+                      n == "1" ? "failure" : "failures", str(p, "next_attempt_at").c_str(),
+                      str(p, "last_error").c_str());
         }
       }
     }
@@ -231,17 +234,37 @@ int lab_action(const std::string& action, const std::string& site, int slow_ms,
   return 0;
 }
 
-int check_config(const std::string& config_path) {
+int check_config(const std::string& config_path, bool check_secrets) {
   config::LoadResult r = config::load_config_file(config_path);
   if (!r.ok()) {
     std::cerr << r.error_text();
     return 1;
   }
   const config::Config& c = *r.config;
+  if (check_secrets) {
+    // What `drpilot run` would stop on, said before a restart rather than during it.
+    std::vector<std::string> problems;
+    std::string err;
+    if (!c.api_token.empty() && !config::resolve_secret(c.api_token, err)) {
+      problems.push_back("api token: " + err);
+    }
+    for (const config::ProviderConfig& p : c.providers) {
+      if (!config::resolve_secret(p.token, err))
+        problems.push_back("provider " + p.name + ": " + err);
+    }
+    for (const std::string& p : problems) std::cerr << config_path << ": " << p << "\n";
+    if (!problems.empty()) {
+      std::cerr << "(use --skip-secrets to check the file on a machine without them)\n";
+      return 1;
+    }
+  }
   std::size_t targets = c.engine_spec().targets.size();
-  std::printf("%s: OK (%zu sites, %zu checks, %zu records, %zu targets%s)\n", config_path.c_str(),
-              c.sites.size(), c.checks.size(), c.records.size(), targets,
-              c.dns.enabled ? (", " + std::to_string(c.dns.zones.size()) + " zones").c_str() : "");
+  std::printf(
+      "%s: OK (%zu sites, %zu checks, %zu records, %zu targets%s)\n", config_path.c_str(),
+      c.sites.size(), c.checks.size(), c.records.size(), targets,
+      (std::string(c.dns.enabled ? ", " + std::to_string(c.dns.zones.size()) + " zones" : "") +
+       (c.providers.empty() ? "" : ", " + std::to_string(c.providers.size()) + " providers"))
+          .c_str());
   return 0;
 }
 

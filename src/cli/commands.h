@@ -21,7 +21,8 @@ int run_lab(const std::string& config_path);
 // action: break | refuse | blackhole | slow | heal | status
 int lab_action(const std::string& action, const std::string& site, int slow_ms,
                const std::string& control, const std::string& config_path);
-int check_config(const std::string& config_path);
+// Also reads every secret the file names unless `check_secrets` is false.
+int check_config(const std::string& config_path, bool check_secrets);
 int print_config_reference();
 int show_status(const ConnectionOptions& where, bool as_json);
 int show_history(const ConnectionOptions& where, int limit, bool as_json,

@@ -619,7 +619,10 @@ class Loader {
                               (lacking.size() == 1 ? " has" : " have") + " no " + family +
                               " endpoint; add one or use a record of the other type");
       }
-      if (cfg_.dns.enabled) {
+      // A record is published somewhere: the embedded DNS (inside one of its
+      // zones) or a DNS provider. Without a dns section nothing is checked:
+      // drpilot may be run to decide and report only.
+      if (cfg_.dns.enabled && !published_by_a_provider(r)) {
         bool in_zone = false;
         std::set<std::string> zones;
         for (const core::ZoneSpec& z : cfg_.dns.zones) {
@@ -627,8 +630,8 @@ class Loader {
           zones.insert(z.name);
         }
         if (!in_zone) {
-          rr.error("name",
-                   "record '" + r.name + "' is not inside any zone of dns.zones" + known(zones));
+          rr.error("name", "record '" + r.name + "' is not inside any zone of dns.zones" +
+                               known(zones) + " and no DNS provider publishes it");
         }
       }
     }
@@ -732,6 +735,21 @@ class Loader {
         }
       }
     }
+  }
+
+  bool published_by_a_provider(const core::RecordSpec& r) const {
+    for (const ProviderConfig& pc : cfg_.providers) {
+      if (pc.kind != ProviderKind::linode_dns && pc.kind != ProviderKind::digitalocean_dns)
+        continue;
+      if (pc.records.empty()) {
+        if (!pc.domain.empty() && inside_zone(r.name, pc.domain)) return true;
+        continue;
+      }
+      for (const ProviderRecord& pr : pc.records) {
+        if (pr.name == r.name && (!pr.type || *pr.type == r.type)) return true;
+      }
+    }
+    return false;
   }
 
   static bool valid_url(const std::string& s, std::string& error) {

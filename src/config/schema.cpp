@@ -123,7 +123,8 @@ struct Schema {
                 "(then at least one is required)."),
           }};
     zone = {"dns.zones[]",
-            "A zone the embedded server is authoritative for. Every record must be inside one.",
+            "A zone the embedded server is authoritative for. A record outside every zone "
+            "must be published by a DNS provider (providers[]).",
             {
                 req("name", VT::dns_name, "Zone apex, e.g. example.com."),
                 range(f("ttl", VT::integer, "3600", "TTL of the zone's SOA and NS records."), 0,
@@ -262,8 +263,8 @@ struct Schema {
               "A DNS name drpilot steers.",
               {
                   req("name", VT::dns_name,
-                      "Fully qualified name, inside one of dns.zones when the dns section "
-                      "is present."),
+                      "Fully qualified name. With a dns section it must be inside one of "
+                      "dns.zones or published by a DNS provider."),
                   choice("type", {"A", "AAAA"}, "A", "Record type."),
                   choice("mode", {"failover", "multivalue"}, "failover",
                          "failover: one site, the best up by priority; multivalue: every up "

@@ -195,6 +195,27 @@ hooks:
   EXPECT_EQ(c.hooks.veto_retry, Duration{60'000});
 }
 
+// With the embedded DNS on, a record outside its zones is fine when a DNS
+// provider publishes it, and an error when nothing does.
+TEST(ProvidersConfig, ARecordOutsideTheZonesNeedsAProviderThatPublishesIt) {
+  const std::string head =
+      "dns:\n  zones:\n    - name: dr.example.com\n      ns:\n        - name: ns1.example.net\n"
+      "sites:\n  - name: ams\n    endpoints: [192.0.2.1]\nrecords:\n"
+      "  - name: www.example.com\n    sites: [ams]\n";
+  LoadResult alone = load(head);
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.error_text().find("no DNS provider publishes it"), std::string::npos)
+      << alone.error_text();
+  LoadResult published = load(head +
+                              "providers:\n  - name: linode\n    type: linode_dns\n"
+                              "    token: t\n    domain: example.com\n");
+  EXPECT_TRUE(published.ok()) << published.error_text();
+  LoadResult webhook_only = load(head +
+                                 "providers:\n  - name: ops\n    type: webhook\n"
+                                 "    token: t\n    endpoint: https://ops.example.com/x\n");
+  EXPECT_FALSE(webhook_only.ok()) << "a webhook publishes no DNS record";
+}
+
 TEST(ProvidersConfig, NoneOfItIsRequired) {
   LoadResult r = load(base(""));
   ASSERT_TRUE(r.ok()) << r.error_text();

@@ -95,6 +95,24 @@ TEST_F(Cli, CheckConfig) {
   EXPECT_EQ(usage.exit_code, 2);
 }
 
+// The production example is valid; its secrets are checked where they live.
+TEST_F(Cli, CheckConfigReadsTheSecretsTheFileNames) {
+  const std::string example = std::string(DRPILOT_SOURCE_DIR) + "/examples/providers.yaml";
+  CommandResult skipped = drpilot({"check-config", "-c", example, "--skip-secrets"});
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.output;
+  EXPECT_NE(skipped.output.find("4 providers"), std::string::npos) << skipped.output;
+
+  unsetenv("LINODE_TOKEN");
+  CommandResult missing = drpilot({"check-config", "-c", example});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("provider linode: environment variable LINODE_TOKEN is not set"),
+            std::string::npos)
+      << missing.output;
+  EXPECT_NE(missing.output.find("api token: secret file /etc/drpilot/api.token"),
+            std::string::npos)
+      << missing.output;
+}
+
 TEST_F(Cli, ReloadRefusesBrokenConfigAndAppliesAGoodOne) {
   start_demo();
   ASSERT_TRUE(wait_for_answer("127.0.0.11", 10s));
