@@ -16,6 +16,17 @@ std::string comma(const std::vector<std::string>& v) {
   return s;
 }
 
+// The first non-empty line of a hook's output, at most 200 characters.
+std::string first_line(const std::string& output) {
+  std::size_t start = output.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos) return "";
+  std::size_t end = output.find_first_of("\r\n", start);
+  std::string line =
+      output.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (line.size() > 200) line = line.substr(0, 200) + "...";
+  return line;
+}
+
 std::string command_text(const std::vector<std::string>& argv) {
   std::string s;
   for (const std::string& a : argv) s += (s.empty() ? "" : " ") + a;
@@ -112,16 +123,16 @@ void ChangeGate::on_pre_done(std::shared_ptr<const Target> checked,
   }
   for (const HookResult& r : results) {
     if (r.ok()) continue;
+    // What the hook said is usually the reason: it goes into both sentences.
+    const std::string said = first_line(r.output);
     held_back_ = "generation " + std::to_string(checked->generation) +
                  " is held back: " + command_text(r.command) + " " + r.outcome() +
-                 (r.output.empty() ? "" : ": " + r.output.substr(0, 200));
-    while (!held_back_.empty() && (held_back_.back() == '\n' || held_back_.back() == ' ')) {
-      held_back_.pop_back();
-    }
+                 (said.empty() ? "" : ": " + said);
     report_("vetoed",
             "pre_change hook " + command_text(r.command) + " vetoed generation " +
                 std::to_string(checked->generation) + " (" + r.outcome() +
-                "); the world stays at generation " + std::to_string(released_->generation),
+                (said.empty() ? "" : ": " + said) + "); the world stays at generation " +
+                std::to_string(released_->generation),
             results, checked->generation);
     retry_ = std::make_unique<net::Timer>(loop_);
     std::weak_ptr<bool> alive = alive_;

@@ -181,7 +181,8 @@ TEST_F(ChangeGateTest, AVetoHoldsTheWorldAndIsAskedAgainAfterVetoRetry) {
   EXPECT_EQ(reports_[0].generation, 2u);
   EXPECT_EQ(reports_[0].results, 1u);
   EXPECT_EQ(reports_[0].message,
-            "pre_change hook /usr/local/bin/maint-check --strict vetoed generation 2 (exit 1); "
+            "pre_change hook /usr/local/bin/maint-check --strict vetoed generation 2 (exit 1: "
+            "database maintenance until 14:00); "
             "the world stays at generation 1");
 
   // Not asked again before veto_retry...
