@@ -37,7 +37,7 @@ test: build fuzz-build
 # Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan-test: deps
 	test -f $(ASAN_BUILD)/build.ninja || cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DDRPILOT_SANITIZE=ON -DDRPILOT_BENCH=OFF
+	  -DDRPILOT_SANITIZE=ON -DDRPILOT_BENCH=OFF -DDRPILOT_INTEGRATION=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -L unit -j $(JOBS)
 

@@ -27,23 +27,41 @@ bool has_space_or_control(const std::string& s) {
   return false;
 }
 
-// The '---' line that opens the document whose content starts at `content`:
-// where the user split the file, so where the message should point.
-YAML::Mark separator_before(const std::string& text, YAML::Mark content) {
-  YAML::Mark found = content;
+// The 0-based line of a marker that starts a second YAML document: a '---'
+// or '...' at the start of a line that follows content, followed by more
+// content. -1 when the text holds at most one document. A line-based scan,
+// because yaml-cpp's multi-document parser can loop forever on some inputs.
+int second_document_line(const std::string& text) {
+  auto marker = [&](size_t pos, size_t end, const char* m) {
+    return text.compare(pos, 3, m) == 0 && (end == pos + 3 || text[pos + 3] == ' ' ||
+                                            text[pos + 3] == '\t' || text[pos + 3] == '\r');
+  };
+  bool content = false;  // a line of the first document that is not a comment
+  int pending = -1;      // a document marker after content, waiting for more content
   int line = 0;
-  for (size_t pos = 0; pos < text.size() && line <= content.line; ++line) {
+  for (size_t pos = 0; pos < text.size(); ++line) {
     size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
-    if (text.compare(pos, 3, "---") == 0 && (end == pos + 3 || text[pos + 3] == ' ' ||
-                                             text[pos + 3] == '\t' || text[pos + 3] == '\r')) {
-      found.line = line;
-      found.column = 0;
-      found.pos = static_cast<int>(pos);
+    const size_t first = text.find_first_not_of(" \t\r", pos);
+    // Comments, and directives (%YAML) before the first document, are not content.
+    const bool blank = first == std::string::npos || first >= end || text[first] == '#' ||
+                       (!content && text[first] == '%');
+    if (marker(pos, end, "---") || marker(pos, end, "...")) {
+      if (content && pending < 0) pending = line;
+      // "--- value" holds content on the marker's own line.
+      const size_t after = text.find_first_not_of(" \t\r", pos + 3);
+      if (after != std::string::npos && after < end && text[after] != '#') {
+        if (pending >= 0 && pending != line) return pending;
+        if (pending == line) return line;
+        content = true;
+      }
+    } else if (!blank) {
+      if (pending >= 0) return pending;
+      content = true;
     }
     pos = end + 1;
   }
-  return found;
+  return -1;
 }
 
 bool inside_zone(const std::string& name, const std::string& zone) {
@@ -61,17 +79,19 @@ class Loader {
 
   LoadResult load(const std::string& text) {
     YAML::Node root;
+    // Everything in the file is configuration: text after a second document
+    // marker is refused, never silently dropped.
+    if (const int second = second_document_line(text); second >= 0) {
+      YAML::Mark at;
+      at.line = second;
+      at.column = 0;
+      errors_.add(at,
+                  "the file holds more than one YAML document (after a '---' or '...'); "
+                  "drpilot reads exactly one, so merge them or remove the separator");
+      return finish();
+    }
     try {
-      // Every document is read, so that text after a '---' is never silently
-      // dropped: a syntax error there is reported, and a second document refused.
-      std::vector<YAML::Node> docs = YAML::LoadAll(text);
-      if (docs.size() > 1) {
-        errors_.add(separator_before(text, docs[1].Mark()),
-                    "the file holds more than one YAML document (after a '---'); drpilot reads "
-                    "exactly one, so merge them or remove the separator");
-        return finish();
-      }
-      if (!docs.empty()) root = docs.front();
+      root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       errors_.add(e.mark, "YAML syntax error: " + e.msg);
       return finish();

@@ -1103,6 +1103,26 @@ TEST(Errors, SyntaxErrorInALaterDocumentIsNotIgnored) {
   }
 }
 
+TEST(Errors, DocumentMarkersAroundOneDocumentAreFine) {
+  EXPECT_TRUE(load("%YAML 1.2\n---\n" + kMinimal).ok())
+      << load("%YAML 1.2\n---\n" + kMinimal).error_text();
+  EXPECT_TRUE(load("# top\n---\n" + kMinimal + "...\n# the end\n").ok());
+  LoadResult r = load(kMinimal + "...\nsites: []\n");
+  ASSERT_FALSE(r.ok()) << "a second document after '...' was ignored";
+  EXPECT_EQ(r.errors[0].line, 7) << r.error_text();
+}
+
+// yaml-cpp's multi-document reader never returns on this input (found by
+// fuzzing); the loader must answer anyway.
+TEST(Errors, InputThatHangsYamlCppsMultiDocumentReaderIsAnswered) {
+  std::string text =
+      ",s on loopback addresses, the ct\x94onrlo\ncler# hecking them, and 0.0.11 (ams)\n#   "
+      "drpilmt lab break ams     che70000i\x9a\x9b\x90\x88\x91\xf1\ncontroll=r:";
+  text += std::string(21, '\x86') + "\x01  va";
+  LoadResult r = load(text);
+  EXPECT_FALSE(r.ok());
+}
+
 TEST(Errors, CrossReferencesAreCheckedOnlyAfterCleanReads) {
   // A broken site must not also produce "record uses unknown site".
   LoadResult r = load(R"(sites:
