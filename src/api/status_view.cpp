@@ -126,6 +126,14 @@ json render_status(const core::Engine& engine, const config::Config& cfg,
   // A flap freeze needs a human: it is an alert, not only an automation state.
   json alerts = info.alerts;
   if (!info.held_back.empty()) alerts.push_back(info.held_back);
+  // A provider that does not converge means part of the world still follows
+  // an older plan: monitoring should hear of it from the alerts alone.
+  for (const json& p : info.providers) {
+    if (p.value("state", "") == "failing") {
+      alerts.push_back("provider " + p.value("name", "?") +
+                       " is failing: " + p.value("last_error", ""));
+    }
+  }
   for (const auto& [key, rp] : plan.records) {
     if (!rp.flap_frozen) continue;
     alerts.push_back("failback for " + key + " is frozen after " +

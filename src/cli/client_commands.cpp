@@ -258,13 +258,15 @@ int check_config(const std::string& config_path, bool check_secrets) {
       return 1;
     }
   }
-  std::size_t targets = c.engine_spec().targets.size();
-  std::printf(
-      "%s: OK (%zu sites, %zu checks, %zu records, %zu targets%s)\n", config_path.c_str(),
-      c.sites.size(), c.checks.size(), c.records.size(), targets,
-      (std::string(c.dns.enabled ? ", " + std::to_string(c.dns.zones.size()) + " zones" : "") +
-       (c.providers.empty() ? "" : ", " + std::to_string(c.providers.size()) + " providers"))
-          .c_str());
+  auto count = [](std::size_t n, const char* what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  };
+  std::string summary = count(c.sites.size(), "site") + ", " + count(c.checks.size(), "check") +
+                        ", " + count(c.records.size(), "record") + ", " +
+                        count(c.engine_spec().targets.size(), "target");
+  if (c.dns.enabled) summary += ", " + count(c.dns.zones.size(), "zone");
+  if (!c.providers.empty()) summary += ", " + count(c.providers.size(), "provider");
+  std::printf("%s: OK (%s)\n", config_path.c_str(), summary.c_str());
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "probe/targets.h"
 #include "providers/change_gate.h"
 #include "providers/embedded_dns.h"
+#include "providers/factory.h"
 #include "providers/reconciler.h"
 #include "store/codec.h"
 #include "store/journal.h"
@@ -36,6 +37,20 @@ Controller::~Controller() {
 
 void Controller::start() {
   started_at_ = clock_.now();
+  // What can fail on the configuration (a secret that cannot be read) fails
+  // first, before the journal records a start that never happened.
+  std::optional<std::string> token;
+  if (!cfg_.api_token.empty()) {
+    std::string err;
+    token = config::resolve_secret(cfg_.api_token, err);
+    if (!token) throw std::runtime_error("api token: " + err);
+  }
+
+  std::vector<std::unique_ptr<providers::Provider>> configured;
+  for (const config::ProviderConfig& pc : cfg_.providers) {
+    configured.push_back(providers::make_provider(pc, clock_));
+  }
+
   journal_ = std::make_unique<store::Journal>(cfg_.journal_path);
   engine_ = std::make_unique<core::Engine>(cfg_.engine_spec(), clock_);
 
@@ -54,13 +69,6 @@ void Controller::start() {
   // is served: DNS never answers from nothing.
   apply(engine_->tick());
 
-  std::optional<std::string> token;
-  if (!cfg_.api_token.empty()) {
-    std::string err;
-    token = config::resolve_secret(cfg_.api_token, err);
-    if (!token) throw std::runtime_error("api token: " + err);
-  }
-
   if (cfg_.dns.enabled) {
     dns::ServerOptions opts;
     for (const config::Endpoint& e : cfg_.dns.listen) opts.listen.emplace_back(e.host, e.port);
@@ -75,7 +83,7 @@ void Controller::start() {
   }
   // Publishes the first DNS answers before the server starts: it never
   // answers from nothing.
-  start_world(state.released, applied, verified);
+  start_world(state.released, applied, verified, std::move(configured));
   if (dns_) {
     dns_->start();
     log_event("dns", {{"listen", endpoints_text(cfg_.dns.listen)}});
@@ -107,7 +115,8 @@ void Controller::stop() {
   if (api_) api_->stop();
   gate_.reset();
   if (reconciler_) reconciler_->stop();
-  hook_thread_.reset();
+  pre_hooks_.reset();
+  post_hooks_.reset();
   if (dns_) dns_->stop();
   journal_event("controller", "controller stopped");
 }

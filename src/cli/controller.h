@@ -30,6 +30,7 @@ class Journal;
 }
 namespace drpilot::providers {
 class ChangeGate;
+class Provider;
 class EmbeddedDns;
 class HookThread;
 class Reconciler;
@@ -68,7 +69,8 @@ class Controller : public api::Backend {
   // they report.
   void start_world(const std::optional<core::Plan>& released,
                    const std::map<std::string, std::uint64_t>& applied,
-                   const std::map<std::string, std::uint64_t>& verified);
+                   const std::map<std::string, std::uint64_t>& verified,
+                   std::vector<std::unique_ptr<providers::Provider>> configured);
   void offer_plan();
   void on_release(const providers::Target& target);
   void on_reconcile(const providers::ReconcileEvent& e);
@@ -91,7 +93,9 @@ class Controller : public api::Backend {
   std::unique_ptr<api::ApiServer> api_;
   std::unique_ptr<probe::Scheduler> scheduler_;
   providers::EmbeddedDns* embedded_ = nullptr;  // owned by the reconciler
-  std::unique_ptr<providers::HookThread> hook_thread_;
+  // pre_change and post_change hooks on threads of their own: a slow
+  // notification never delays the next change's consent.
+  std::unique_ptr<providers::HookThread> pre_hooks_, post_hooks_;
   std::unique_ptr<providers::Reconciler> reconciler_;
   std::unique_ptr<providers::ChangeGate> gate_;
   net::Timer tick_timer_;

@@ -9,7 +9,6 @@
 #include "dns/server.h"
 #include "providers/change_gate.h"
 #include "providers/embedded_dns.h"
-#include "providers/factory.h"
 #include "providers/reconciler.h"
 #include "providers/target.h"
 #include "store/codec.h"
@@ -38,18 +37,12 @@ nlohmann::json time_or_null(core::TimePoint t) {
 
 void Controller::start_world(const std::optional<core::Plan>& released,
                              const std::map<std::string, std::uint64_t>& applied,
-                             const std::map<std::string, std::uint64_t>& verified) {
+                             const std::map<std::string, std::uint64_t>& verified,
+                             std::vector<std::unique_ptr<providers::Provider>> configured) {
   std::random_device rd;
   reconciler_ = std::make_unique<providers::Reconciler>(
       loop_, clock_, [this](const providers::ReconcileEvent& e) { on_reconcile(e); },
       (static_cast<std::uint64_t>(rd()) << 32) ^ rd());
-
-  // Built first, so that a provider that cannot be built (a missing token)
-  // stops the start before anything is served.
-  std::vector<std::unique_ptr<providers::Provider>> configured;
-  for (const config::ProviderConfig& pc : cfg_.providers) {
-    configured.push_back(providers::make_provider(pc, clock_));
-  }
 
   const providers::Target current = providers::make_target(cfg_, engine_->plan());
   std::optional<providers::Target> released_target;
@@ -73,9 +66,21 @@ void Controller::start_world(const std::optional<core::Plan>& released,
                      lookup(verified, pc.name));
   }
 
-  hook_thread_ = std::make_unique<providers::HookThread>(loop_);
+  // Hooks see the controller's environment without the secrets it holds.
+  std::vector<std::string> hidden;
+  if (!cfg_.api_token.env.empty()) hidden.push_back(cfg_.api_token.env);
+  for (const config::ProviderConfig& pc : cfg_.providers) {
+    if (!pc.token.env.empty()) hidden.push_back(pc.token.env);
+  }
+  pre_hooks_ = std::make_unique<providers::HookThread>(loop_, hidden);
+  post_hooks_ = std::make_unique<providers::HookThread>(loop_, hidden);
+  providers::ChangeGate::Runner pre = pre_hooks_->runner(), post = post_hooks_->runner();
   gate_ = std::make_unique<providers::ChangeGate>(
-      loop_, cfg_.hooks, hook_thread_->runner(),
+      loop_, cfg_.hooks,
+      [pre, post](providers::HookJob job,
+                  std::function<void(std::vector<providers::HookResult>)> done) {
+        (job.kind == "post_change" ? post : pre)(std::move(job), std::move(done));
+      },
       [this](const providers::Target& t) { on_release(t); },
       [this](const std::string& kind, const std::string& message,
              const std::vector<providers::HookResult>& results,

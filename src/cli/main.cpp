@@ -129,9 +129,9 @@ int main(int argc, char** argv) {
                false);
   operator_cmd("resume", "Lift a freeze, and any flap freeze.", false, false, false);
   operator_cmd("switchover",
-               "Move a failover RECORD to SITE now (a planned move; the failback policy applies "
-               "afterwards).",
-               true, true, true);
+               "Move a failover RECORD to an up SITE now (a planned move; the failback policy "
+               "applies afterwards).",
+               true, true, false);
 
   app.add_subcommand("config-reference", "Print the configuration reference (Markdown).");
 

@@ -757,8 +757,11 @@ class Loader {
     }
   }
 
+  // Published by a DNS provider, or followed by a load balancer (whose own
+  // address is what DNS serves, maintained outside drpilot).
   bool published_by_a_provider(const core::RecordSpec& r) const {
     for (const ProviderConfig& pc : cfg_.providers) {
+      if (pc.kind == ProviderKind::digitalocean_lb && pc.record == r.name) return true;
       if (pc.kind != ProviderKind::linode_dns && pc.kind != ProviderKind::digitalocean_dns)
         continue;
       if (pc.records.empty()) {

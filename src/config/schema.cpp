@@ -68,8 +68,9 @@ struct Schema {
                   }};
     journal = {"journal",
                "The journal: an SQLite database (WAL, synchronous=FULL) holding verdict "
-               "changes, plans and lifecycle events (start, stop, reload). A restarted "
-               "controller resumes from it.",
+               "changes, plans, operator commands, every provider step, hook outcomes and "
+               "lifecycle events (start, stop, reload). A restarted controller resumes from "
+               "it: the plan, verdicts, overrides and each provider's progress.",
                {
                    f("path", VT::string, "drpilot-journal.db",
                      "Database file. A relative path is relative to the configuration "
@@ -472,7 +473,7 @@ valid and 1 when it is not:
 
 ```
 $ drpilot check-config -c /etc/drpilot/drpilot.yaml
-/etc/drpilot/drpilot.yaml: OK (2 sites, 2 checks, 3 records, 4 targets, 1 zones)
+/etc/drpilot/drpilot.yaml: OK (2 sites, 2 checks, 3 records, 4 targets, 1 zone)
 
 $ drpilot check-config -c broken.yaml
 broken.yaml:4:5: unknown key 'intervall' in checks[0] (did you mean 'interval'?)

@@ -142,9 +142,10 @@ CommandCheck check_command(const Command& cmd, const EngineSpec& spec,
     if (overrides.drained.count(cmd.site)) {
       return refuse(409, cmd.site + " is drained; undrain it first");
     }
-    if (state(verdicts, cmd.site) == Health::down && !cmd.force) {
+    if (state(verdicts, cmd.site) == Health::down) {
+      // The safety rule would move it straight back while another site is up.
       return refuse(409, "refusing to switch " + cmd.record + " over to " + cmd.site +
-                             ", which is down (use --force to switch anyway)");
+                             ", which is down; pin the record to hold traffic there anyway");
     }
     c.message = cmd.record + " switches over to " + cmd.site +
                 " now; afterwards the normal failback policy applies again";

@@ -135,7 +135,7 @@ net::ServerResponse Lab::control(const net::ServerRequest& req) {
   auto reply = [](int status, const json& j) {
     net::ServerResponse r;
     r.status = status;
-    r.body = j.dump() + "\n";
+    r.body = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     return r;
   };
   auto site_json = [](const SimulatedSite& s) {

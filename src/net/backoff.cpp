@@ -28,6 +28,15 @@ std::optional<core::TimePoint> parse_http_date(std::string_view s) {
   return core::from_ms(static_cast<std::int64_t>(t) * 1000);
 }
 
+// A server asking for more than a day is taken at a day: the value is
+// remote input, and a wait must neither overflow nor stop a provider forever.
+constexpr core::Duration kLongestServerWait{24LL * 3600 * 1000};
+
+core::Duration seconds_capped(long long seconds) {
+  if (seconds > kLongestServerWait.count() / 1000) return kLongestServerWait;
+  return core::Duration{seconds * 1000};
+}
+
 const std::string* find(const std::map<std::string, std::string>& h, const char* a, const char* b) {
   if (auto it = h.find(a); it != h.end()) return &it->second;
   if (auto it = h.find(b); it != h.end()) return &it->second;
@@ -45,8 +54,10 @@ core::Duration full_jitter(const Backoff& b, int attempt, std::mt19937_64& rng) 
 }
 
 std::optional<core::Duration> parse_retry_after(std::string_view value, core::TimePoint now) {
-  if (auto seconds = whole_number(value)) return core::Duration{*seconds * 1000};
-  if (auto at = parse_http_date(value)) return std::max(core::Duration{0}, *at - now);
+  if (auto seconds = whole_number(value)) return seconds_capped(*seconds);
+  if (auto at = parse_http_date(value)) {
+    return std::clamp(*at - now, core::Duration{0}, kLongestServerWait);
+  }
   return std::nullopt;
 }
 
@@ -61,10 +72,9 @@ std::optional<core::Duration> server_wait(const std::map<std::string, std::strin
   auto left = whole_number(*remaining);
   auto at = whole_number(*reset);
   if (!left || !at || *left > 0) return std::nullopt;
-  if (*at > 1'000'000'000) {
-    return std::max(core::Duration{0}, core::from_ms(*at * 1000) - now);
-  }
-  return core::Duration{*at * 1000};
+  if (*at > 1'000'000'000)
+    return seconds_capped(std::max<long long>(0, *at - core::to_ms(now) / 1000));
+  return seconds_capped(*at);
 }
 
 }  // namespace drpilot::net

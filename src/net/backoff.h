@@ -24,7 +24,8 @@ core::Duration full_jitter(const Backoff& b, int attempt, std::mt19937_64& rng);
 
 // Retry-After (RFC 9110 section 10.2.3): delay-seconds, or an HTTP-date
 // ("Sun, 06 Nov 1994 08:49:37 GMT") turned into a delay from `now`. Nothing
-// when the value is neither; a date in the past is a zero delay.
+// when the value is neither; a date in the past is a zero delay; no wait is
+// longer than a day.
 std::optional<core::Duration> parse_retry_after(std::string_view value, core::TimePoint now);
 
 // What a server's reply says about waiting before the next request (header

@@ -71,20 +71,22 @@ HookJob ChangeGate::job(const std::string& kind, const std::vector<config::HookC
 }
 
 void ChangeGate::start(std::optional<Target> released, const Target& current) {
-  if (released) {
-    release(*released);
-  } else {
-    // Nothing was ever released: the first answer needs no one's consent.
-    release(current);
-  }
+  // Nothing was ever released: the first answer needs no one's consent.
+  release(released ? *released : current);
   post_baseline_ = released_;
   posted_ = released_->generation;
-  offer(current);
+  // What was let through before a restart is where the world stands; the
+  // current plan goes to the hooks only if it moves something from there.
+  if (released && (released->generation != current.generation ||
+                   !changes_between(*released, current).empty())) {
+    offer(current);
+  }
 }
 
 void ChangeGate::release(const Target& t) {
   released_ = t;
   held_back_.clear();
+  last_veto_.clear();
   release_(t);
 }
 
@@ -128,12 +130,14 @@ void ChangeGate::on_pre_done(std::shared_ptr<const Target> checked,
     held_back_ = "generation " + std::to_string(checked->generation) +
                  " is held back: " + command_text(r.command) + " " + r.outcome() +
                  (said.empty() ? "" : ": " + said);
-    report_("vetoed",
-            "pre_change hook " + command_text(r.command) + " vetoed generation " +
-                std::to_string(checked->generation) + " (" + r.outcome() +
-                (said.empty() ? "" : ": " + said) + "); the world stays at generation " +
-                std::to_string(released_->generation),
-            results, checked->generation);
+    const std::string message = "pre_change hook " + command_text(r.command) +
+                                " vetoed generation " + std::to_string(checked->generation) + " (" +
+                                r.outcome() + (said.empty() ? "" : ": " + said) +
+                                "); the world stays at generation " +
+                                std::to_string(released_->generation);
+    // Asked again every veto_retry: the same answer again is not news.
+    if (message != last_veto_) report_("vetoed", message, results, checked->generation);
+    last_veto_ = message;
     retry_ = std::make_unique<net::Timer>(loop_);
     std::weak_ptr<bool> alive = alive_;
     retry_->start(hooks_.veto_retry, [this, alive] {
@@ -163,7 +167,8 @@ void ChangeGate::verified(std::uint64_t generation) {
     if (!a || !*a) return;
     std::string outcome;
     for (const HookResult& r : results) {
-      outcome += (outcome.empty() ? "" : "; ") + command_text(r.command) + " " + r.outcome();
+      outcome += (outcome.empty() ? "" : "; ") + (r.record.empty() ? "" : r.record + ": ") +
+                 command_text(r.command) + " " + r.outcome();
     }
     report_("post_change",
             "post_change hooks ran for generation " + std::to_string(gen) + ": " + outcome, results,
@@ -174,8 +179,9 @@ void ChangeGate::verified(std::uint64_t generation) {
 // ---- the hook thread ----------------------------------------------------------
 
 struct HookThread::Impl {
-  explicit Impl(net::Loop& l) : loop(l) {}
+  Impl(net::Loop& l, std::vector<std::string> h) : loop(l), hidden(std::move(h)) {}
   net::Loop& loop;
+  const std::vector<std::string> hidden;
   std::mutex mutex;
   std::condition_variable wake;
   std::deque<std::pair<HookJob, std::function<void(std::vector<HookResult>)>>> queue;
@@ -197,7 +203,10 @@ struct HookThread::Impl {
       bool failed = false;
       for (const HookEnv& env : j.runs) {
         for (const config::HookCommand& c : j.commands) {
-          results.push_back(run_hook(c, env));
+          results.push_back(run_hook(c, env, hidden));
+          for (const auto& [k, v] : env) {
+            if (k == "DRPILOT_RECORD") results.back().record = v;
+          }
           // A pre_change veto is final: the remaining hooks need not be asked.
           if (!results.back().ok() && j.kind == "pre_change") failed = true;
           if (failed) break;
@@ -211,7 +220,8 @@ struct HookThread::Impl {
   }
 };
 
-HookThread::HookThread(net::Loop& loop) : impl_(std::make_shared<Impl>(loop)) {
+HookThread::HookThread(net::Loop& loop, std::vector<std::string> hidden_env)
+    : impl_(std::make_shared<Impl>(loop, std::move(hidden_env))) {
   impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 

@@ -84,15 +84,18 @@ class ChangeGate {
   bool pre_running_ = false;
   std::unique_ptr<net::Timer> retry_;
   std::string held_back_;
+  std::string last_veto_;                // the veto last reported for the pending target
   std::uint64_t posted_ = 0;             // the newest generation post_change hooks ran for
   std::optional<Target> post_baseline_;  // what post_change hooks last saw as "after"
   std::shared_ptr<bool> alive_;
 };
 
-// Runs hook jobs on a thread of its own, one job at a time, in order.
+// Runs hook jobs on a thread of its own, one job at a time, in order. The
+// environment variables named in `hidden_env` (the providers' secrets) are
+// not passed to the hooks.
 class HookThread {
  public:
-  explicit HookThread(net::Loop& loop);
+  HookThread(net::Loop& loop, std::vector<std::string> hidden_env = {});
   ~HookThread();
   ChangeGate::Runner runner();
 

@@ -15,10 +15,8 @@ std::string error_text(int /*status*/, const json& body) {
   if (!id && !message) return {};
   std::string text = id.value_or("error");
   if (message && !message->empty()) text += ": " + snippet(*message, 200);
-  if (auto request = string_at(body, "request_id"); request && !request->empty()) {
-    // Support asks for it when a failure has to be reported to DigitalOcean.
-    text += " (request " + snippet(*request, 64) + ")";
-  }
+  // The request_id is left out: it differs on every attempt, and a reason
+  // that changes every time would be journaled as a new failure every time.
   return text;
 }
 

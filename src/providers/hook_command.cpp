@@ -26,10 +26,12 @@ struct ExecArgs {
   std::vector<char*> argv, envp;
 };
 
-ExecArgs exec_args(const config::HookCommand& hook, const HookEnv& env) {
+ExecArgs exec_args(const config::HookCommand& hook, const HookEnv& env,
+                   const std::vector<std::string>& hidden) {
   ExecArgs a;
   std::vector<std::string> names;
   for (const auto& [k, v] : env) names.push_back(k + "=");
+  for (const std::string& h : hidden) names.push_back(h + "=");
   for (char** e = environ; e && *e; ++e) {
     const std::string var(*e);
     bool replaced = false;
@@ -55,14 +57,15 @@ std::string HookResult::outcome() const {
   return "exit " + std::to_string(exit_code);
 }
 
-HookResult run_hook(const config::HookCommand& hook, const HookEnv& env) {
+HookResult run_hook(const config::HookCommand& hook, const HookEnv& env,
+                    const std::vector<std::string>& hidden) {
   HookResult r;
   r.command = hook.command;
   if (hook.command.empty()) {
     r.error = "empty command";
     return r;
   }
-  ExecArgs args = exec_args(hook, env);
+  ExecArgs args = exec_args(hook, env, hidden);
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
     r.error = std::string("cannot create a pipe: ") + std::strerror(errno);

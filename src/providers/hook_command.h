@@ -17,6 +17,7 @@ namespace drpilot::providers {
 
 struct HookResult {
   std::vector<std::string> command;
+  std::string record;  // the record the run was about (DRPILOT_RECORD), if any
   int exit_code = -1;  // the exit status; -1 when killed, timed out or not started
   bool timed_out = false;
   std::string error;   // could not start it: "cannot run /x: No such file or directory"
@@ -30,6 +31,9 @@ struct HookResult {
 
 using HookEnv = std::vector<std::pair<std::string, std::string>>;
 
-HookResult run_hook(const config::HookCommand& hook, const HookEnv& env);
+// `env` is added to the controller's environment; the variables named in
+// `hidden` are removed from it.
+HookResult run_hook(const config::HookCommand& hook, const HookEnv& env,
+                    const std::vector<std::string>& hidden = {});
 
 }  // namespace drpilot::providers

@@ -224,8 +224,7 @@ std::string describe(const Op& op, const LinodeRecord* old) {
 
 class LinodeDns final : public Provider {
  public:
-  LinodeDns(const config::ProviderConfig& cfg, std::string token)
-      : Provider(cfg.name), cfg_(cfg) {
+  LinodeDns(const config::ProviderConfig& cfg, std::string token) : Provider(cfg.name), cfg_(cfg) {
     cfg_.domain = zone_name(cfg_.domain);
     ApiOptions o;
     o.base_url = cfg.endpoint.empty() ? kLinodeEndpoint : cfg.endpoint;

@@ -176,7 +176,8 @@ void Journal::insert_event(const JournalEvent& e) {
   Stmt st(
       db_,
       "INSERT INTO events(at_ms, kind, subject, generation, message, data) VALUES(?,?,?,?,?,?)");
-  std::string data = e.data.is_null() ? "null" : e.data.dump();
+  std::string data =
+      e.data.is_null() ? "null" : e.data.dump(-1, ' ', false, json::error_handler_t::replace);
   sqlite3_bind_int64(st.s, 1, core::to_ms(e.at));
   sqlite3_bind_text(st.s, 2, e.kind.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st.s, 3, e.subject.c_str(), -1, SQLITE_TRANSIENT);
@@ -188,7 +189,7 @@ void Journal::insert_event(const JournalEvent& e) {
 
 void Journal::put_state(const std::string& key, const json& value) {
   Stmt st(db_, "INSERT OR REPLACE INTO state(key, value) VALUES(?, ?)");
-  std::string text = value.dump();
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
   sqlite3_bind_text(st.s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st.s, 2, text.c_str(), -1, SQLITE_TRANSIENT);
   if (sqlite3_step(st.s) != SQLITE_DONE) fail("cannot store state");

@@ -255,5 +255,27 @@ TEST(ApiCommands, ReadEndpointsNeedNoToken) {
   EXPECT_TRUE(b.commands.empty());
 }
 
+// Found by fuzzing: a path that is not UTF-8 must give a JSON 404, not an
+// exception out of the JSON writer.
+TEST(ApiRoutes, APathThatIsNotUtf8GetsAJson404) {
+  FakeBackend backend;
+  net::ServerRequest r;
+  r.method = "GET";
+  r.path = "/api/v0/\x9d\x8emmands/pin";
+  r.target = r.path;
+  net::ServerResponse reply = route(backend, r, kToken);
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_FALSE(body(reply).is_discarded()) << reply.body;
+}
+
+// The scheme name of Authorization is case-insensitive; the token is not.
+TEST(ApiRoutes, BearerIsCaseInsensitiveButTheTokenIsNot) {
+  FakeBackend backend;
+  EXPECT_EQ(route(backend, post("freeze", "{}", "bearer s3cret-token"), kToken).status, 200);
+  EXPECT_EQ(route(backend, post("resume", "{}", "BEARER s3cret-token"), kToken).status, 200);
+  EXPECT_EQ(route(backend, post("freeze", "{}", "Bearer S3CRET-TOKEN"), kToken).status, 401);
+  EXPECT_EQ(backend.commands.size(), 2u);
+}
+
 }  // namespace
 }  // namespace drpilot::api

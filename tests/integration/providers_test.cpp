@@ -79,6 +79,8 @@ TEST_F(Providers, AProviderDownForThirtySecondsCatchesUpAndHoldsNoOneBack) {
   EXPECT_NE(provider_status("linode")["last_error"].get<std::string>().find("connect refused"),
             std::string::npos)
       << provider_status("linode").dump(2);
+  // Monitoring hears of it from the alerts alone.
+  EXPECT_NE(api_get("/api/v1/status").find("provider linode is failing"), std::string::npos);
   // Back after 30 s: converged within a few backoff periods (retry_max 2s).
   ASSERT_TRUE(wait_until([&] { return linode_www() == "127.0.0.12"; }, 45s, 200ms));
   EXPECT_GE(std::chrono::steady_clock::now() - down_at, 29s);

@@ -106,6 +106,20 @@ TEST(ServerWait, DigitalOceanHeadersWithSecondsReset) {
   EXPECT_EQ(server_wait(h, kNow), Duration{30'000});
 }
 
+// Remote input: a huge value must neither overflow nor stop a provider for
+// longer than a day (found by fuzzing).
+TEST(ServerWait, HugeValuesAreCappedAtADay) {
+  const core::TimePoint now = core::from_ms(1'700'000'000'000);
+  const core::Duration day{24LL * 3600 * 1000};
+  EXPECT_EQ(parse_retry_after("969999199999999999", now), day);
+  EXPECT_EQ(server_wait({{"retry-after", "99999999999"}}, now), day);
+  EXPECT_EQ(
+      server_wait({{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "9999999999999999"}}, now),
+      day);
+  EXPECT_EQ(server_wait({{"ratelimit-remaining", "0"}, {"ratelimit-reset", "999999999"}}, now),
+            day);
+}
+
 TEST(ServerWait, NothingToWaitFor) {
   EXPECT_FALSE(server_wait({}, kNow));
   EXPECT_FALSE(server_wait({{"x-ratelimit-remaining", "0"}}, kNow)) << "no reset: no wait";

@@ -196,6 +196,29 @@ TEST_F(ChangeGateTest, AVetoHoldsTheWorldAndIsAskedAgainAfterVetoRetry) {
   EXPECT_EQ(gate->held_back(), "");
 }
 
+TEST_F(ChangeGateTest, TheSameVetoAgainIsNotReportedAgain) {
+  auto gate = make(pre(core::Duration{20}));
+  gate->start(target(1, "ams"), target(2, "fra"));
+  const HookResult no = result({"/usr/local/bin/maint-check", "--strict"}, 1, "maintenance");
+  jobs_[0].done({no});
+  run_for(200ms);
+  ASSERT_EQ(jobs_.size(), 2u);
+  jobs_[1].done({no});
+  EXPECT_EQ(reports_.size(), 1u) << "one veto, asked twice, is one journal line";
+  run_for(200ms);
+  ASSERT_EQ(jobs_.size(), 3u);
+  jobs_[2].done({result({"/usr/local/bin/maint-check", "--strict"}, 2, "another reason")});
+  ASSERT_EQ(reports_.size(), 2u) << "a different answer is news";
+  EXPECT_NE(reports_[1].message.find("another reason"), std::string::npos);
+}
+
+TEST_F(ChangeGateTest, ARestartWithNothingNewReleasesOnceAndAsksNoOne) {
+  auto gate = make(pre());
+  gate->start(target(3, "fra"), target(3, "fra"));
+  EXPECT_EQ(released_, std::vector<std::uint64_t>{3});
+  EXPECT_TRUE(jobs_.empty());
+}
+
 TEST_F(ChangeGateTest, AHeldBackTextIsBoundedAndATimeoutIsAVeto) {
   auto gate = make(pre());
   gate->start(target(1, "ams"), target(2, "fra"));

@@ -195,5 +195,16 @@ TEST(RunHook, AnEmptyCommandIsRefused) {
   EXPECT_EQ(r.error, "empty command");
 }
 
+// The controller's secrets (a provider's token_env) are not handed to hooks.
+TEST(RunHook, HiddenVariablesAreNotPassedOn) {
+  setenv("DRPILOT_TEST_HIDDEN_TOKEN", "do-not-leak", 1);
+  HookResult r = run_hook(cmd({"sh", "-c", "env"}, core::Duration{5000}), {{"DRPILOT_X", "1"}},
+                          {"DRPILOT_TEST_HIDDEN_TOKEN"});
+  unsetenv("DRPILOT_TEST_HIDDEN_TOKEN");
+  ASSERT_TRUE(r.ok()) << r.outcome();
+  EXPECT_EQ(r.output.find("do-not-leak"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("DRPILOT_X=1"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace drpilot::providers

@@ -239,14 +239,28 @@ TEST_F(JournalCommandsTest, CorruptStateIsRefusedNamingTheKey) {
 TEST_F(JournalCommandsTest, AFailedCommandLeavesNeitherEventNorState) {
   Journal j(path());
   j.record_command("freeze", "frozen", core::from_ms(1), nullptr, sample_overrides());
-  // A detail that cannot be stored (invalid UTF-8 cannot be dumped as JSON).
-  EXPECT_ANY_THROW(j.record_command("unpin", "x", core::from_ms(2),
-                                    json{{"why", std::string("\xff\xfe")}}, core::Overrides{}));
+  {
+    // A journal that cannot be written: the command fails as a whole.
+    Journal ro = Journal::open_read_only(path());
+    EXPECT_ANY_THROW(
+        ro.record_command("unpin", "x", core::from_ms(2), json::object(), core::Overrides{}));
+  }
   EXPECT_EQ(j.history(10).size(), 1u);
   EXPECT_EQ(*j.load_state().overrides, sample_overrides());
   // And the journal still works afterwards.
   j.record_command("resume", "resumed", core::from_ms(3), nullptr, core::Overrides{});
   EXPECT_EQ(j.history(10).size(), 2u);
+}
+
+// Bytes that are not UTF-8 (from a request path, a configured value) are
+// stored replaced, never allowed to make a journal write throw.
+TEST_F(JournalCommandsTest, DetailThatIsNotUtf8IsStoredReplaced) {
+  Journal j(path());
+  EXPECT_NO_THROW(j.record_command("unpin", "x", core::from_ms(2),
+                                   json{{"why", std::string("\xff\xfe")}}, core::Overrides{}));
+  const auto events = j.history(10);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].data["why"].is_string());
 }
 
 }  // namespace

@@ -1,0 +1,151 @@
+// The API as a plain function of the request: routing, the bearer-token
+// check and operator command bodies. No sockets here, so it is tested and
+// fuzzed directly.
+
+#include "api/api_server.h"
+
+#include <cctype>
+#include <charconv>
+
+#include "net/crypto.h"
+
+namespace drpilot::api {
+namespace {
+
+using nlohmann::json;
+
+net::ServerResponse json_response(int status, const json& body) {
+  net::ServerResponse r;
+  r.status = status;
+  // A path or a configured value may hold bytes that are not UTF-8: they are
+  // replaced in the reply, never allowed to make dump() throw.
+  r.body = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return r;
+}
+
+net::ServerResponse error(int status, const std::string& message) {
+  return json_response(status, {{"error", message}});
+}
+
+std::optional<long long> int_param(const net::ServerRequest& req, const std::string& key) {
+  auto it = req.query.find(key);
+  if (it == req.query.end()) return std::nullopt;
+  long long v = 0;
+  auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  if (ec != std::errc() || p != it->second.data() + it->second.size()) return -1;
+  return v;
+}
+
+net::ServerResponse unauthorized(const std::string& message) {
+  net::ServerResponse r = error(401, message);
+  r.headers.push_back({"WWW-Authenticate", "Bearer"});
+  return r;
+}
+
+// Compared in constant time, so the reply's timing tells nothing about how
+// much of a guess was right.
+bool authorized(const net::ServerRequest& req, const std::string& token) {
+  auto it = req.headers.find("authorization");
+  if (it == req.headers.end()) return false;
+  const std::string& h = it->second;
+  // The scheme name is case-insensitive (RFC 9110 section 11.1); the token is not.
+  constexpr std::string_view kScheme = "bearer ";
+  if (h.size() < kScheme.size()) return false;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(h[i])) != kScheme[i]) return false;
+  }
+  return net::constant_time_equal(std::string_view(h).substr(kScheme.size()), token);
+}
+
+std::optional<std::string> text_field(const json& body, const char* key, std::string& err) {
+  if (!body.contains(key) || body[key].is_null()) return std::string();
+  if (!body[key].is_string()) {
+    err = std::string("'") + key + "' must be a string";
+    return std::nullopt;
+  }
+  std::string v = body[key].get<std::string>();
+  if (v.size() > 500) {
+    err = std::string("'") + key + "' is longer than 500 characters";
+    return std::nullopt;
+  }
+  for (unsigned char c : v) {
+    if (c < 0x20 || c == 0x7f) {
+      err = std::string("'") + key + "' holds a control character";
+      return std::nullopt;
+    }
+  }
+  return v;
+}
+
+net::ServerResponse run_command(Backend& backend, const net::ServerRequest& req,
+                                const std::string& name) {
+  json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return error(400, "the body must be a JSON object such as {\"site\": \"ams\"}");
+  }
+  core::Command cmd;
+  cmd.name = name;
+  std::string err;
+  auto site = text_field(body, "site", err);
+  auto record = text_field(body, "record", err);
+  auto who = text_field(body, "who", err);
+  auto why = text_field(body, "why", err);
+  if (!site || !record || !who || !why) return error(400, err);
+  if (body.contains("force") && !body["force"].is_boolean()) {
+    return error(400, "'force' must be true or false");
+  }
+  cmd.site = *site;
+  cmd.record = *record;
+  cmd.who = who->empty() ? "api client " + req.remote : *who;
+  cmd.why = *why;
+  cmd.force = body.value("force", false);
+  auto [status, reply] = backend.command(cmd);
+  return json_response(status, reply);
+}
+
+}  // namespace
+
+net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
+                          const std::optional<std::string>& token) {
+  constexpr std::string_view kCommands = "/api/v1/commands/";
+  if (req.path.rfind(kCommands, 0) == 0) {
+    if (req.method != "POST") return error(405, "use POST");
+    // Nothing about the command is looked at before the caller is known.
+    if (!token || token->empty()) {  // an empty token would let "Bearer " in
+      return unauthorized(
+          "operator commands are disabled: this controller has no api token (set "
+          "api.token_file or api.token_env)");
+    }
+    if (!authorized(req, *token)) return unauthorized("missing or wrong bearer token");
+    return run_command(backend, req, req.path.substr(kCommands.size()));
+  }
+  const bool read = req.method == "GET" || req.method == "HEAD";
+  if (req.path == "/healthz") {
+    if (!read) return error(405, "use GET");
+    net::ServerResponse r;
+    r.content_type = "text/plain";
+    const bool live = backend.live();
+    r.status = live ? 200 : 503;
+    r.body = live ? "ok\n" : "control loop is not running\n";
+    return r;
+  }
+  if (req.path == "/api/v1/status") {
+    if (!read) return error(405, "use GET");
+    return json_response(200, backend.status());
+  }
+  if (req.path == "/api/v1/history") {
+    if (!read) return error(405, "use GET");
+    auto limit = int_param(req, "limit");
+    if (limit && (*limit < 1 || *limit > 10000))
+      return error(400, "limit must be between 1 and 10000");
+    auto before = int_param(req, "before");
+    if (before && *before < 1) return error(400, "before must be a positive event id");
+    return json_response(
+        200, backend.history(static_cast<std::size_t>(limit.value_or(100)),
+                             before ? std::optional<std::int64_t>(*before) : std::nullopt));
+  }
+  return error(404, "no such endpoint: " + req.path +
+                        " (try /api/v1/status, /api/v1/history, /api/v1/commands/NAME, /healthz)");
+}
+
+}  // namespace drpilot::api
