@@ -206,10 +206,11 @@ int lab_action(const std::string& action, const std::string& site, int slow_ms,
   std::string base = "http://" + address;
   std::string hint = "is `drpilot lab` or `drpilot demo` running? use --control ADDRESS or -c FILE";
   Fetched f;
+  const bool replication = action == "pause-replication" || action == "resume-replication";
   if (action == "status") {
     f = fetch(base, "GET", "/sites", hint);
   } else {
-    std::string path = "/sites/" + site + "/" + action;
+    std::string path = (replication ? "/data-regions/" : "/sites/") + site + "/" + action;
     if (action == "slow") path += "?ms=" + std::to_string(slow_ms);
     f = fetch(base, "POST", path, hint);
   }
@@ -222,6 +223,19 @@ int lab_action(const std::string& action, const std::string& site, int slow_ms,
       std::printf("%-10s %-24s %s\n", str(s, "name").c_str(), str(s, "listen").c_str(),
                   str(s, "fault").c_str());
     }
+    const json regions = f.body.value("data_regions", json::array());
+    if (!regions.empty()) std::printf("\nDATA REGIONS\n");
+    for (const json& r : regions) {
+      std::printf("%-10s %-24s %-10s replication %-7s %s queued\n", str(r, "name").c_str(),
+                  str(r, "listen").c_str(), str(r, "fault").c_str(), str(r, "replication").c_str(),
+                  str(r, "queued").c_str());
+    }
+    return 0;
+  }
+  const bool region = str(f.body, "kind") == "data_region";
+  if (replication) {
+    std::printf("lab data region %s: replication %s (%s writes queued)\n", site.c_str(),
+                str(f.body, "replication").c_str(), str(f.body, "queued").c_str());
     return 0;
   }
   static const std::map<std::string, std::string> what = {
@@ -230,7 +244,9 @@ int lab_action(const std::string& action, const std::string& site, int slow_ms,
       {"blackhole", "accepts connections and never answers"},
       {"slow", "answers " + std::to_string(slow_ms) + " ms late"},
       {"heal", "is healthy again"}};
-  std::printf("lab site %s %s\n", site.c_str(), what.at(action).c_str());
+  std::string does = what.at(action);
+  if (region && action == "break") does = "answers 500 (InternalServerError) to every request";
+  std::printf("lab %s %s %s\n", region ? "data region" : "site", site.c_str(), does.c_str());
   return 0;
 }
 

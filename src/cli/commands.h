@@ -8,6 +8,10 @@
 #include "cli/client.h"
 #include "core/commands.h"
 
+namespace drpilot::aws {
+struct BootstrapPlan;
+}
+
 namespace drpilot::cli {
 
 // Where `drpilot demo`, `status` and `lab` look when not told otherwise.
@@ -18,7 +22,10 @@ inline constexpr const char* kDefaultLabControl = "127.0.0.1:8079";
 int run_controller(const std::string& config_path);
 int run_demo(const std::string& config_path, const std::string& self);
 int run_lab(const std::string& config_path);
-// action: break | refuse | blackhole | slow | heal | status
+// The agent named `name` in the configuration (agent_command.cpp).
+int run_agent(const std::string& config_path, const std::string& name);
+// action: break | refuse | blackhole | slow | heal | status |
+//         pause-replication | resume-replication
 int lab_action(const std::string& action, const std::string& site, int slow_ms,
                const std::string& control, const std::string& config_path);
 // Also reads every secret the file names unless `check_secrets` is false.
@@ -29,5 +36,18 @@ int show_history(const ConnectionOptions& where, int limit, bool as_json,
                  const std::string& journal_path);
 // drain, undrain, pin, unpin, freeze, resume, switchover.
 int operator_command(const core::Command& cmd, const ConnectionOptions& where);
+
+// drpilot dynamodb OPERATION: one DynamoDB call, the reply printed as JSON.
+struct DynamoCommand {
+  std::string operation;  // DescribeTable, GetItem, ...
+  std::string region;
+  std::string endpoint;  // empty: AWS's
+  std::string profile;   // empty: the environment's credentials, else AWS_PROFILE/default
+  std::string input;     // the request as JSON; "-": standard input; empty: {}
+};
+int dynamodb_command(const DynamoCommand& cmd);
+// drpilot bootstrap dynamodb: tables, replicas and sentinel items as `plan`
+// says, progress on standard output.
+int bootstrap_dynamodb_command(const aws::BootstrapPlan& plan, const std::string& profile);
 
 }  // namespace drpilot::cli

@@ -28,16 +28,26 @@ std::string quote(const std::string& v) {
   return out + "\"";
 }
 
-}  // namespace
+std::mutex mu;  // one for every kind of call: lines never interleave
 
-void log_event(const std::string& event, std::initializer_list<Field> fields) {
-  static std::mutex mu;
+template <typename Fields>
+void write_line(const std::string& event, const Fields& fields) {
   std::string line = core::format_time(core::SystemClock().now()) + " event=" + event;
   for (const Field& f : fields) line += " " + f.first + "=" + quote(f.second);
   line += "\n";
   std::lock_guard<std::mutex> lock(mu);
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
+}
+
+}  // namespace
+
+void log_event(const std::string& event, std::initializer_list<Field> fields) {
+  write_line(event, fields);
+}
+
+void log_fields(const std::string& event, const std::vector<Field>& fields) {
+  write_line(event, fields);
 }
 
 }  // namespace drpilot::cli

@@ -37,6 +37,15 @@ int main(int argc, char** argv) {
       "all on loopback (defaults to examples/lab.yaml).");
   demo->add_option("-c,--config", config_path, "Configuration file with a 'lab' section");
 
+  auto* agent = app.add_subcommand(
+      "agent",
+      "Run an agent beside the application in one site: local checks, signed reports to the "
+      "controllers, the site's configuration applied, /healthz for load balancers.");
+  agent->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
+  std::string agent_name;
+  agent->add_option("--name", agent_name, "The agent's name in the file's 'agents' section")
+      ->required();
+
   auto* lab = app.add_subcommand(
       "lab", "Run the simulated sites of a configuration's 'lab' section, or change their faults.");
   lab->add_option("-c,--config", config_path,
@@ -49,21 +58,30 @@ int main(int argc, char** argv) {
   int slow_ms = 0;
   std::string lab_action_name;
   for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
-           {"break", "Make SITE answer 503 to every request."},
+           {"break", "Make SITE answer 503 (a data region: 500) to every request."},
            {"refuse", "Close SITE's port: connections are refused."},
            {"blackhole", "SITE accepts connections and never answers."},
            {"heal", "Make SITE healthy again."}}) {
     auto* sub = lab->add_subcommand(name, help);
-    sub->add_option("site", site, "Site name, e.g. ams")->required();
+    sub->add_option("site", site, "Site or data region name, e.g. ams")->required();
     sub->callback([&lab_action_name, n = name] { lab_action_name = n; });
   }
   auto* slow = lab->add_subcommand("slow", "Delay SITE's answers by MS milliseconds.");
-  slow->add_option("site", site, "Site name, e.g. ams")->required();
+  slow->add_option("site", site, "Site or data region name, e.g. ams")->required();
   slow->add_option("ms", slow_ms, "Delay in milliseconds")
       ->required()
       ->check(CLI::Range(1, 600000));
   slow->callback([&] { lab_action_name = "slow"; });
-  auto* lab_status = lab->add_subcommand("status", "Show every lab site and its fault.");
+  for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
+           {"pause-replication",
+            "Stop replicating writes from data region REGION (they queue up, in order)."},
+           {"resume-replication", "Release REGION's queued writes and replicate again."}}) {
+    auto* sub = lab->add_subcommand(name, help);
+    sub->add_option("region", site, "Data region name, e.g. eu-west-1")->required();
+    sub->callback([&lab_action_name, n = name] { lab_action_name = n; });
+  }
+  auto* lab_status = lab->add_subcommand(
+      "status", "Show every lab site and data region: faults, replication and its queue.");
   lab_status->callback([&] { lab_action_name = "status"; });
 
   auto* check = app.add_subcommand("check-config",
@@ -135,6 +153,25 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("config-reference", "Print the configuration reference (Markdown).");
 
+  DynamoCommand dynamo;
+  auto* dynamodb = app.add_subcommand(
+      "dynamodb",
+      "Call one DynamoDB operation (DescribeTable, GetItem, PutItem, CreateTable, UpdateTable, "
+      "ListTables, ...) with drpilot's credentials, signing and retries; print the reply as "
+      "JSON. Example: drpilot dynamodb DescribeTable --region eu-west-1 "
+      "'{\"TableName\": \"orders\"}'");
+  dynamodb->add_option("operation", dynamo.operation, "Operation name, e.g. DescribeTable")
+      ->required();
+  dynamodb->add_option("json", dynamo.input,
+                       "The operation's input as JSON, or - to read it from standard input "
+                       "(default: {})");
+  dynamodb->add_option("--region", dynamo.region, "AWS region, e.g. eu-west-1")->required();
+  dynamodb->add_option("--endpoint", dynamo.endpoint,
+                       "Endpoint URL (default: https://dynamodb.REGION.amazonaws.com)");
+  dynamodb->add_option("--profile", dynamo.profile,
+                       "Profile in ~/.aws/credentials (default: AWS_ACCESS_KEY_ID/... from the "
+                       "environment, else AWS_PROFILE, else default)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -145,6 +182,7 @@ int main(int argc, char** argv) {
   if (run->parsed()) return run_controller(config_path);
   if (demo->parsed())
     return run_demo(config_path.empty() ? default_config_path() : config_path, self_name(argv[0]));
+  if (agent->parsed()) return run_agent(config_path, agent_name);
   if (lab->parsed()) {
     if (lab_action_name.empty())
       return run_lab(config_path.empty() ? default_config_path() : config_path);
@@ -155,6 +193,7 @@ int main(int argc, char** argv) {
   if (history->parsed()) return show_history(where, limit, as_json, journal);
   if (!op.name.empty()) return operator_command(op, where);
   if (app.got_subcommand("config-reference")) return print_config_reference();
+  if (dynamodb->parsed()) return dynamodb_command(dynamo);
   std::cerr << app.help();
   return 2;
 }

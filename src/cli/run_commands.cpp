@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -65,6 +66,17 @@ void print_demo_banner(const config::Config& cfg, const std::string& self) {
   std::fflush(stdout);
 }
 
+// The lab's data regions run dynalite from the source tree's node_modules
+// (scripts/install-deps puts it there), unless DRPILOT_NODE_MODULES says
+// where else.
+lab::DataLabOptions lab_data_options(const config::Config& cfg) {
+  lab::DataLabOptions o;
+  const char* env = std::getenv("DRPILOT_NODE_MODULES");
+  o.node_modules = env && *env ? env : std::string(DRPILOT_SOURCE_DIR) + "/node_modules";
+  for (const config::DataRegionConfig& d : cfg.data_regions) o.aws_regions[d.name] = d.region;
+  return o;
+}
+
 // Runs the loop until SIGINT/SIGTERM; SIGHUP reloads the configuration.
 int serve(const config::Config& cfg, bool with_lab, bool with_controller,
           const std::string& banner_self) {
@@ -74,12 +86,21 @@ int serve(const config::Config& cfg, bool with_lab, bool with_controller,
   std::unique_ptr<Controller> controller;
   try {
     if (with_lab) {
-      lab = std::make_unique<lab::Lab>(loop, cfg.lab);
+      lab = std::make_unique<lab::Lab>(loop, cfg.lab, lab_data_options(cfg));
       lab->start();
-      std::string sites;
+      std::string sites, regions;
       for (const auto& s : cfg.lab.sites)
         sites += (sites.empty() ? "" : ",") + s.name + "@" + s.listen.to_string();
-      log_event("lab", {{"control", cfg.lab.control.to_string()}, {"sites", sites}});
+      for (const auto& d : cfg.lab.data_regions)
+        regions += (regions.empty() ? "" : ",") + d.name + "@" + d.listen.to_string();
+      if (regions.empty()) {
+        log_event("lab", {{"control", cfg.lab.control.to_string()}, {"sites", sites}});
+      } else {
+        log_event("lab", {{"control", cfg.lab.control.to_string()},
+                          {"sites", sites},
+                          {"data_regions", regions},
+                          {"replication_delay", core::format_duration(cfg.lab.replication_delay)}});
+      }
     }
     if (with_controller) {
       controller = std::make_unique<Controller>(loop, cfg, clock);

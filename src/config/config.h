@@ -15,7 +15,8 @@
 
 namespace drpilot::config {
 
-enum class CheckKind { http, https, tcp };
+enum class CheckKind { http, https, tcp, dynamodb };
+enum class DynamoCheck { describe, sentinel };
 
 struct CheckConfig {
   std::string name;
@@ -33,6 +34,11 @@ struct CheckConfig {
   core::Hysteresis hysteresis;
   bool tls_verify = true;
   std::string address;  // empty = the site's check_address
+  // dynamodb checks (attached to data regions): describe the table (it and
+  // every replica ACTIVE), or read the sentinel item (it must exist).
+  DynamoCheck operation = DynamoCheck::describe;
+  std::string table;
+  std::string key_json;  // sentinel: the item's key in DynamoDB JSON, {"pk": {"S": "..."}}
   bool operator==(const CheckConfig&) const = default;
 };
 
@@ -40,6 +46,7 @@ struct SiteConfig {
   core::SiteSpec spec;
   std::string check_address;
   std::vector<std::string> checks;
+  std::vector<std::string> data_regions;  // preferred first (the local one)
 };
 
 struct DnsConfig {
@@ -55,10 +62,53 @@ struct LabSite {
   Endpoint listen;
 };
 
+// A data region in the lab: a DynamoDB-compatible server (dynalite) behind a
+// replicating proxy listening here.
+struct LabDataRegion {
+  std::string name;  // one of data_regions[]
+  Endpoint listen;
+};
+
 struct LabConfig {
   bool enabled = false;
   Endpoint control{"127.0.0.1", 8079};
   std::vector<LabSite> sites;
+  std::vector<LabDataRegion> data_regions;
+  core::Duration replication_delay{300};  // how late a write reaches the other regions
+};
+
+// One replica of the data: an AWS region's DynamoDB (or any compatible endpoint).
+struct DataRegionConfig {
+  std::string name;                 // "eu-west-1"
+  std::string region;               // AWS region for signing; defaults to name
+  std::string endpoint;             // empty: https://dynamodb.<region>.amazonaws.com
+  std::vector<std::string> checks;  // dynamodb checks of this region
+  bool operator==(const DataRegionConfig&) const = default;
+};
+
+enum class WriteMode { any, single };
+
+// Tables replicated together, with one write mode.
+struct TableGroupConfig {
+  std::string name;
+  std::vector<std::string> tables;
+  WriteMode write_mode = WriteMode::single;
+  std::vector<std::string>
+      primary_order;                 // single: write-primary preference; default data_regions order
+  core::Duration rpo_budget{5'000};  // lag that a move of the write-primary accepts
+  core::Duration primary_grace{120'000};  // down this long, the primary moves whatever the lag
+  // The canary: a heartbeat item per region, read back in every other region.
+  std::string canary_table;       // empty: no canary for this group
+  std::string canary_key = "pk";  // its string hash key attribute
+  core::Duration canary_interval{1'000};
+  core::Duration lag_window{300'000};  // p50 / max over this window
+  bool operator==(const TableGroupConfig&) const = default;
+};
+
+struct AwsConfig {
+  std::string profile;           // empty: AWS_PROFILE, else default
+  std::string credentials_file;  // empty: AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials
+  bool operator==(const AwsConfig&) const = default;
 };
 
 // Where a secret comes from. Exactly one is set; the value itself is read by
@@ -126,6 +176,21 @@ struct HooksConfig {
   bool operator==(const HooksConfig&) const = default;
 };
 
+// An agent beside the application in a site (drpilot agent -c FILE --name NAME).
+struct AgentConfig {
+  std::string name;  // its vantage name
+  std::string site;
+  SecretSource key;                      // shared HMAC key with the controllers
+  std::vector<std::string> controllers;  // controllers' API base URLs
+  core::Duration report_interval{1'000};
+  Endpoint listen{"127.0.0.1", 8091};  // its /healthz
+  std::string template_path;           // rendered with the site's assignment ({{...}})
+  std::string output_path;             // written atomically
+  std::vector<std::string> reload;     // run after the output changed; no shell
+  core::Duration reload_timeout{10'000};
+  bool operator==(const AgentConfig&) const = default;
+};
+
 struct Config {
   std::string path;  // the file it came from
   std::string vantage = "controller";
@@ -139,11 +204,17 @@ struct Config {
   std::vector<core::RecordSpec> records;
   std::vector<ProviderConfig> providers;
   HooksConfig hooks;
+  AwsConfig aws;
+  std::vector<DataRegionConfig> data_regions;
+  std::vector<TableGroupConfig> table_groups;
+  std::vector<AgentConfig> agents;
   SecretSource api_token;  // required by mutating API calls; empty: they are refused
   LabConfig lab;
 
   const CheckConfig* find_check(const std::string& name) const;
   const SiteConfig* find_site(const std::string& name) const;
+  const DataRegionConfig* find_data_region(const std::string& name) const;
+  const AgentConfig* find_agent(const std::string& name) const;
   std::vector<core::SiteSpec> site_specs() const;
   // The addresses an answer of `sites` publishes for `rec`, in answer order.
   std::vector<std::string> addresses(const core::RecordSpec& rec,

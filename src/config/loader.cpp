@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "config/config.h"
 #include "config/yaml_reader.h"
 
@@ -112,6 +114,10 @@ class Loader {
     read_records(r);
     read_providers(r);
     read_hooks(r);
+    read_aws(r);
+    read_data_regions(r);
+    read_table_groups(r);
+    read_agents(r);
     read_lab(r);
     if (errors_.empty()) cross_check(r);
     derive_defaults();
@@ -164,43 +170,51 @@ class Loader {
   }
 
   // token / token_env / token_file: at most one, or exactly one when required.
-  SecretSource read_secret(SectionReader& s, bool required) {
+  // <kind> / <kind>_env / <kind>_file: at most one, or exactly one when required.
+  SecretSource read_secret(SectionReader& s, bool required, const std::string& kind = "token") {
+    const std::string env_key = kind + "_env", file_key = kind + "_file";
     SecretSource src;
     int given = 0;
-    if (s.has("token_env")) {
-      if (auto v = s.string("token_env")) {
+    if (s.has(env_key)) {
+      if (auto v = s.string(env_key)) {
         src.env = *v;
         if (v->empty() || v->find_first_of("= \t") != std::string::npos) {
-          s.error("token_env", "'token_env' must be the name of an environment variable");
+          s.error(env_key, "'" + env_key + "' must be the name of an environment variable");
         }
       }
       ++given;
     }
-    if (s.has("token_file")) {
-      if (auto v = s.string("token_file")) {
+    if (s.has(file_key)) {
+      if (auto v = s.string(file_key)) {
         if (v->empty()) {
-          s.error("token_file", "'token_file' cannot be empty");
+          s.error(file_key, "'" + file_key + "' cannot be empty");
         } else {
-          fs::path p(*v);
-          if (p.is_relative()) p = fs::path(base_dir_) / p;
-          src.file = p.lexically_normal().string();
+          src.file = resolve_path(*v);
         }
       }
       ++given;
     }
-    if (s.has("token")) {
-      if (auto v = s.string("token")) {
+    if (s.has(kind)) {
+      if (auto v = s.string(kind)) {
         src.value = *v;
-        if (v->empty()) s.error("token", "'token' cannot be empty");
+        if (v->empty()) s.error(kind, "'" + kind + "' cannot be empty");
       }
       ++given;
     }
     if (given > 1) {
-      s.error_here("set only one of token, token_env and token_file in " + s.where());
+      s.error_here("set only one of " + kind + ", " + env_key + " and " + file_key + " in " +
+                   s.where());
     } else if (given == 0 && required) {
-      s.error_here(s.where() + " needs one of token_env, token_file or token");
+      s.error_here(s.where() + " needs one of " + env_key + ", " + file_key + " or " + kind);
     }
     return src;
+  }
+
+  // Relative paths in the file are relative to the file, not the working directory.
+  std::string resolve_path(const std::string& path) const {
+    fs::path p(path);
+    if (p.is_relative()) p = fs::path(base_dir_) / p;
+    return p.lexically_normal().string();
   }
 
   void read_providers(SectionReader& root) {
@@ -426,8 +440,16 @@ class Loader {
         c.error("name", "check '" + ck.name + "' is defined twice");
       ck.kind = *type == "http"    ? CheckKind::http
                 : *type == "https" ? CheckKind::https
-                                   : CheckKind::tcp;
-      if (c.has("port")) {
+                : *type == "tcp"   ? CheckKind::tcp
+                                   : CheckKind::dynamodb;
+      read_dynamodb_check(c, ck);
+      if (ck.kind == CheckKind::dynamodb) {
+        for (const char* k : {"port", "path", "host", "expect_status", "expect_body", "address"}) {
+          if (c.has(k)) {
+            c.error(k, std::string("'") + k + "' does not apply to dynamodb checks");
+          }
+        }
+      } else if (c.has("port")) {
         if (auto p = c.integer("port")) ck.port = static_cast<std::uint16_t>(*p);
       } else if (ck.kind == CheckKind::tcp) {
         c.error_here("check '" + ck.name + "' is of type tcp and needs a 'port'");
@@ -514,6 +536,35 @@ class Loader {
     }
   }
 
+  // The dynamodb-only keys: allowed on dynamodb checks only, and complete there.
+  void read_dynamodb_check(SectionReader& c, CheckConfig& ck) {
+    const bool ddb = ck.kind == CheckKind::dynamodb;
+    for (const char* k : {"operation", "table", "key"}) {
+      if (c.has(k) && !ddb) c.error(k, std::string("'") + k + "' applies only to dynamodb checks");
+    }
+    if (!ddb) return;
+    if (auto op = c.choice("operation")) {
+      ck.operation = *op == "sentinel" ? DynamoCheck::sentinel : DynamoCheck::describe;
+    }
+    if (c.has("table")) {
+      ck.table = c.string("table").value_or("");
+      if (ck.table.empty()) c.error("table", "'table' cannot be empty");
+    } else {
+      c.error_here("dynamodb check '" + ck.name + "' needs a 'table'");
+    }
+    if (c.has("key")) {
+      ck.key_json = c.string("key").value_or("");
+      nlohmann::json key = nlohmann::json::parse(ck.key_json, nullptr, false);
+      if (key.is_discarded() || !key.is_object() || key.empty()) {
+        c.error("key",
+                "'key' must be the item's key in DynamoDB JSON, such as "
+                "'{\"pk\": {\"S\": \"drpilot-sentinel\"}}'");
+      }
+    } else if (ck.operation == DynamoCheck::sentinel) {
+      c.error_here("sentinel check '" + ck.name + "' needs the item's 'key'");
+    }
+  }
+
   void read_sites(SectionReader& root) {
     std::set<std::string> names;
     for (SectionReader& s : root.items("sites")) {
@@ -535,6 +586,10 @@ class Loader {
       if (auto v = s.integer("priority")) site.spec.priority = static_cast<int>(*v);
       if (auto v = s.integer("weight")) site.spec.weight = static_cast<int>(*v);
       if (auto v = s.identifier_list("checks")) site.checks = *v;
+      if (auto v = s.identifier_list("data_regions")) {
+        site.data_regions = *v;
+        site.spec.data_regions = *v;
+      }
       site_readers_.push_back(s);
       cfg_.sites.push_back(std::move(site));
     }
@@ -562,6 +617,116 @@ class Loader {
     }
   }
 
+  void read_aws(SectionReader& root) {
+    auto s = root.section("aws");
+    if (!s || !s->valid()) return;
+    if (auto v = s->string("profile")) cfg_.aws.profile = *v;
+    if (s->has("credentials_file")) {
+      if (auto v = s->string("credentials_file"); v && !v->empty()) {
+        cfg_.aws.credentials_file = resolve_path(*v);
+      }
+    }
+  }
+
+  void read_data_regions(SectionReader& root) {
+    std::set<std::string> names;
+    for (SectionReader& d : root.items("data_regions")) {
+      if (!d.valid()) continue;
+      DataRegionConfig dr;
+      auto name = d.identifier("name");
+      if (!name) continue;
+      dr.name = *name;
+      if (!names.insert(dr.name).second) {
+        d.error("name", "data region '" + dr.name + "' is defined twice");
+      }
+      dr.region = d.has("region") ? d.string("region").value_or(dr.name) : dr.name;
+      if (d.has("endpoint")) {
+        if (auto e = d.string("endpoint")) {
+          std::string err;
+          if (!valid_url(*e, err)) d.error("endpoint", "'endpoint': " + err);
+          dr.endpoint = *e;
+        }
+      }
+      if (auto v = d.identifier_list("checks")) dr.checks = *v;
+      data_region_readers_.push_back(d);
+      cfg_.data_regions.push_back(std::move(dr));
+    }
+  }
+
+  void read_table_groups(SectionReader& root) {
+    std::set<std::string> names;
+    for (SectionReader& g : root.items("table_groups")) {
+      if (!g.valid()) continue;
+      TableGroupConfig tg;
+      auto name = g.identifier("name");
+      if (!name) continue;
+      tg.name = *name;
+      if (!names.insert(tg.name).second) {
+        g.error("name", "table group '" + tg.name + "' is defined twice");
+      }
+      if (auto t = g.string_list("tables")) tg.tables = *t;
+      if (auto m = g.choice("write_mode")) {
+        tg.write_mode = *m == "any" ? WriteMode::any : WriteMode::single;
+      }
+      if (g.has("primary_order")) {
+        if (tg.write_mode == WriteMode::any) {
+          g.error("primary_order", "'primary_order' applies only to write_mode single");
+        }
+        if (auto v = g.identifier_list("primary_order")) tg.primary_order = *v;
+      }
+      if (auto v = g.duration("rpo_budget")) tg.rpo_budget = *v;
+      if (auto v = g.duration("primary_grace")) tg.primary_grace = *v;
+      if (g.has("canary_table")) tg.canary_table = g.string("canary_table").value_or("");
+      if (auto v = g.string("canary_key")) tg.canary_key = *v;
+      if (auto v = g.duration("canary_interval")) tg.canary_interval = *v;
+      if (auto v = g.duration("lag_window")) tg.lag_window = *v;
+      table_group_readers_.push_back(g);
+      cfg_.table_groups.push_back(std::move(tg));
+    }
+  }
+
+  void read_agents(SectionReader& root) {
+    std::set<std::string> names;
+    for (SectionReader& a : root.items("agents")) {
+      if (!a.valid()) continue;
+      AgentConfig ac;
+      auto name = a.identifier("name");
+      auto site = a.identifier("site");
+      if (!name || !site) continue;
+      ac.name = *name;
+      ac.site = *site;
+      if (!names.insert(ac.name).second)
+        a.error("name", "agent '" + ac.name + "' is defined twice");
+      ac.key = read_secret(a, true, "key");
+      if (auto list = a.string_list("controllers")) {
+        for (const std::string& url : *list) {
+          std::string err;
+          if (!valid_url(url, err)) a.error("controllers", "'controllers': " + err);
+        }
+        ac.controllers = *list;
+      }
+      if (auto v = a.duration("report_interval")) ac.report_interval = *v;
+      if (auto v = a.endpoint("listen")) ac.listen = *v;
+      if (a.has("template")) ac.template_path = resolve_path(a.string("template").value_or(""));
+      if (a.has("output")) ac.output_path = resolve_path(a.string("output").value_or(""));
+      if (!ac.template_path.empty() && ac.output_path.empty()) {
+        a.error_here("agent '" + ac.name + "' has a 'template' but no 'output' to write it to");
+      }
+      if (ac.template_path.empty() && !ac.output_path.empty()) {
+        a.error("output", "'output' needs a 'template' to render");
+      }
+      if (a.has("reload")) {
+        if (auto r = a.string_list("reload")) ac.reload = *r;
+        if (!ac.reload.empty() && ac.reload.front().empty()) {
+          a.error("reload", "'reload' must start with the program to run");
+        }
+      }
+      if (auto v = a.duration("reload_timeout")) ac.reload_timeout = *v;
+      agent_readers_.push_back(a);
+      cfg_.agents.push_back(std::move(ac));
+    }
+  }
+
   void read_lab(SectionReader& root) {
     auto s = root.section("lab");
     if (!s || !s->valid()) return;
@@ -575,6 +740,15 @@ class Loader {
       lab_readers_.push_back(item);
       cfg_.lab.sites.push_back({*name, *listen});
     }
+    for (SectionReader& item : s->items("data_regions")) {
+      if (!item.valid()) continue;
+      auto name = item.identifier("name");
+      auto listen = item.endpoint("listen");
+      if (!name || !listen) continue;
+      lab_region_readers_.push_back(item);
+      cfg_.lab.data_regions.push_back({*name, *listen});
+    }
+    if (auto d = s->duration("replication_delay")) cfg_.lab.replication_delay = *d;
   }
 
   // References between sections; only run when every section read cleanly so
@@ -657,6 +831,7 @@ class Loader {
     }
 
     check_providers(sites);
+    check_data(sites);
 
     std::set<std::string> lab_names, lab_listen;
     for (size_t i = 0; i < cfg_.lab.sites.size(); ++i) {
@@ -775,6 +950,101 @@ class Loader {
     return false;
   }
 
+  // Data regions, table groups and agents: names that exist, checks of the
+  // right kind, one namespace for sites and data regions (their targets).
+  void check_data(const std::map<std::string, const SiteConfig*>& sites) {
+    std::map<std::string, const CheckConfig*> checks;
+    for (const CheckConfig& c : cfg_.checks) checks[c.name] = &c;
+    std::set<std::string> regions;
+    for (const DataRegionConfig& d : cfg_.data_regions) regions.insert(d.name);
+
+    for (size_t i = 0; i < cfg_.sites.size(); ++i) {
+      const SiteConfig& s = cfg_.sites[i];
+      for (const std::string& c : s.checks) {
+        auto it = checks.find(c);
+        if (it != checks.end() && it->second->kind == CheckKind::dynamodb) {
+          site_readers_[i].error("checks", "check '" + c +
+                                               "' is a dynamodb check: attach it to a data "
+                                               "region (data_regions[].checks), not to a site");
+        }
+      }
+      std::set<std::string> seen;
+      for (const std::string& d : s.data_regions) {
+        if (!regions.count(d)) {
+          site_readers_[i].error("data_regions",
+                                 "site '" + s.spec.name + "' uses data region '" + d +
+                                     "', which is not defined in data_regions[]" + known(regions));
+        }
+        if (!seen.insert(d).second) {
+          site_readers_[i].error("data_regions", "data region '" + d + "' is listed twice");
+        }
+      }
+    }
+    for (size_t i = 0; i < cfg_.data_regions.size(); ++i) {
+      const DataRegionConfig& d = cfg_.data_regions[i];
+      SectionReader& dr = data_region_readers_[i];
+      if (sites.count(d.name)) {
+        dr.error("name", "'" + d.name +
+                             "' is already a site's name; data regions and sites "
+                             "need different names");
+      }
+      for (const std::string& c : d.checks) {
+        auto it = checks.find(c);
+        if (it == checks.end()) {
+          std::set<std::string> names;
+          for (const auto& kv : checks) names.insert(kv.first);
+          dr.error("checks", "data region '" + d.name + "' uses check '" + c +
+                                 "', which is not defined in checks[]" + known(names));
+        } else if (it->second->kind != CheckKind::dynamodb) {
+          dr.error("checks", "check '" + c +
+                                 "' is not a dynamodb check; a data region's "
+                                 "checks test its DynamoDB");
+        }
+      }
+    }
+    for (size_t i = 0; i < cfg_.table_groups.size(); ++i) {
+      const TableGroupConfig& g = cfg_.table_groups[i];
+      for (const std::string& r : g.primary_order) {
+        if (!regions.count(r)) {
+          table_group_readers_[i].error("primary_order",
+                                        "table group '" + g.name + "' names data region '" + r +
+                                            "', which is not defined" + known(regions));
+        }
+      }
+      if (regions.empty()) {
+        table_group_readers_[i].error_here("table group '" + g.name +
+                                           "' needs data_regions[] to replicate across");
+      }
+    }
+    for (size_t i = 0; i < cfg_.agents.size(); ++i) {
+      const AgentConfig& a = cfg_.agents[i];
+      if (!sites.count(a.site)) {
+        agent_readers_[i].error("site", "agent '" + a.name + "' runs in site '" + a.site +
+                                            "', which is not defined in sites[]");
+      }
+      if (a.name == cfg_.vantage) {
+        agent_readers_[i].error("name", "'" + a.name + "' is the controller's own vantage name");
+      }
+    }
+    std::set<std::string> lab_listen;
+    for (const LabSite& s : cfg_.lab.sites) lab_listen.insert(s.listen.to_string());
+    std::set<std::string> lab_names;
+    for (size_t i = 0; i < cfg_.lab.data_regions.size(); ++i) {
+      const LabDataRegion& l = cfg_.lab.data_regions[i];
+      if (!regions.count(l.name)) {
+        lab_region_readers_[i].error(
+            "name", "lab data region '" + l.name + "' is not defined in data_regions[]");
+      }
+      if (!lab_names.insert(l.name).second) {
+        lab_region_readers_[i].error("name", "lab data region '" + l.name + "' is defined twice");
+      }
+      if (!lab_listen.insert(l.listen.to_string()).second) {
+        lab_region_readers_[i].error("listen",
+                                     "address " + l.listen.to_string() + " is used twice");
+      }
+    }
+  }
+
   static bool valid_url(const std::string& s, std::string& error) {
     if (s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0) {
       error = "expected an http:// or https:// URL, got '" + s + "'";
@@ -826,6 +1096,10 @@ class Loader {
   std::vector<SectionReader> record_readers_;
   std::vector<SectionReader> lab_readers_;
   std::vector<SectionReader> provider_readers_;
+  std::vector<SectionReader> data_region_readers_;
+  std::vector<SectionReader> table_group_readers_;
+  std::vector<SectionReader> agent_readers_;
+  std::vector<SectionReader> lab_region_readers_;
   std::map<std::string, std::vector<SectionReader>> provider_record_readers_;
   std::map<std::string, std::vector<SectionReader>> member_readers_;
 };
@@ -876,6 +1150,20 @@ const CheckConfig* Config::find_check(const std::string& name) const {
   return nullptr;
 }
 
+const DataRegionConfig* Config::find_data_region(const std::string& name) const {
+  for (const DataRegionConfig& d : data_regions) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
+const AgentConfig* Config::find_agent(const std::string& name) const {
+  for (const AgentConfig& a : agents) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
 const SiteConfig* Config::find_site(const std::string& name) const {
   for (const SiteConfig& s : sites) {
     if (s.spec.name == name) return &s;
@@ -912,8 +1200,28 @@ core::EngineSpec Config::engine_spec() const {
     for (const std::string& c : s.checks) {
       const CheckConfig* ck = find_check(c);
       if (!ck) continue;
-      spec.targets.push_back({core::target_name(s.spec.name, c), s.spec.name, c, ck->hysteresis});
+      spec.targets.push_back(
+          {core::target_name(s.spec.name, c), s.spec.name, c, ck->hysteresis, false});
     }
+  }
+  for (const DataRegionConfig& d : data_regions) {
+    spec.data_regions.push_back(d.name);
+    for (const std::string& c : d.checks) {
+      const CheckConfig* ck = find_check(c);
+      if (!ck) continue;
+      spec.targets.push_back({core::target_name(d.name, c), d.name, c, ck->hysteresis, true});
+    }
+  }
+  for (const TableGroupConfig& g : table_groups) {
+    core::TableGroupSpec t;
+    t.name = g.name;
+    t.mode = g.write_mode == WriteMode::any ? core::WriteMode::any : core::WriteMode::single;
+    t.primary_order = g.primary_order;
+    t.rpo_budget = g.rpo_budget;
+    t.primary_grace = g.primary_grace;
+    t.canary = !g.canary_table.empty();
+    t.lag_window = g.lag_window;
+    spec.groups.push_back(std::move(t));
   }
   return spec;
 }

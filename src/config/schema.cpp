@@ -49,7 +49,8 @@ Field note(Field x, std::string n) {
 
 struct Schema {
   Section controller, journal, api, dns, zone, ns, soa, policy, check, site, record, provider,
-      provider_record, lb_member, hooks, pre_change, post_change, lab, lab_site, root;
+      provider_record, lb_member, hooks, pre_change, post_change, aws, data_region, table_group,
+      agent, lab, lab_site, lab_data_region, root;
 
   Schema() {
     controller = {"controller",
@@ -186,7 +187,9 @@ struct Schema {
              {
                  req("name", VT::identifier, "Check name, referenced from sites[].checks."),
                  [] {
-                   Field x = choice("type", {"http", "https", "tcp"}, "", "Kind of check.");
+                   Field x = choice("type", {"http", "https", "tcp", "dynamodb"}, "",
+                                    "Kind of check. dynamodb checks belong to data regions "
+                                    "(data_regions[].checks), the others to sites.");
                    x.required = true;
                    return x;
                  }(),
@@ -236,6 +239,14 @@ struct Schema {
                    "host name. Turn off only for a named, trusted endpoint."),
                  note(f("address", VT::address, "", "Address to check instead of the site's."),
                       "the site's check_address"),
+                 choice("operation", {"describe", "sentinel"}, "describe",
+                        "dynamodb: describe the table (it and every replica must be ACTIVE), or "
+                        "read the sentinel item with a consistent GetItem (it must exist)."),
+                 note(f("table", VT::string, "", "dynamodb: the table."), "required for dynamodb"),
+                 note(f("key", VT::string, "",
+                        "dynamodb sentinel: the item's key in DynamoDB JSON, e.g. "
+                        "'{\"pk\": {\"S\": \"drpilot-sentinel\"}}'."),
+                      "required for a sentinel"),
              }};
     site = {"sites[]",
             "One deployment of the application in one place.",
@@ -259,6 +270,9 @@ struct Schema {
                   "Checks of this site. A site is down when any of its checks is down, up "
                   "when all are up. A site without checks stays unknown and is never "
                   "failed away from."),
+                f("data_regions", VT::identifier_list, "[]",
+                  "Data regions this site may use, preferred (local) first. Its assignment "
+                  "moves down the list when its data region is down."),
             }};
     record = {"records[]",
               "A DNS name drpilot steers.",
@@ -390,6 +404,100 @@ struct Schema {
                          "long (a newer plan is put to them at once)."),
                        kSecond, 24 * kHour, "duration"),
              }};
+    aws = {"aws",
+           "Where the AWS credentials for DynamoDB come from: the environment "
+           "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), else the shared "
+           "credentials file and profile.",
+           {
+               note(f("profile", VT::string, "", "Profile in the shared credentials file."),
+                    "AWS_PROFILE, else default"),
+               note(f("credentials_file", VT::string, "",
+                      "The shared credentials file; relative to the configuration file."),
+                    "AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials"),
+           }};
+    data_region = {"data_regions[]",
+                   "A replica of the data: one AWS region's DynamoDB (or a compatible "
+                   "endpoint). Its verdict comes from its dynamodb checks, like a site's.",
+                   {
+                       req("name", VT::identifier, "Name, e.g. eu-west-1."),
+                       note(f("region", VT::string, "", "AWS region, for signing."), "name"),
+                       note(f("endpoint", VT::string, "", "DynamoDB endpoint URL."),
+                            "https://dynamodb.<region>.amazonaws.com"),
+                       f("checks", VT::identifier_list, "[]",
+                         "Its dynamodb checks. Down when any is down, up when all are up."),
+                   }};
+    table_group = {
+        "table_groups[]",
+        "Tables replicated together (a DynamoDB global table each), with one write mode.",
+        {
+            req("name", VT::identifier, "Name, e.g. shop."),
+            range(req("tables", VT::string_list, "The tables."), 1, 100),
+            choice("write_mode", {"single", "any"}, "single",
+                   "single: one write-primary region, every site writes there (its role says "
+                   "so); any: every site writes to its own data region."),
+            note(f("primary_order", VT::identifier_list, "",
+                   "single: the write-primary preference, best first."),
+                 "data_regions order"),
+            range(f("rpo_budget", VT::duration, "5s",
+                    "The write-primary moves automatically only to a region whose replication "
+                    "lag from the old primary is within this."),
+                  0, 24 * kHour, "duration"),
+            range(f("primary_grace", VT::duration, "2m",
+                    "A primary down this long moves whatever the lag (the move says so)."),
+                  0, 24 * kHour, "duration"),
+            note(f("canary_table", VT::string, "",
+                   "Table for the canary: drpilot writes a heartbeat item into each region "
+                   "and reads every other region's, measuring replication lag."),
+                 "no canary, no lag"),
+            f("canary_key", VT::string, "pk", "The canary table's string hash key attribute."),
+            range(f("canary_interval", VT::duration, "1s",
+                    "How often each region's heartbeat "
+                    "is written."),
+                  100, kHour, "duration"),
+            range(f("lag_window", VT::duration, "5m", "Lag p50 and max are over this window."),
+                  kSecond, 24 * kHour, "duration"),
+        }};
+    agent = {
+        "agents[]",
+        "An agent beside the application in a site (drpilot agent -c FILE --name NAME): "
+        "it runs the site's checks as another vantage, applies the site's data "
+        "assignment by rendering a file and reloading, and serves /healthz. One of "
+        "key, key_env and key_file is required.",
+        {
+            req("name", VT::identifier, "Its name: the vantage in status."),
+            req("site", VT::identifier, "The site it runs in."),
+            note(f("key_env", VT::string, "",
+                   "Environment variable holding the HMAC key "
+                   "shared with the controllers."),
+                 "none"),
+            note(f("key_file", VT::string, "", "File holding the HMAC key."), "none"),
+            note(f("key", VT::string, "", "The key itself. Only for demos."), "none"),
+            range(req("controllers", VT::string_list, "The controllers' API base URLs."), 1, 16),
+            range(f("report_interval", VT::duration, "1s",
+                    "How often observations are pushed (and the assignment fetched)."),
+                  100, kMinute, "duration"),
+            f("listen", VT::endpoint, "127.0.0.1:8091",
+              "Its /healthz: 200 only while the site is healthy and its assignment applied."),
+            note(f("template", VT::string, "",
+                   "A file with {{data_region}}, {{write_region}}, {{role}}, "
+                   "{{generation}} (and {{group.NAME.data_region}}, ...) to render."),
+                 "nothing rendered"),
+            note(f("output", VT::string, "", "Where the rendered file is written atomically."),
+                 "required with template"),
+            note(f("reload", VT::string_list, "",
+                   "Command run after the file changed (no shell); on failure or timeout "
+                   "the previous file is restored."),
+                 "none"),
+            range(f("reload_timeout", VT::duration, "10s", "Limit for the reload command."), 100,
+                  10 * kMinute, "duration"),
+        }};
+    lab_data_region = {"lab.data_regions[]",
+                       "A data region in the lab: a DynamoDB-compatible server (dynalite) behind "
+                       "a proxy that replicates every write to the other lab regions.",
+                       {
+                           req("name", VT::identifier, "The data region it simulates."),
+                           req("listen", VT::endpoint, "Address and port of its endpoint."),
+                       }};
     lab_site = {"lab.sites[]",
                 "A simulated site: an HTTP server on its own loopback address.",
                 {
@@ -403,6 +511,11 @@ struct Schema {
                f("control", VT::endpoint, "127.0.0.1:8079", "Address of the lab control API."),
                range(sub("sites", VT::section_list, lab_site, true, "Simulated sites."), 1,
                      std::nullopt),
+               sub("data_regions", VT::section_list, lab_data_region, false,
+                   "Simulated data regions."),
+               range(f("replication_delay", VT::duration, "300ms",
+                       "How late a write reaches the other lab regions."),
+                     0, kHour, "duration"),
            }};
     root = {"",
             "The top level of the file. Only sites and records are required; every "
@@ -420,6 +533,10 @@ struct Schema {
                       std::nullopt),
                 sub("providers", VT::section_list, provider, false, "See providers[]."),
                 sub("hooks", VT::section, hooks, false, "See hooks."),
+                sub("aws", VT::section, aws, false, "See aws."),
+                sub("data_regions", VT::section_list, data_region, false, "See data_regions[]."),
+                sub("table_groups", VT::section_list, table_group, false, "See table_groups[]."),
+                sub("agents", VT::section_list, agent, false, "See agents[]."),
                 sub("lab", VT::section, lab, false, "See lab."),
             }};
   }
@@ -740,16 +857,31 @@ const Section& root_schema() {
 
 std::vector<const Section*> all_sections() {
   const Schema& s = schema();
-  return {&s.root,       &s.controller,
-          &s.journal,    &s.api,
-          &s.dns,        &s.zone,
-          &s.ns,         &s.soa,
-          &s.policy,     &s.check,
-          &s.site,       &s.record,
-          &s.provider,   &s.provider_record,
-          &s.lb_member,  &s.hooks,
-          &s.pre_change, &s.post_change,
-          &s.lab,        &s.lab_site};
+  return {&s.root,
+          &s.controller,
+          &s.journal,
+          &s.api,
+          &s.dns,
+          &s.zone,
+          &s.ns,
+          &s.soa,
+          &s.policy,
+          &s.check,
+          &s.site,
+          &s.record,
+          &s.provider,
+          &s.provider_record,
+          &s.lb_member,
+          &s.hooks,
+          &s.pre_change,
+          &s.post_change,
+          &s.aws,
+          &s.data_region,
+          &s.table_group,
+          &s.agent,
+          &s.lab,
+          &s.lab_site,
+          &s.lab_data_region};
 }
 
 std::string type_name(const Field& f) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/health_book.h"
+#include "core/lag.h"
 #include "core/plan.h"
 #include "core/planner.h"
 #include "core/spec.h"
@@ -17,10 +18,11 @@
 namespace drpilot::core {
 
 struct CheckTarget {
-  std::string target;  // "<site>/<check>"
-  std::string site;
+  std::string target;  // "<site>/<check>", or "<data region>/<check>"
+  std::string site;    // the site, or the data region, it belongs to
   std::string check;
   Hysteresis hysteresis;
+  bool data_region = false;  // `site` names a data region
 };
 
 struct EngineSpec {
@@ -30,12 +32,14 @@ struct EngineSpec {
   std::vector<RecordSpec> records;
   std::vector<CheckTarget> targets;
   Policy policy;
+  std::vector<std::string> data_regions;  // configured order
+  std::vector<TableGroupSpec> groups;
 };
 
 struct EngineStep {
   std::vector<VerdictChange> target_changes;
-  std::vector<VerdictChange> site_changes;
-  bool plan_changed = false;  // a new generation was made
+  std::vector<VerdictChange> site_changes;  // sites and data regions
+  bool plan_changed = false;                // a new generation was made
 };
 
 class Engine {
@@ -57,12 +61,25 @@ class Engine {
   // Lifts the operator's freeze and forgets every record's recent automatic
   // changes, so a flap-frozen record may fail back again.
   EngineStep resume();
+  // Starts the planned move of `group`'s write-primary to `to`.
+  EngineStep move_primary(const std::string& group, const std::string& to, const std::string& note);
+  // A replication lag measurement from the canary; re-plans (a move may be
+  // waiting for it).
+  EngineStep observe_lag(const LagSample& sample);
   // A new, validated configuration: keeps the evidence of targets that remain.
   EngineStep reconfigure(EngineSpec spec);
 
   const Plan& plan() const { return plan_; }
   const HealthBook& health() const { return book_; }
   const std::map<std::string, Verdict>& site_verdicts() const { return site_verdicts_; }
+  const std::map<std::string, Verdict>& data_verdicts() const { return data_verdicts_; }
+  std::map<LagKey, LagStat> lag() const { return lag_.stats(); }
+  // The controller's own vantage sees every site down while another fresh
+  // vantage sees one up: the controller is the one cut off. Nothing changes
+  // then (the other vantages outvote it); status raises an alert.
+  bool controller_cut_off() const;
+  // Why a planned move of `group`'s primary to `to` cannot start ("" if it can).
+  std::string data_move_problem(const std::string& group, const std::string& to) const;
   const Overrides& overrides() const { return overrides_; }
   const EngineSpec& spec() const { return spec_; }
   bool pending(const std::string& target, const std::string& vantage) const {
@@ -72,12 +89,16 @@ class Engine {
  private:
   void declare_targets();
   void roll_up_sites(EngineStep& step);
+  void roll_up(const std::string& owner, bool data_region, std::map<std::string, Verdict>& verdicts,
+               EngineStep& step);
   void replan(EngineStep& step);
 
   EngineSpec spec_;
   const Clock& clock_;
   HealthBook book_;
   std::map<std::string, Verdict> site_verdicts_;
+  std::map<std::string, Verdict> data_verdicts_;
+  LagBook lag_;
   Overrides overrides_;
   Plan plan_;
 };

@@ -31,17 +31,54 @@ struct RecordPlan {
   bool flap_frozen = false;                  // too many automatic changes: discretionary ones pause
 };
 
+// What one site is told to use for one table group. Carried to the site's
+// agent, which renders it into the application's configuration.
+enum class DataRole { read_write, read_only };
+std::string_view to_string(DataRole r);  // "read-write", "read-only"
+
+struct GroupAssignment {
+  std::string data_region;   // where the site reads (and, in write mode any, writes)
+  std::string write_region;  // where it writes: the write-primary (single) or data_region (any)
+  DataRole role = DataRole::read_write;  // read-only while writes are paused (a data switchover)
+  std::string reason;                    // one sentence: why this region
+  std::string change_reason;  // the reason given when data_region or write_region last changed
+  TimePoint changed_at{};
+  bool operator==(const GroupAssignment&) const = default;
+};
+
+// The planned, step-by-step move of a group's write-primary
+// (drpilot switchover --data REGION): pause writes, wait until the new region
+// has caught up, switch, resume.
+enum class DataMovePhase { none, paused, switched };
+std::string_view to_string(DataMovePhase p);
+
+struct GroupPlan {
+  std::string primary;  // write-primary region (single mode); empty in mode any
+  std::string primary_reason;
+  TimePoint primary_since{};
+  // A planned move in progress.
+  DataMovePhase move = DataMovePhase::none;
+  std::string move_to;
+  std::string move_note;                         // who and why
+  TimePoint paused_at{};                         // writes paused (roles read-only) at
+  std::string move_from;                         // the write-primary the move started from
+  std::map<std::string, GroupAssignment> sites;  // by site name
+  bool operator==(const GroupPlan&) const = default;
+};
+
 struct Plan {
   std::uint64_t generation = 0;               // 0: no plan yet
   TimePoint made_at{};                        // when this generation was made
   std::map<std::string, RecordPlan> records;  // by RecordSpec::key()
+  std::map<std::string, GroupPlan> groups;    // by table group name
   std::string summary;                        // what this generation changed and why
 
   bool empty() const { return generation == 0; }
 };
 
-// True when the observable content differs (answers or freeze state), i.e.
-// when a new generation is warranted.
+// True when the observable content differs (answers, freeze state, data
+// assignments, write-primaries, a data move's phase), i.e. when a new
+// generation is warranted.
 bool answers_differ(const Plan& a, const Plan& b);
 
 }  // namespace drpilot::core

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <utility>
 
+#include "core/data_planner.h"
+
 namespace drpilot::core {
 namespace {
 
@@ -458,11 +460,49 @@ RecordPlan plan_record(const PlannerInput& in, const RecordSpec& rec) {
   return out;
 }
 
+// What changed on the data side, one sentence per change.
+void summarize_groups(const Plan& previous, const Plan& next, std::string& summary) {
+  auto add = [&summary](const std::string& s) {
+    if (!summary.empty()) summary += " ";
+    summary += s + ".";
+  };
+  for (const auto& [name, gp] : next.groups) {
+    auto prev = previous.groups.find(name);
+    const GroupPlan* p = prev == previous.groups.end() ? nullptr : &prev->second;
+    if (!p || p->primary != gp.primary || p->move != gp.move) {
+      if (!gp.primary.empty() || gp.move != DataMovePhase::none) {
+        add(name + " writes -> " + (gp.primary.empty() ? "each site's region" : gp.primary) + ": " +
+            gp.primary_reason);
+      }
+    }
+    for (const auto& [site, a] : gp.sites) {
+      const GroupAssignment* before = nullptr;
+      if (p) {
+        auto it = p->sites.find(site);
+        if (it != p->sites.end()) before = &it->second;
+      }
+      if (before && before->data_region == a.data_region &&
+          before->write_region == a.write_region && before->role == a.role) {
+        continue;
+      }
+      add(site + "/" + name + " -> " + a.data_region + " (" + std::string(to_string(a.role)) +
+          "): " + a.reason);
+    }
+  }
+}
+
 }  // namespace
 
 Plan make_plan(const PlannerInput& in) {
   Plan next;
   for (const RecordSpec& rec : in.records) next.records[rec.key()] = plan_record(in, rec);
+  if (in.data) {
+    const DataPlannerInput data{
+        in.sites,     in.data->regions, in.data->groups, in.data->region_verdicts,
+        in.data->lag, in.policy,        in.overrides,    in.previous.groups,
+        in.now};
+    next.groups = plan_groups(data);
+  }
 
   if (in.previous.empty() || answers_differ(in.previous, next)) {
     next.generation = in.previous.generation + 1;
@@ -475,6 +515,7 @@ Plan make_plan(const PlannerInput& in) {
       if (!next.summary.empty()) next.summary += " ";
       next.summary += key + " -> " + join(rp.sites) + ": " + rp.reason + ".";
     }
+    summarize_groups(in.previous, next, next.summary);
     if (next.summary.empty()) next.summary = "records were removed from the configuration.";
   } else {
     next.generation = in.previous.generation;

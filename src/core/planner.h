@@ -20,11 +20,20 @@
 #include <string>
 #include <vector>
 
+#include "core/lag.h"
 #include "core/model.h"
 #include "core/plan.h"
 #include "core/spec.h"
 
 namespace drpilot::core {
+
+// The data side's extra inputs (data_planner.h); absent when there is no data layer.
+struct DataInputs {
+  const std::vector<std::string>& regions;
+  const std::vector<TableGroupSpec>& groups;
+  const std::map<std::string, Verdict>& region_verdicts;
+  const std::map<LagKey, LagStat>& lag;
+};
 
 struct PlannerInput {
   const std::vector<SiteSpec>& sites;
@@ -34,6 +43,7 @@ struct PlannerInput {
   const Overrides& overrides;
   const Plan& previous;  // empty() when there is none
   TimePoint now;
+  const DataInputs* data = nullptr;
 };
 
 Plan make_plan(const PlannerInput& in);

@@ -18,6 +18,7 @@ struct SiteSpec {
   std::vector<std::string> ipv6;
   int priority = 1;  // lower is preferred
   int weight = 1;
+  std::vector<std::string> data_regions;  // the data regions it may use, local first
   bool operator==(const SiteSpec&) const = default;
 };
 
@@ -80,13 +81,35 @@ struct Switchover {
   bool operator==(const Switchover&) const = default;
 };
 
+enum class WriteMode { any, single };
+
+// Tables replicated together (DynamoDB global tables), with one write mode.
+struct TableGroupSpec {
+  std::string name;
+  WriteMode mode = WriteMode::single;
+  std::vector<std::string> primary_order;  // single: write-primary preference, best first
+  Duration rpo_budget{5'000};
+  Duration primary_grace{120'000};
+  bool canary = false;  // replication lag is measured for this group
+  Duration lag_window{300'000};
+  bool operator==(const TableGroupSpec&) const = default;
+};
+
+// A planned move of a group's write-primary (drpilot switchover --data).
+struct DataMoveRequest {
+  std::string to;
+  std::string note;  // who and why
+  bool operator==(const DataMoveRequest&) const = default;
+};
+
 // Operator intent. Takes precedence over everything automatic.
 struct Overrides {
-  std::set<std::string> drained;                 // sites out of every answer
-  std::map<std::string, std::string> pinned;     // record name -> site
-  bool frozen = false;                           // no automatic changes at all
-  std::string frozen_note;                       // who/why, for the reason text
-  std::map<std::string, Switchover> switchover;  // record name -> site, for one plan
+  std::set<std::string> drained;                      // sites out of every answer
+  std::map<std::string, std::string> pinned;          // record name -> site
+  bool frozen = false;                                // no automatic changes at all
+  std::string frozen_note;                            // who/why, for the reason text
+  std::map<std::string, Switchover> switchover;       // record name -> site, for one plan
+  std::map<std::string, DataMoveRequest> data_moves;  // group -> new primary, for one plan
   bool operator==(const Overrides&) const = default;
 };
 

@@ -11,72 +11,45 @@ namespace drpilot::lab {
 
 using nlohmann::json;
 
-std::string_view to_string(Fault f) {
-  switch (f) {
-    case Fault::none:
-      return "none";
-    case Fault::broken:
-      return "broken";
-    case Fault::refused:
-      return "refused";
-    case Fault::blackholed:
-      return "blackholed";
-    case Fault::slow:
-      return "slow";
+namespace {
+
+json site_json(const SimulatedSite& s) {
+  json j = {{"name", s.name()},
+            {"kind", "site"},
+            {"listen", s.listen().to_string()},
+            {"fault", to_string(s.fault())}};
+  if (s.fault() == Fault::slow) j["delay_ms"] = s.slow_ms();
+  return j;
+}
+
+json region_json(DataLab& data, DataRegion& r) {
+  json j = {{"name", r.name()},
+            {"kind", "data_region"},
+            {"region", r.aws_region()},
+            {"listen", r.listen().to_string()},
+            {"fault", to_string(r.fault())}};
+  if (r.fault() == Fault::slow) j["delay_ms"] = r.slow_ms();
+  if (const ReplicationPump* pump = data.pump()) {
+    const Replicator& rep = pump->replicator();
+    j["replication"] = rep.paused(r.name()) ? "paused" : "running";
+    j["queued"] = rep.queued(r.name());
+    json to = json::object();
+    for (const std::string& d : rep.regions()) {
+      if (d != r.name()) to[d] = rep.queued(r.name(), d);
+    }
+    j["queued_to"] = to;
   }
-  return "none";
+  DynaliteProcess& p = data.process(r);
+  j["dynalite"] = {{"pid", p.pid()}, {"port", p.port()}, {"running", p.running()}};
+  return j;
 }
 
-SimulatedSite::SimulatedSite(net::Loop& loop, std::string name, config::Endpoint listen)
-    : loop_(loop),
-      name_(std::move(name)),
-      listen_(std::move(listen)),
-      server_(loop, listen_.host, listen_.port,
-              [this](const net::ServerRequest& req, net::Responder respond) {
-                handle(req, std::move(respond));
-              }) {}
+}  // namespace
 
-void SimulatedSite::start() {
-  server_.start();
-}
-void SimulatedSite::stop() {
-  server_.stop();
-}
-
-void SimulatedSite::set_fault(Fault f, int slow_ms) {
-  const Fault before = fault_;
-  fault_ = f;
-  slow_ms_ = f == Fault::slow ? slow_ms : 0;
-  if (f == Fault::refused && before != Fault::refused) server_.stop_listening(true);
-  if (f != Fault::refused && before == Fault::refused) server_.start();
-  // Held (blackholed) connections are let go so clients see the change.
-  if (before == Fault::blackholed && f != Fault::blackholed) server_.close_connections();
-}
-
-void SimulatedSite::handle(const net::ServerRequest& req, net::Responder respond) {
-  if (fault_ == Fault::blackholed) return;  // never answer
-  net::ServerResponse r;
-  r.content_type = "text/plain; charset=utf-8";
-  if (fault_ == Fault::broken) {
-    r.status = 503;
-    r.body = "site " + name_ + " is broken (lab fault)\n";
-  } else if (req.path == "/healthz") {
-    r.body = "ok\n";
-  } else {
-    r.body = "Hello from site " + name_ + " (" + listen_.to_string() + ")\n";
-  }
-  if (fault_ == Fault::slow && slow_ms_ > 0) {
-    auto timer = std::make_shared<net::Timer>(loop_);
-    timer->start(std::chrono::milliseconds(slow_ms_),
-                 [timer, respond = std::move(respond), r]() mutable { respond(std::move(r)); });
-    return;
-  }
-  respond(std::move(r));
-}
-
-Lab::Lab(net::Loop& loop, const config::LabConfig& cfg)
+Lab::Lab(net::Loop& loop, const config::LabConfig& cfg, DataLabOptions data)
     : loop_(loop),
       cfg_(cfg),
+      data_(loop, cfg, std::move(data)),
       control_(loop, cfg.control.host, cfg.control.port,
                [this](const net::ServerRequest& req, net::Responder respond) {
                  respond(control(req));
@@ -87,6 +60,9 @@ Lab::Lab(net::Loop& loop, const config::LabConfig& cfg)
 }
 
 void Lab::start() {
+  // The data regions first: their child processes are started before this
+  // process holds any listening socket.
+  data_.start();
   for (auto& s : sites_) s->start();
   control_.start();
 }
@@ -94,6 +70,7 @@ void Lab::start() {
 void Lab::stop() {
   control_.stop();
   for (auto& s : sites_) s->stop();
+  data_.stop();
 }
 
 SimulatedSite* Lab::find(const std::string& name) {
@@ -103,31 +80,48 @@ SimulatedSite* Lab::find(const std::string& name) {
   return nullptr;
 }
 
-std::string Lab::apply(const std::string& site, const std::string& action, int slow_ms) {
-  SimulatedSite* s = find(site);
-  if (!s) {
-    std::string known;
-    for (auto& x : sites_) known += (known.empty() ? "" : ", ") + x->name();
-    return "no lab site named '" + site + "' (sites: " + known + ")";
+std::string Lab::unknown_name(const std::string& name) const {
+  std::string sites, regions;
+  for (auto& x : sites_) sites += (sites.empty() ? "" : ", ") + x->name();
+  for (auto& x : data_.regions()) regions += (regions.empty() ? "" : ", ") + x->name();
+  if (regions.empty()) return "no lab site named '" + name + "' (sites: " + sites + ")";
+  return "no lab site or data region named '" + name + "' (sites: " + sites +
+         "; data regions: " + regions + ")";
+}
+
+std::string Lab::apply(const std::string& name, const std::string& action, int slow_ms) {
+  SimulatedSite* site = find(name);
+  DataRegion* region = site ? nullptr : data_.find(name);
+  if (!site && !region) return unknown_name(name);
+  if (action == "pause-replication" || action == "resume-replication") {
+    if (!region) return "'" + name + "' is a site; " + action + " applies to data regions";
+    if (!data_.pump()) return "the data regions are not running";
+    const bool pause = action == "pause-replication";
+    if (pause) {
+      data_.pump()->pause(name);
+    } else {
+      data_.pump()->resume(name);
+    }
+    std::fprintf(stderr, "lab: data_region=%s replication=%s queued=%zu\n", name.c_str(),
+                 pause ? "paused" : "running", data_.pump()->replicator().queued(name));
+    return "";
   }
-  Fault f;
-  if (action == "break") {
-    f = Fault::broken;
-  } else if (action == "refuse") {
-    f = Fault::refused;
-  } else if (action == "blackhole") {
-    f = Fault::blackholed;
-  } else if (action == "slow") {
-    if (slow_ms <= 0 || slow_ms > 600'000) return "slow needs a delay between 1 and 600000 ms";
-    f = Fault::slow;
-  } else if (action == "heal") {
-    f = Fault::none;
+  auto f = fault_for_action(action);
+  if (!f) {
+    return "unknown action '" + action + "' (use " + kFaultActions +
+           (region ? ", pause-replication, resume-replication)" : ")");
+  }
+  if (*f == Fault::slow && (slow_ms <= 0 || slow_ms > kMaxSlowMs)) {
+    return "slow needs a delay between 1 and " + std::to_string(kMaxSlowMs) + " ms";
+  }
+  if (site) {
+    site->set_fault(*f, slow_ms);
   } else {
-    return "unknown action '" + action + "' (use break, refuse, blackhole, slow, heal)";
+    region->set_fault(*f, slow_ms);
   }
-  s->set_fault(f, slow_ms);
-  std::fprintf(stderr, "lab: site=%s fault=%s%s\n", site.c_str(), std::string(to_string(f)).c_str(),
-               f == Fault::slow ? (" delay_ms=" + std::to_string(slow_ms)).c_str() : "");
+  std::fprintf(stderr, "lab: %s=%s fault=%s%s\n", site ? "site" : "data_region", name.c_str(),
+               std::string(to_string(*f)).c_str(),
+               *f == Fault::slow ? (" delay_ms=" + std::to_string(slow_ms)).c_str() : "");
   return "";
 }
 
@@ -138,21 +132,26 @@ net::ServerResponse Lab::control(const net::ServerRequest& req) {
     r.body = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     return r;
   };
-  auto site_json = [](const SimulatedSite& s) {
-    json j = {
-        {"name", s.name()}, {"listen", s.listen().to_string()}, {"fault", to_string(s.fault())}};
-    if (s.fault() == Fault::slow) j["delay_ms"] = s.slow_ms();
-    return j;
+  auto regions = [&] {
+    json list = json::array();
+    for (auto& r : data_.regions()) list.push_back(region_json(data_, *r));
+    return list;
   };
   if (req.path == "/sites" && req.method == "GET") {
     json list = json::array();
     for (auto& s : sites_) list.push_back(site_json(*s));
-    return reply(200, {{"sites", list}});
+    return reply(200, {{"sites", list}, {"data_regions", regions()}});
   }
-  // POST /sites/{name}/{action}[?ms=N]
-  const std::string prefix = "/sites/";
-  if (req.path.rfind(prefix, 0) == 0) {
-    std::string rest = req.path.substr(prefix.size());
+  if (req.path == "/data-regions" && req.method == "GET") {
+    return reply(200, {{"data_regions", regions()},
+                       {"replication_delay_ms", cfg_.replication_delay.count()}});
+  }
+  // POST /sites/{name}/{action}[?ms=N], POST /data-regions/{name}/{action}
+  std::string rest;
+  for (const std::string prefix : {"/sites/", "/data-regions/"}) {
+    if (req.path.rfind(prefix, 0) == 0) rest = req.path.substr(prefix.size());
+  }
+  if (!rest.empty()) {
     size_t slash = rest.find('/');
     if (slash == std::string::npos)
       return reply(404, {{"error", "use POST /sites/{name}/{action}"}});
@@ -166,10 +165,15 @@ net::ServerResponse Lab::control(const net::ServerRequest& req) {
       }
     }
     std::string err = apply(name, action, ms);
-    if (!err.empty()) return reply(find(name) ? 400 : 404, {{"error", err}});
-    return reply(200, site_json(*find(name)));
+    const bool known = find(name) || data_.find(name);
+    if (!err.empty()) return reply(known ? 400 : 404, {{"error", err}});
+    if (SimulatedSite* s = find(name)) return reply(200, site_json(*s));
+    return reply(200, region_json(data_, *data_.find(name)));
   }
-  return reply(404, {{"error", "no such endpoint (GET /sites, POST /sites/{name}/{action})"}});
+  return reply(404,
+               {{"error",
+                 "no such endpoint (GET /sites, GET /data-regions, POST /sites/{name}/{action}, "
+                 "POST /data-regions/{name}/{action})"}});
 }
 
 }  // namespace drpilot::lab

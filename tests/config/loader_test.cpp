@@ -658,7 +658,7 @@ std::vector<BadCase> bad_cases() {
        "    type: MX\n    sites: [ams]\n",
        6, 11, "'type' must be one of A, AAAA, got 'MX'"},
       {"check_type_not_a_choice", tail("checks:\n  - name: web\n    type: icmp\n"), 9, 11,
-       "'type' must be one of http, https, tcp, got 'icmp'"},
+       "'type' must be one of http, https, tcp, dynamodb, got 'icmp'"},
       {"failback_not_a_choice", tail("policy:\n  failback: sometimes\n"), 8, 13,
        "'failback' must be one of auto, manual, got 'sometimes'"},
       {"address_is_a_host_name",

@@ -29,12 +29,31 @@ class FullMinimal {
       : path_(std::move(path)), line_(std::move(key) + ": " + std::move(value)) {}
 
   static const std::set<std::string>& known_paths() {
-    static const std::set<std::string> paths = {
-        "",       "controller",  "journal",          "api",
-        "dns",    "dns.zones[]", "dns.zones[].ns[]", "dns.zones[].soa",
-        "policy", "checks[]",    "sites[]",          "records[]",
-        "lab",    "lab.sites[]", "providers[]",      "providers[].records[]",
-        "providers[].members[]", "hooks", "hooks.pre_change[]", "hooks.post_change[]"};
+    static const std::set<std::string> paths = {"",
+                                                "controller",
+                                                "journal",
+                                                "api",
+                                                "dns",
+                                                "dns.zones[]",
+                                                "dns.zones[].ns[]",
+                                                "dns.zones[].soa",
+                                                "policy",
+                                                "checks[]",
+                                                "sites[]",
+                                                "records[]",
+                                                "lab",
+                                                "lab.sites[]",
+                                                "providers[]",
+                                                "providers[].records[]",
+                                                "providers[].members[]",
+                                                "hooks",
+                                                "hooks.pre_change[]",
+                                                "hooks.post_change[]",
+                                                "aws",
+                                                "data_regions[]",
+                                                "table_groups[]",
+                                                "agents[]",
+                                                "lab.data_regions[]"};
     return paths;
   }
 
@@ -47,11 +66,23 @@ class FullMinimal {
          extra("dns.zones[]", 6) + "      ns:\n        - name: ns1.example.net\n" +
          extra("dns.zones[].ns[]", 10) + "      soa:" + nested("dns.zones[].soa", 8);
     t += mapping("policy");
-    t += "checks:\n  - name: web\n    type: http\n" + extra("checks[]", 4);
+    // Keys of dynamodb checks go to a dynamodb check, the others to an http one.
+    const bool ddb_key = path_ == "checks[]" && dynamodb_keys().count(key());
+    t += "checks:\n  - name: web\n    type: http\n" + (ddb_key ? "" : extra("checks[]", 4)) +
+         "  - name: table\n    type: dynamodb\n    table: orders\n" +
+         (ddb_key ? extra("checks[]", 4) : "");
     t += "sites:\n  - name: ams\n    endpoints: [127.0.0.11]\n" + extra("sites[]", 4);
     t += "records:\n  - name: www.example.test\n    sites: [ams]\n" + extra("records[]", 4);
     t += "lab:\n" + extra("lab", 2) + "  sites:\n    - name: ams\n      listen: 127.0.0.11:8000\n" +
-         extra("lab.sites[]", 6);
+         extra("lab.sites[]", 6) +
+         "  data_regions:\n    - name: eu\n      listen: 127.0.0.11:8001\n" +
+         extra("lab.data_regions[]", 6);
+    t += mapping("aws");
+    t += "data_regions:\n  - name: eu\n" + extra("data_regions[]", 4);
+    t += "table_groups:\n  - name: shop\n    tables: [orders]\n" + extra("table_groups[]", 4);
+    t += "agents:\n  - name: ams-agent\n    site: ams\n    key: k\n"
+         "    controllers: [http://127.0.0.1:8080]\n" +
+         extra("agents[]", 4);
     t += "providers:\n  - name: dns\n    type: linode_dns\n    token: t\n"
          "    domain: example.test\n" +
          extra("providers[]", 4) + "    records:\n      - name: www.example.test\n" +
@@ -67,6 +98,11 @@ class FullMinimal {
   }
 
  private:
+  static const std::set<std::string>& dynamodb_keys() {
+    static const std::set<std::string> keys = {"operation", "table", "key"};
+    return keys;
+  }
+  std::string key() const { return line_.substr(0, line_.find(':')); }
   std::string extra(const std::string& path, int indent) const {
     if (path != path_) return "";
     return std::string(indent, ' ') + line_ + "\n";

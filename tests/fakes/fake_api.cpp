@@ -1,6 +1,7 @@
 #include "fakes/fake_api.h"
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -24,6 +25,19 @@ net::ServerResponse json_reply(int status, const json& body) {
   r.status = status;
   r.body = body.is_null() ? "" : body.dump();
   return r;
+}
+
+std::optional<net::ServerResponse> FakeService::authorize(const net::ServerRequest& req,
+                                                          const std::string& token) {
+  const auto auth = req.headers.find("authorization");
+  if (auth != req.headers.end() && auth->second == "Bearer " + token) return std::nullopt;
+  net::ServerResponse r = json_reply(401, error_body(401, "Invalid Token"));
+  r.headers.push_back({"WWW-Authenticate", "Bearer"});
+  return r;
+}
+
+net::ServerResponse FakeService::fault_reply(const Fault& fault) {
+  return json_reply(fault.status, error_body(fault.status, "injected fault"));
 }
 
 FakeApi::FakeApi(net::Loop& loop, FakeService& service, std::string token)
@@ -61,9 +75,21 @@ std::optional<Fault> FakeApi::take_fault(const std::string& method) {
   return f;
 }
 
-void FakeApi::finish(const net::ServerRequest& req, net::ServerResponse r,
-                     net::Responder& respond) {
+void FakeApi::finish(const net::ServerRequest& req, net::ServerResponse r, net::Responder& respond,
+                     bool corrupt) {
   for (auto& h : service_.common_headers()) r.headers.push_back(h);
+  service_.seal(r);
+  if (corrupt) {
+    // One letter changes case: the body is still well-formed, only a
+    // checksum can tell.
+    for (std::size_t i = r.body.size() / 2; i < r.body.size(); ++i) {
+      if (std::isalpha(static_cast<unsigned char>(r.body[i]))) {
+        r.body[i] = static_cast<char>(r.body[i] ^ 0x20);
+        break;
+      }
+    }
+    if (r.body.empty()) r.body = " ";
+  }
   log_.push_back({req.method, req.target, req.body, r.status, now_ms()});
   respond(std::move(r));
 }
@@ -79,16 +105,24 @@ void FakeApi::on_api(const net::ServerRequest& req, net::Responder respond) {
     return;
   }
   // The real APIs check the token before anything else.
-  const auto auth = req.headers.find("authorization");
-  if (auth == req.headers.end() || auth->second != "Bearer " + token_) {
-    net::ServerResponse r = json_reply(401, service_.error_body(401, "Invalid Token"));
-    r.headers.push_back({"WWW-Authenticate", "Bearer"});
-    finish(req, std::move(r), respond);
+  if (std::optional<net::ServerResponse> refused = service_.authorize(req, token_)) {
+    finish(req, std::move(*refused), respond);
+    return;
+  }
+  if (fault && fault->mode == "garbage") {
+    net::ServerResponse r;
+    r.status = fault->status;
+    r.content_type = "text/html";
+    r.body =
+        fault->body.empty()
+            ? "<html><head><title>502 Bad Gateway</title></head><body>bad gateway</body></html>"
+            : fault->body;
+    log_.push_back({req.method, req.target, req.body, r.status, now_ms()});
+    respond(std::move(r));  // not sealed: it is not the API speaking
     return;
   }
   if (fault && fault->mode == "status") {
-    net::ServerResponse r =
-        json_reply(fault->status, service_.error_body(fault->status, "injected fault"));
+    net::ServerResponse r = service_.fault_reply(*fault);
     if (fault->retry_after >= 0) {
       r.headers.push_back({"Retry-After", std::to_string(fault->retry_after)});
     }
@@ -104,7 +138,7 @@ void FakeApi::on_api(const net::ServerRequest& req, net::Responder respond) {
     delayed_.push_back(std::move(t));
     return;
   }
-  finish(req, std::move(r), respond);
+  finish(req, std::move(r), respond, fault && fault->mode == "corrupt");
 }
 
 net::ServerResponse FakeApi::on_control(const net::ServerRequest& req) {
@@ -114,7 +148,9 @@ net::ServerResponse FakeApi::on_control(const net::ServerRequest& req) {
       return json_reply(400, {{"error", "not a JSON object"}});
     Fault f;
     f.mode = j.value("mode", "none");
-    f.status = j.value("status", 500);
+    f.status = j.value("status", f.mode == "garbage" ? 200 : 500);
+    f.code = j.value("code", "");
+    f.body = j.value("body", "");
     f.retry_after = j.value("retry_after", -1);
     f.delay_ms = j.value("delay_ms", 0);
     f.duration_ms = j.value("duration_ms", 0);
@@ -126,7 +162,8 @@ net::ServerResponse FakeApi::on_control(const net::ServerRequest& req) {
       up_again_ = std::make_unique<net::Timer>(loop_);
       up_again_->start(std::chrono::milliseconds(f.duration_ms), [this] { api_->start(); });
       fault_ = Fault{};
-    } else if (f.mode == "none" || f.mode == "status" || f.mode == "slow" || f.mode == "drop") {
+    } else if (f.mode == "none" || f.mode == "status" || f.mode == "slow" || f.mode == "drop" ||
+               f.mode == "garbage" || f.mode == "corrupt") {
       fault_ = f;
     } else {
       return json_reply(400, {{"error", "unknown mode '" + f.mode + "'"}});

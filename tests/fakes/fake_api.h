@@ -6,8 +6,14 @@
 //
 // Control endpoints (no token; never part of the fake API):
 //   POST /fault     {"mode": "status", "status": 429, "retry_after": 2, "count": 5}
+//                   {"mode": "status", "status": 400, "code": "ThrottlingException"}
+//                   (a fake whose API names its errors uses `code` in the error body)
 //                   {"mode": "slow", "delay_ms": 3000}   {"mode": "drop"}
 //                   {"mode": "down", "duration_ms": 30000}  (the API port refuses connections)
+//                   {"mode": "garbage", "status": 200, "body": "<html>..."}  (that body as
+//                   text/html instead of the API's reply; default: an HTML error page)
+//                   {"mode": "corrupt"}  (the real reply with one byte changed after the
+//                   fake sealed it: a checksum header no longer matches the body)
 //                   {"mode": "none"}  (clears every fault)
 //                   "count": how many API requests the fault applies to (default: all,
 //                   until cleared). "methods": ["PUT", "POST"] limits it to those methods.
@@ -29,8 +35,10 @@
 namespace drpilot::fakes {
 
 struct Fault {
-  std::string mode = "none";  // none | status | slow | drop | down
+  std::string mode = "none";  // none | status | slow | drop | down | garbage | corrupt
   int status = 500;
+  std::string code;      // status: the API's error code, for APIs that name errors
+  std::string body;      // garbage: what to send
   int retry_after = -1;  // seconds; -1: no Retry-After header
   int delay_ms = 0;
   int duration_ms = 0;
@@ -50,12 +58,21 @@ struct LoggedRequest {
 class FakeService {
  public:
   virtual ~FakeService() = default;
+  // The API's authentication: an error reply when `req` may not pass. The
+  // default is the bearer-token check of the REST APIs; a fake of an API
+  // that authenticates otherwise (AWS SigV4) overrides it.
+  virtual std::optional<net::ServerResponse> authorize(const net::ServerRequest& req,
+                                                       const std::string& token);
   // Answers one API request that passed the token check and fault injection.
   virtual net::ServerResponse handle(const net::ServerRequest& req) = 0;
   // The error body this API sends with `status` (e.g. 401), in its own shape.
   virtual nlohmann::json error_body(int status, const std::string& message) const = 0;
   // Headers this API adds to every reply (rate-limit headers, for instance).
   virtual std::vector<std::pair<std::string, std::string>> common_headers() const { return {}; }
+  // The reply to an injected "status" fault (default: error_body with the status).
+  virtual net::ServerResponse fault_reply(const Fault& fault);
+  // The last touch to every reply before it is sent (a checksum header).
+  virtual void seal(net::ServerResponse& reply) {}
   virtual nlohmann::json state() const = 0;
   // Replaces the data; returns an error message when `state` is not valid.
   virtual std::string set_state(const nlohmann::json& state) = 0;
@@ -72,7 +89,8 @@ class FakeApi {
  private:
   void on_api(const net::ServerRequest& req, net::Responder respond);
   net::ServerResponse on_control(const net::ServerRequest& req);
-  void finish(const net::ServerRequest& req, net::ServerResponse r, net::Responder& respond);
+  void finish(const net::ServerRequest& req, net::ServerResponse r, net::Responder& respond,
+              bool corrupt = false);
   std::optional<Fault> take_fault(const std::string& method);
 
   net::Loop& loop_;

@@ -1,0 +1,51 @@
+#pragma once
+// Applying a site's assignment to the application: render the template,
+// write the output atomically when its content changes, run the reload
+// command with a timeout, and when the reload fails or hangs put the
+// previous file back (atomically) so that the file on disk matches what the
+// application still runs with. Blocking: the reload may take seconds, so the
+// agent runs this on a worker thread, never on its loop.
+//
+// The reload command runs without a shell, with the agent's environment plus
+//   DRPILOT_SITE, DRPILOT_GENERATION, DRPILOT_OUTPUT, and, when the
+//   assignment has exactly one table group, DRPILOT_DATA_REGION,
+//   DRPILOT_WRITE_REGION and DRPILOT_ROLE,
+// and without the variables in `hidden_env` (the one holding the agent's key).
+
+#include <string>
+#include <vector>
+
+#include "api/agent_protocol.h"
+#include "core/time.h"
+
+namespace drpilot::agent {
+
+struct ApplierOptions {
+  std::string template_path;  // empty: nothing to render; an assignment is applied as is
+  std::string output_path;
+  std::vector<std::string> reload;  // argv; empty: no reload
+  core::Duration reload_timeout{10'000};
+  std::vector<std::string> hidden_env;
+};
+
+struct ApplyOutcome {
+  bool ok = false;
+  bool changed = false;        // the output was rewritten (and, if it failed, restored)
+  bool reloaded = false;       // the reload command ran and succeeded
+  bool restored = false;       // the previous output was put back
+  std::string error;           // why not ok: a sentence for logs, status and the report
+  std::string reload_outcome;  // "exit 0", "exit 3", "timed out after 2s and was killed", ...
+  std::string reload_output;   // the start of what the reload printed
+};
+
+class Applier {
+ public:
+  explicit Applier(ApplierOptions options) : options_(std::move(options)) {}
+  ApplyOutcome apply(const api::SiteAssignmentMessage& assignment) const;
+  const ApplierOptions& options() const { return options_; }
+
+ private:
+  ApplierOptions options_;
+};
+
+}  // namespace drpilot::agent

@@ -1,0 +1,77 @@
+#pragma once
+// A DynamoDB client over the JSON protocol (POST / with
+// X-Amz-Target: DynamoDB_20120810.<Operation>, SigV4-signed), blocking, for
+// the data-region checks, the canary, bootstrap and `drpilot dynamodb`.
+//
+// Retries follow the AWS SDKs' "standard" mode: only 5xx replies, throttling
+// error codes and network errors are retried, at most `max_attempts` times in
+// all, with full-jitter exponential backoff capped at 20 s, and only while the
+// retry quota lasts (500 tokens; a retry costs 5, or 10 after a timeout; a
+// first-try success refunds 1). Every reply's x-amz-crc32 is verified.
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "aws/credentials.h"
+#include "core/time.h"
+
+namespace drpilot::aws {
+
+struct DynamoOptions {
+  std::string region;             // "eu-west-1": for signing, and the default endpoint
+  std::string endpoint;           // empty: https://dynamodb.<region>.amazonaws.com
+  core::Duration timeout{5'000};  // one attempt
+  core::Duration connect_timeout{2'000};
+  int max_attempts = 3;  // the first try included
+  bool tls_verify = true;
+  // The first retry waits a random time up to this long, each further one up
+  // to twice as long as the one before (20 s at most). The SDKs' standard
+  // mode uses 1 s; tests use less.
+  core::Duration retry_base{1'000};
+  std::size_t max_reply = 8 * 1024 * 1024;  // a bigger reply is a failure, not read further
+};
+
+// The outcome of one operation, after any retries.
+struct DynamoResult {
+  bool ok = false;
+  nlohmann::json body;     // the reply (ok), or the error body when it was JSON
+  int http_status = 0;     // 0: no reply at all
+  std::string error_code;  // "ResourceNotFoundException" (the part of __type after '#')
+  std::string message;     // one line, fit for status: "ResourceNotFoundException: Requested
+                           // resource not found (DescribeTable shop-orders)"
+  int attempts = 0;
+  bool throttled = false;  // some attempt was answered with a throttling error
+};
+
+class DynamoClient {
+ public:
+  // Throws std::invalid_argument when the endpoint is not an http(s) URL.
+  DynamoClient(DynamoOptions options, Credentials credentials, std::uint64_t seed);
+  ~DynamoClient();
+
+  // Any operation: DescribeTable, GetItem, PutItem, CreateTable, UpdateTable,
+  // ListTables, ... `request` is the operation's JSON input.
+  DynamoResult call(const std::string& operation, const nlohmann::json& request);
+
+  // Ends backoff waits early once `stop` turns true (the flag outlives the client).
+  void set_stop_flag(const std::atomic<bool>* stop);
+
+  const DynamoOptions& options() const;
+  int retry_tokens() const;  // what is left of the quota (for tests and status)
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// CRC-32 (IEEE 802.3, as zlib), the checksum DynamoDB sends in x-amz-crc32.
+std::uint32_t crc32(std::string_view data);
+
+}  // namespace drpilot::aws

@@ -1,0 +1,39 @@
+#pragma once
+// A table as bootstrap sees it: DescribeTable's reply read defensively (a
+// reply of the wrong shape is an error, never a crash), and the requests that
+// create a table and its replicas.
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace drpilot::aws {
+
+struct KeyAttribute {
+  std::string name;
+  std::string type = "S";  // S, N or B
+};
+
+struct TableState {
+  std::string status;  // CREATING, UPDATING, ACTIVE, ...
+  KeyAttribute hash_key;
+  std::optional<KeyAttribute> range_key;
+  bool stream_enabled = false;
+  std::string stream_view_type;                 // NEW_AND_OLD_IMAGES, ...
+  std::map<std::string, std::string> replicas;  // region -> ReplicaStatus
+};
+
+// From DescribeTable's reply; nothing and `error` when it lacks what is needed.
+std::optional<TableState> parse_table_state(const nlohmann::json& reply, std::string& error);
+
+// CreateTable: on-demand, with the stream global tables need.
+nlohmann::json create_table_request(const std::string& table, const KeyAttribute& hash_key,
+                                    const std::optional<KeyAttribute>& range_key);
+
+// "pk (S), sk (N)"
+std::string describe_key(const KeyAttribute& hash_key,
+                         const std::optional<KeyAttribute>& range_key);
+
+}  // namespace drpilot::aws
