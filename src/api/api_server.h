@@ -1,7 +1,8 @@
 #pragma once
-// The HTTP API: GET /healthz, /api/v1/status, /api/v1/history for anyone, and
+// The HTTP API: GET /healthz, /api/v1/status, /api/v1/history for anyone,
 // POST /api/v1/commands/{drain,undrain,pin,unpin,freeze,resume,switchover}
-// for callers with the bearer token. Routing is a plain function of the
+// for callers with the bearer token, and POST /api/v1/agents/report for
+// agents, which sign with their own keys. Routing is a plain function of the
 // request so it is tested without sockets.
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,9 @@ class Backend {
   // Carries out an operator command: {status, body} as the reply. The body
   // has "message" (and "generation") on success, "error" otherwise.
   virtual std::pair<int, nlohmann::json> command(const core::Command& cmd) = 0;
+  // POST /api/v1/agents/report: a signed agent report, answered with the
+  // site's signed assignment (api/agent_protocol.h).
+  virtual net::ServerResponse agent_report(const net::ServerRequest& req);
 };
 
 // `token`: what mutating calls must present as "Authorization: Bearer ...";

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "api/agent_protocol.h"
 #include "net/crypto.h"
 
 namespace drpilot::api {
@@ -90,7 +91,9 @@ net::ServerResponse run_command(Backend& backend, const net::ServerRequest& req,
   auto record = text_field(body, "record", err);
   auto who = text_field(body, "who", err);
   auto why = text_field(body, "why", err);
-  if (!site || !record || !who || !why) return error(400, err);
+  auto data_region = text_field(body, "data_region", err);
+  auto group = text_field(body, "group", err);
+  if (!site || !record || !who || !why || !data_region || !group) return error(400, err);
   if (body.contains("force") && !body["force"].is_boolean()) {
     return error(400, "'force' must be true or false");
   }
@@ -98,12 +101,18 @@ net::ServerResponse run_command(Backend& backend, const net::ServerRequest& req,
   cmd.record = *record;
   cmd.who = who->empty() ? "api client " + req.remote : *who;
   cmd.why = *why;
+  cmd.data_region = *data_region;
+  cmd.group = *group;
   cmd.force = body.value("force", false);
   auto [status, reply] = backend.command(cmd);
   return json_response(status, reply);
 }
 
 }  // namespace
+
+net::ServerResponse Backend::agent_report(const net::ServerRequest&) {
+  return error(404, "this controller takes no agent reports");
+}
 
 net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
                           const std::optional<std::string>& token) {
@@ -118,6 +127,11 @@ net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
     }
     if (!authorized(req, *token)) return unauthorized("missing or wrong bearer token");
     return run_command(backend, req, req.path.substr(kCommands.size()));
+  }
+  // Agents sign their reports with their own keys: no bearer token here.
+  if (req.path == kAgentReportPath) {
+    if (req.method != "POST") return error(405, "use POST");
+    return backend.agent_report(req);
   }
   const bool read = req.method == "GET" || req.method == "HEAD";
   if (req.path == "/healthz") {

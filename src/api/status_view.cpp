@@ -37,7 +37,107 @@ json check_json(const core::Engine& engine, const core::CheckTarget& t, core::Ti
   return j;
 }
 
+json ms_or_null(core::TimePoint t) {
+  return t == core::TimePoint{} ? json(nullptr) : json(core::format_time(t));
+}
+
+json data_regions_json(const core::Engine& engine, const config::Config& cfg, core::TimePoint now) {
+  json out = json::array();
+  for (const config::DataRegionConfig& d : cfg.data_regions) {
+    json j = {{"name", d.name},
+              {"region", d.region},
+              {"endpoint", d.endpoint.empty() ? "https://dynamodb." + d.region + ".amazonaws.com"
+                                              : d.endpoint}};
+    auto v = engine.data_verdicts().find(d.name);
+    j.update(verdict_json(v == engine.data_verdicts().end() ? core::Verdict{} : v->second));
+    json checks = json::array();
+    for (const core::CheckTarget& t : engine.spec().targets) {
+      if (t.data_region && t.site == d.name) checks.push_back(check_json(engine, t, now));
+    }
+    j["checks"] = checks;
+    out.push_back(j);
+  }
+  return out;
+}
+
+json lag_json(const core::LagStat& s) {
+  return {{"last_ms", s.last.count()},
+          {"current_ms", s.current.count()},
+          {"p50_ms", s.p50.count()},
+          {"max_ms", s.max.count()},
+          {"samples", s.samples},
+          {"last_seen", ms_or_null(s.last_seen)},
+          {"newest_heartbeat", ms_or_null(s.newest_written)}};
+}
+
+json groups_json(const core::Engine& engine, const config::Config& cfg,
+                 const std::map<core::LagKey, core::LagStat>& lag) {
+  json out = json::array();
+  const core::Plan& plan = engine.plan();
+  for (const config::TableGroupConfig& g : cfg.table_groups) {
+    json j = {{"name", g.name},
+              {"tables", g.tables},
+              {"write_mode", g.write_mode == config::WriteMode::single ? "single" : "any"},
+              {"rpo_budget_ms", g.rpo_budget.count()},
+              {"canary", !g.canary_table.empty()}};
+    auto it = plan.groups.find(g.name);
+    json sites = json::array();
+    if (it != plan.groups.end()) {
+      const core::GroupPlan& gp = it->second;
+      j["primary"] = gp.primary.empty() ? json(nullptr) : json(gp.primary);
+      j["primary_reason"] = gp.primary_reason;
+      j["primary_since"] = ms_or_null(gp.primary_since);
+      j["move"] = {{"phase", core::to_string(gp.move)},
+                   {"from", gp.move_from},
+                   {"to", gp.move_to},
+                   {"note", gp.move_note},
+                   {"paused_at", gp.move == core::DataMovePhase::none ? json(nullptr)
+                                                                      : ms_or_null(gp.paused_at)}};
+      for (const auto& [site, a] : gp.sites) {
+        sites.push_back({{"site", site},
+                         {"data_region", a.data_region},
+                         {"write_region", a.write_region},
+                         {"role", core::to_string(a.role)},
+                         {"reason", a.reason},
+                         {"change_reason", a.change_reason},
+                         {"changed_at", ms_or_null(a.changed_at)}});
+      }
+    }
+    j["assignments"] = sites;
+    json pairs = json::array();
+    for (const auto& [key, stat] : lag) {
+      if (std::get<0>(key) != g.name) continue;
+      json p = lag_json(stat);
+      p["from"] = std::get<1>(key);
+      p["to"] = std::get<2>(key);
+      pairs.push_back(p);
+    }
+    j["lag"] = pairs;
+    out.push_back(j);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::string> data_alerts(const core::Engine& engine, const config::Config& cfg,
+                                     const std::map<core::LagKey, core::LagStat>& lag) {
+  std::vector<std::string> alerts;
+  if (engine.controller_cut_off()) {
+    alerts.push_back("this controller (vantage " + cfg.vantage +
+                     ") sees every site down while other vantages see some up: it is probably "
+                     "the one cut off, so it changes nothing on its own view");
+  }
+  for (const config::TableGroupConfig& g : cfg.table_groups) {
+    for (const auto& [key, stat] : lag) {
+      if (std::get<0>(key) != g.name || stat.current <= g.rpo_budget) continue;
+      alerts.push_back("replication lag of " + g.name + " from " + std::get<1>(key) + " to " +
+                       std::get<2>(key) + " is " + core::format_duration(stat.current) +
+                       ", over the " + core::format_duration(g.rpo_budget) + " RPO budget");
+    }
+  }
+  return alerts;
+}
 
 json render_status(const core::Engine& engine, const config::Config& cfg,
                    const ControllerInfo& info, core::TimePoint now) {
@@ -117,12 +217,18 @@ json render_status(const core::Engine& engine, const config::Config& cfg,
     j.update(vj);
     json checks = json::array();
     for (const core::CheckTarget& t : engine.spec().targets) {
-      if (t.site == s.spec.name) checks.push_back(check_json(engine, t, now));
+      if (!t.data_region && t.site == s.spec.name) checks.push_back(check_json(engine, t, now));
     }
     j["checks"] = checks;
     sites.push_back(j);
   }
   out["sites"] = sites;
+  const std::map<core::LagKey, core::LagStat> lag = engine.lag();
+  if (!cfg.data_regions.empty()) {
+    out["data_regions"] = data_regions_json(engine, cfg, now);
+    out["table_groups"] = groups_json(engine, cfg, lag);
+  }
+  if (!cfg.agents.empty()) out["agents"] = info.agents;
   // A flap freeze needs a human: it is an alert, not only an automation state.
   json alerts = info.alerts;
   if (!info.held_back.empty()) alerts.push_back(info.held_back);
@@ -142,6 +248,7 @@ json render_status(const core::Engine& engine, const config::Config& cfg,
                      "; it stays where it is until fewer than " +
                      std::to_string(cfg.policy.flap_max_changes) + " remain within the window");
   }
+  for (const std::string& a : data_alerts(engine, cfg, lag)) alerts.push_back(a);
   out["alerts"] = alerts;
   return out;
 }

@@ -23,7 +23,14 @@ struct ControllerInfo {
   nlohmann::json providers = nlohmann::json::array();
   std::uint64_t released_generation = 0;
   std::string held_back;
+  // The agents as the controller last heard from them (rendered by it).
+  nlohmann::json agents = nlohmann::json::array();
 };
+
+// Alerts about the data side and the vantages: a controller that is the one
+// cut off, replication lag over a group's RPO budget.
+std::vector<std::string> data_alerts(const core::Engine& engine, const config::Config& cfg,
+                                     const std::map<core::LagKey, core::LagStat>& lag);
 
 nlohmann::json render_status(const core::Engine& engine, const config::Config& cfg,
                              const ControllerInfo& info, core::TimePoint now);

@@ -116,6 +116,7 @@ class Runner {
   const BootstrapOutput& out_;
   std::string error_;
   int changes_ = 0;
+  std::optional<TableState> last_state_;  // what wait_for saw last
 };
 
 BootstrapResult Runner::run() {
@@ -179,15 +180,21 @@ bool Runner::inspect(const TableSpec& t, Inspection& in) {
   }
 
   if (!in.state) {
+    if (t.hash_key.name.empty()) {
+      return fail("table " + t.name + " does not exist in " + home +
+                  " and its key schema is not known (a dynamodb sentinel check of the table "
+                  "gives it): create the table first");
+    }
     for (std::size_t i = 1; i < t.regions.size(); ++i) in.add_replicas.push_back(t.regions[i]);
     in.write_sentinel = !t.sentinel.is_null();
     return true;
   }
   const TableState& s = *in.state;
-  const bool same_key = s.hash_key.name == t.hash_key.name && s.hash_key.type == t.hash_key.type &&
-                        s.range_key.has_value() == t.range_key.has_value() &&
-                        (!s.range_key || (s.range_key->name == t.range_key->name &&
-                                          s.range_key->type == t.range_key->type));
+  const bool same_key = t.hash_key.name.empty() ||
+                        (s.hash_key.name == t.hash_key.name && s.hash_key.type == t.hash_key.type &&
+                         s.range_key.has_value() == t.range_key.has_value() &&
+                         (!s.range_key || (s.range_key->name == t.range_key->name &&
+                                           s.range_key->type == t.range_key->type)));
   if (!same_key) {
     return fail("table " + t.name + " in " + home + " has key " +
                 describe_key(s.hash_key, s.range_key) + " but the configuration says " +
@@ -257,8 +264,15 @@ std::optional<bool> Runner::sentinel_in_place(const TableSpec& t) {
     fail("cannot read the sentinel item of " + t.name + " in " + home + ": " + r.message);
     return std::nullopt;
   }
+  // Attributes besides the configured ones (a note someone added) are kept:
+  // only a missing attribute or another value needs a write.
   auto item = r.body.find("Item");
-  return item != r.body.end() && *item == t.sentinel;
+  if (item == r.body.end() || !item->is_object()) return false;
+  for (const auto& [name, value] : t.sentinel.items()) {
+    auto it = item->find(name);
+    if (it == item->end() || *it != value) return false;
+  }
+  return true;
 }
 
 bool Runner::wait_for(const TableSpec& t, const std::string& what,
@@ -268,6 +282,9 @@ bool Runner::wait_for(const TableSpec& t, const std::string& what,
   const auto deadline = start + plan_.wait_timeout;
   std::string last_status;
   auto last_said = start;
+  // Quick at first (a new table in a lab or a local DynamoDB is ACTIVE
+  // within a second), then every poll_interval (real replicas take minutes).
+  core::Duration pause = std::min(core::Duration{250}, plan_.poll_interval);
   for (;;) {
     DynamoResult r = call_(home, "DescribeTable", {{"TableName", t.name}});
     std::string status;
@@ -275,6 +292,7 @@ bool Runner::wait_for(const TableSpec& t, const std::string& what,
       std::string error;
       std::optional<TableState> s = parse_table_state(r.body, error);
       if (!s) return fail("table " + t.name + " in " + home + ": " + error);
+      last_state_ = s;
       if (done(*s)) {
         say(t.name + ": " + what + ": ACTIVE");
         return true;
@@ -306,8 +324,8 @@ bool Runner::wait_for(const TableSpec& t, const std::string& what,
       last_status = status;
       last_said = now;
     }
-    std::this_thread::sleep_for(
-        std::min<Steady::duration>(plan_.poll_interval, deadline - Steady::now()));
+    std::this_thread::sleep_for(std::min<Steady::duration>(pause, deadline - Steady::now()));
+    pause = std::min(pause * 2, plan_.poll_interval);
   }
 }
 
@@ -315,6 +333,7 @@ bool Runner::execute(const Inspection& in) {
   const TableSpec& t = *in.spec;
   const std::string& home = t.regions.front();
   auto active = [](const TableState& s) { return s.status == "ACTIVE"; };
+  last_state_.reset();
 
   if (!in.state) {
     say(t.name + ": creating the table in " + home);
@@ -346,6 +365,13 @@ bool Runner::execute(const Inspection& in) {
   // One replica at a time: DynamoDB refuses a second change while the
   // table is UPDATING.
   for (const std::string& region : in.add_replicas) {
+    // Replicas that appeared since the first look (created along with the
+    // table by a replicating endpoint, or by someone else) are not asked for
+    // again.
+    if (last_state_ && last_state_->replicas.count(region)) {
+      say(t.name + ": the replica in " + region + " exists already");
+      continue;
+    }
     say(t.name + ": adding a replica in " + region);
     DynamoResult r =
         call_(home, "UpdateTable",
@@ -397,8 +423,13 @@ std::string validate_plan(const BootstrapPlan& plan) {
       return "'" + t.name + "' is not a DynamoDB table name (3 to 255 of a-z A-Z 0-9 _ - .)";
     }
     if (!names.insert(t.name).second) return "table " + t.name + " is listed twice";
-    if (t.hash_key.name.empty()) return "table " + t.name + " has no hash key";
-    if (!valid_key_type(t.hash_key.type) || (t.range_key && !valid_key_type(t.range_key->type))) {
+    // A table without a key schema can be waited for and given replicas,
+    // not created and not given a sentinel item.
+    if (t.hash_key.name.empty() && (t.range_key || !t.sentinel.is_null())) {
+      return "table " + t.name + " has a range key or a sentinel item but no hash key";
+    }
+    if ((!t.hash_key.name.empty() && !valid_key_type(t.hash_key.type)) ||
+        (t.range_key && !valid_key_type(t.range_key->type))) {
       return "table " + t.name + ": key attribute types are S, N or B";
     }
     if (t.range_key && (t.range_key->name.empty() || t.range_key->name == t.hash_key.name)) {

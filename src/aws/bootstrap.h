@@ -32,6 +32,8 @@ struct RegionSpec {
 
 struct TableSpec {
   std::string name;
+  // An empty name: the key schema is not known. Such a table is not
+  // created (a missing one is an error) and its existing key is not checked.
   KeyAttribute hash_key;
   std::optional<KeyAttribute> range_key;
   std::vector<std::string> regions;  // where replicas live; the table is created in the first

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -56,6 +58,63 @@ std::string strip_inline_comment(const std::string& value) {
     }
   }
   return value;
+}
+
+bool digits(const std::string& s, std::size_t at, std::size_t n, int& out) {
+  if (at + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+// ISO 8601 as the SDKs write AWS_CREDENTIAL_EXPIRATION:
+// "2026-01-31T12:00:00Z", with optional fractional seconds and a "+01:00"
+// style offset instead of Z. Seconds since the epoch, or nothing.
+std::optional<std::int64_t> parse_iso8601(const std::string& s) {
+  std::tm tm{};
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, month) ||
+      s[7] != '-' || !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !digits(s, 11, 2, hour) || s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' ||
+      !digits(s, 17, 2, second)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  std::size_t i = 19;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    const std::size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == start) return std::nullopt;
+  }
+  int offset = 0;
+  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+    ++i;
+  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    const int sign = s[i] == '-' ? -1 : 1;
+    int oh = 0, om = 0;
+    if (!digits(s, i + 1, 2, oh)) return std::nullopt;
+    i += 3;
+    if (i < s.size() && s[i] == ':') ++i;
+    if (!digits(s, i, 2, om) || oh > 23 || om > 59) return std::nullopt;
+    i += 2;
+    offset = sign * (oh * 3600 + om * 60);
+  } else {
+    return std::nullopt;  // a time without a zone is ambiguous
+  }
+  if (i != s.size()) return std::nullopt;
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<std::int64_t>(timegm(&tm)) - offset;
 }
 
 using Sections = std::map<std::string, std::map<std::string, std::string>>;
@@ -118,6 +177,26 @@ std::optional<Credentials> from_environment(std::string& error) {
   c.session_token = env("AWS_SESSION_TOKEN");
   c.source = "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";
   if (!c.session_token.empty()) c.source += "/AWS_SESSION_TOKEN";
+  // Temporary credentials exported by a tool (aws configure export-credentials,
+  // aws-vault) carry their end: refusing them here says what to refresh,
+  // where AWS would only answer ExpiredTokenException.
+  if (const std::string expiry = env("AWS_CREDENTIAL_EXPIRATION"); !expiry.empty()) {
+    const std::optional<std::int64_t> at = parse_iso8601(expiry);
+    if (!at) {
+      error =
+          "AWS_CREDENTIAL_EXPIRATION is '" + expiry + "', not a time such as 2026-01-31T12:00:00Z";
+      return std::nullopt;
+    }
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    if (*at <= now) {
+      error = "the credentials in " +
+              c.source.substr(std::string("environment variables ").size()) + " expired at " +
+              expiry + " (AWS_CREDENTIAL_EXPIRATION): refresh them";
+      return std::nullopt;
+    }
+  }
   return c;
 }
 

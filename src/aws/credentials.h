@@ -1,6 +1,7 @@
 #pragma once
 // AWS credentials as the SDKs find them: the environment
-// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN), else
+// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN and
+// AWS_CREDENTIAL_EXPIRATION; credentials past their expiration are refused), else
 // the shared credentials file (AWS_SHARED_CREDENTIALS_FILE, default
 // ~/.aws/credentials) and profile (AWS_PROFILE, default "default").
 //

@@ -10,7 +10,6 @@
 #include "aws/dynamo_reply.h"
 #include "aws/retry.h"
 #include "aws/sigv4.h"
-#include "net/backoff.h"
 #include "net/http.h"
 
 namespace drpilot::aws {
@@ -19,7 +18,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kTargetPrefix = "DynamoDB_20120810.";
-constexpr core::Duration kMaxBackoff{20'000};
 
 bool valid_region(const std::string& r) {
   if (r.empty() || r.size() > 64) return false;
@@ -129,16 +127,19 @@ struct DynamoClient::Impl {
     req.connect_timeout = std::min(options.connect_timeout, options.timeout);
     req.max_body = options.max_reply + 1;  // one more, to tell "exactly full" from "too big"
     req.tls_verify = options.tls_verify;
-    return interpret_reply(net::http_request_sync(std::move(req)), options.max_reply);
+    net::ClientResult result =
+        options.send ? options.send(req) : net::http_request_sync(std::move(req));
+    return interpret_reply(result, options.max_reply);
   }
 
   core::Duration backoff(int retry_index) {
     std::lock_guard<std::mutex> lock(rng_mutex);
-    return net::full_jitter(net::Backoff{options.retry_base, kMaxBackoff}, retry_index, rng);
+    return retry_delay(options.retry_base, retry_index, rng);
   }
 
   // False when stopped before the wait was over.
   bool sleep(core::Duration d) {
+    if (options.wait) return options.wait(d) && !stopped();
     const auto until = std::chrono::steady_clock::now() + d;
     while (std::chrono::steady_clock::now() < until) {
       if (stopped()) return false;

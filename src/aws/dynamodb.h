@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -21,6 +22,7 @@
 
 #include "aws/credentials.h"
 #include "core/time.h"
+#include "net/http.h"
 
 namespace drpilot::aws {
 
@@ -36,6 +38,11 @@ struct DynamoOptions {
   // mode uses 1 s; tests use less.
   core::Duration retry_base{1'000};
   std::size_t max_reply = 8 * 1024 * 1024;  // a bigger reply is a failure, not read further
+  // Seams for tests of the retry policy, empty in production: `send` carries
+  // one attempt instead of the network; `wait` takes the place of the pause
+  // before a retry (it returns false to stop retrying).
+  std::function<net::ClientResult(const net::ClientRequest&)> send;
+  std::function<bool(core::Duration)> wait;
 };
 
 // The outcome of one operation, after any retries.

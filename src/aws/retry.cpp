@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "net/backoff.h"
+
 namespace drpilot::aws {
 
 bool is_throttling_code(std::string_view code) {
@@ -28,6 +30,10 @@ bool is_throttling_code(std::string_view code) {
 bool is_transient_code(std::string_view code) {
   return code == "RequestTimeout" || code == "RequestTimeoutException" ||
          code == "PriorRequestNotComplete";
+}
+
+core::Duration retry_delay(core::Duration base, int retry_index, std::mt19937_64& rng) {
+  return net::full_jitter(net::Backoff{base, kMaxRetryDelay}, retry_index, rng);
 }
 
 bool RetryQuota::acquire(int cost) {

@@ -6,7 +6,10 @@
 // other SDKs.
 
 #include <mutex>
+#include <random>
 #include <string_view>
+
+#include "core/time.h"
 
 namespace drpilot::aws {
 
@@ -15,6 +18,13 @@ bool is_throttling_code(std::string_view code);
 // Error codes the SDKs treat as transient (besides HTTP 5xx and network
 // errors): retried.
 bool is_transient_code(std::string_view code);
+
+// No wait between two attempts is longer than this, as in the SDKs.
+inline constexpr core::Duration kMaxRetryDelay{20'000};
+
+// How long to wait before retry number `retry_index` (0 for the first):
+// full jitter, a uniformly random time up to min(20 s, base * 2^retry_index).
+core::Duration retry_delay(core::Duration base, int retry_index, std::mt19937_64& rng);
 
 // A token bucket shared by every call of one client. A retry takes tokens
 // first; when there are not enough, the failure is returned as it is.

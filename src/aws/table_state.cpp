@@ -73,6 +73,17 @@ std::optional<TableState> parse_table_state(const json& reply, std::string& erro
   return s;
 }
 
+std::string not_active_reason(const TableState& s) {
+  auto shown = [](const std::string& status) {
+    return status.empty() ? std::string("without a status") : "is " + status;
+  };
+  if (s.status != "ACTIVE") return "table " + shown(s.status);
+  for (const auto& [region, status] : s.replicas) {
+    if (status != "ACTIVE") return "replica " + region + " " + shown(status);
+  }
+  return "";
+}
+
 json create_table_request(const std::string& table, const KeyAttribute& hash_key,
                           const std::optional<KeyAttribute>& range_key) {
   json defs = json::array({{{"AttributeName", hash_key.name}, {"AttributeType", hash_key.type}}});

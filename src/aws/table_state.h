@@ -28,6 +28,13 @@ struct TableState {
 // From DescribeTable's reply; nothing and `error` when it lacks what is needed.
 std::optional<TableState> parse_table_state(const nlohmann::json& reply, std::string& error);
 
+// Empty when the table and every replica in it are ACTIVE; otherwise why
+// not, in one line ("replica us-east-1 is CREATING"). Every other status is
+// not healthy, whether DynamoDB documents it (UPDATING, ARCHIVED,
+// INACCESSIBLE_ENCRYPTION_CREDENTIALS, ...), is newer than this code, or is
+// missing from the reply.
+std::string not_active_reason(const TableState& s);
+
 // CreateTable: on-demand, with the stream global tables need.
 nlohmann::json create_table_request(const std::string& table, const KeyAttribute& hash_key,
                                     const std::optional<KeyAttribute>& range_key);

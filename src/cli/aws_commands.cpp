@@ -3,15 +3,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <iterator>
 #include <random>
 #include <stdexcept>
 
 #include "aws/bootstrap.h"
+#include "aws/bootstrap_config.h"
 #include "aws/credentials.h"
 #include "aws/dynamodb.h"
 #include "cli/commands.h"
+#include "config/config.h"
 
 namespace drpilot::cli {
 namespace {
@@ -23,9 +27,7 @@ std::uint64_t random_seed() {
   return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
-std::optional<aws::Credentials> credentials_for(const std::string& profile) {
-  aws::CredentialOptions options;
-  options.profile = profile;
+std::optional<aws::Credentials> credentials_for(const aws::CredentialOptions& options) {
   std::string error;
   auto c = aws::load_credentials(options, error);
   if (!c) std::cerr << "drpilot: " << error << "\n";
@@ -37,13 +39,34 @@ std::optional<aws::Credentials> credentials_for(const std::string& profile) {
 int dynamodb_command(const DynamoCommand& cmd) {
   std::string text = cmd.input.empty() ? "{}" : cmd.input;
   if (text == "-") text.assign(std::istreambuf_iterator<char>(std::cin), {});
-  const json request = json::parse(text, nullptr, false);
-  if (request.is_discarded() || !request.is_object()) {
-    std::cerr << "drpilot: the request must be a JSON object, e.g. '{\"TableName\": \"orders\"}'"
-              << (cmd.input == "-" ? " (read from standard input)" : "") << "\n";
+  const std::string from = cmd.input == "-" ? " (read from standard input)" : "";
+  const bool operation_name =
+      !cmd.operation.empty() && std::all_of(cmd.operation.begin(), cmd.operation.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0;
+      });
+  if (!operation_name) {
+    std::cerr << "drpilot: '" << cmd.operation
+              << "' is not a DynamoDB operation name, such as DescribeTable\n";
     return 2;
   }
-  std::optional<aws::Credentials> credentials = credentials_for(cmd.profile);
+  json request;
+  try {
+    request = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+    std::string why = e.what();
+    if (const auto at = why.find("] "); at != std::string::npos) why = why.substr(at + 2);
+    std::cerr << "drpilot: the request" << from << " is not valid JSON: " << why << "\n";
+    return 2;
+  }
+  if (!request.is_object()) {
+    std::cerr << "drpilot: the request" << from
+              << " must be a JSON object, e.g. '{\"TableName\": \"orders\"}'\n";
+    return 2;
+  }
+  aws::CredentialOptions credential_options;
+  credential_options.profile = cmd.profile;
+  std::optional<aws::Credentials> credentials = credentials_for(credential_options);
   if (!credentials) return 1;
 
   aws::DynamoOptions options;
@@ -65,17 +88,32 @@ int dynamodb_command(const DynamoCommand& cmd) {
   return 0;
 }
 
-int bootstrap_dynamodb_command(const aws::BootstrapPlan& plan, const std::string& profile) {
-  if (std::string e = aws::validate_plan(plan); !e.empty()) {
-    std::cerr << "drpilot: " << e << "\n";
-    return 2;
+int bootstrap_dynamodb_command(const std::string& config_path, bool dry_run) {
+  config::LoadResult loaded = config::load_config_file(config_path);
+  if (!loaded.ok()) {
+    std::cerr << loaded.error_text();
+    std::cerr << "drpilot: the configuration has " << loaded.errors.size()
+              << (loaded.errors.size() == 1 ? " error" : " errors") << "; nothing was changed\n";
+    return 1;
   }
-  std::optional<aws::Credentials> credentials = credentials_for(profile);
+  const config::Config& cfg = *loaded.config;
+  std::string error;
+  std::optional<aws::BootstrapPlan> plan = aws::bootstrap_plan_from_config(cfg, error);
+  if (plan) {
+    plan->dry_run = dry_run;
+    error = aws::validate_plan(*plan);
+  }
+  if (!error.empty()) {
+    std::cerr << "drpilot: " << error << "; nothing was changed\n";
+    return 1;
+  }
+  std::optional<aws::Credentials> credentials =
+      credentials_for(aws::credential_options_from_config(cfg));
   if (!credentials) return 1;
   aws::DynamoCall call =
-      aws::make_regional_call(plan.regions, *credentials, aws::DynamoOptions{}, random_seed());
+      aws::make_regional_call(plan->regions, *credentials, aws::DynamoOptions{}, random_seed());
   aws::BootstrapResult r = aws::bootstrap_dynamodb(
-      plan, call, [](const std::string& line) { std::cout << line << std::endl; });
+      *plan, call, [](const std::string& line) { std::cout << line << std::endl; });
   if (!r.ok) {
     std::cerr << "drpilot: " << r.error << "\n";
     return 1;

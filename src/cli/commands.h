@@ -8,10 +8,6 @@
 #include "cli/client.h"
 #include "core/commands.h"
 
-namespace drpilot::aws {
-struct BootstrapPlan;
-}
-
 namespace drpilot::cli {
 
 // Where `drpilot demo`, `status` and `lab` look when not told otherwise.
@@ -46,8 +42,9 @@ struct DynamoCommand {
   std::string input;     // the request as JSON; "-": standard input; empty: {}
 };
 int dynamodb_command(const DynamoCommand& cmd);
-// drpilot bootstrap dynamodb: tables, replicas and sentinel items as `plan`
-// says, progress on standard output.
-int bootstrap_dynamodb_command(const aws::BootstrapPlan& plan, const std::string& profile);
+// drpilot bootstrap dynamodb: the tables, replicas and sentinel items the
+// configuration implies (aws/bootstrap_config.h), progress on standard
+// output; with `dry_run`, only what it would do.
+int bootstrap_dynamodb_command(const std::string& config_path, bool dry_run);
 
 }  // namespace drpilot::cli

@@ -2,10 +2,14 @@
 
 #include <random>
 
+#include "api/agent_protocol.h"
 #include "api/status_view.h"
+#include "aws/credentials.h"
 #include "cli/log.h"
 #include "config/secrets.h"
 #include "dns/server.h"
+#include "probe/canary.h"
+#include "probe/dynamo_check.h"
 #include "probe/scheduler.h"
 #include "probe/targets.h"
 #include "providers/change_gate.h"
@@ -45,6 +49,11 @@ void Controller::start() {
     token = config::resolve_secret(cfg_.api_token, err);
     if (!token) throw std::runtime_error("api token: " + err);
   }
+
+  // Credentials are read before anything starts, like secrets: a controller
+  // that cannot check its data regions says so at once.
+  start_data();
+  configure_agents();
 
   std::vector<std::unique_ptr<providers::Provider>> configured;
   for (const config::ProviderConfig& pc : cfg_.providers) {
@@ -97,7 +106,7 @@ void Controller::start() {
   scheduler_ = std::make_unique<probe::Scheduler>(
       loop_, clock_, cfg_.vantage, [this](core::Observation o) { on_observation(o); },
       [this](const std::string& target) { return engine_->pending(target, cfg_.vantage); },
-      (static_cast<std::uint64_t>(rd()) << 32) ^ rd());
+      (static_cast<std::uint64_t>(rd()) << 32) ^ rd(), check_runner());
   scheduler_->set_targets(probe::targets_from_config(cfg_));
 
   journal_->record_event("lifecycle", "controller", "controller started with " + cfg_.path,
@@ -112,6 +121,7 @@ void Controller::stop() {
   running_ = false;
   tick_timer_.cancel();
   if (scheduler_) scheduler_->stop();
+  stop_data();
   if (api_) api_->stop();
   gate_.reset();
   if (reconciler_) reconciler_->stop();
@@ -132,6 +142,7 @@ void Controller::schedule_tick() {
   tick_timer_.start(kTick, [this] {
     last_tick_ = std::chrono::steady_clock::now();
     apply(engine_->tick());
+    note_lag();
     schedule_tick();
   });
 }
@@ -219,13 +230,27 @@ std::string Controller::reload() {
   }
   if (next.providers != cfg_.providers) needs_restart.push_back("providers");
   if (!(next.api_token == cfg_.api_token)) needs_restart.push_back("api.token");
+  if (!(next.aws == cfg_.aws)) needs_restart.push_back("aws");
+  if (!credentials_ && next.data_regions != cfg_.data_regions) {
+    // Credentials are read at start only when something needs them.
+    for (const config::DataRegionConfig& d : next.data_regions) {
+      if (!d.checks.empty()) {
+        needs_restart.push_back("data_regions (the first dynamodb checks)");
+        break;
+      }
+    }
+  }
   if (!needs_restart.empty()) {
     std::string keys;
     for (const auto& k : needs_restart) keys += (keys.empty() ? "" : ", ") + k;
     return refuse_reload("configuration reload refused: changing " + keys +
                          " needs a restart; the running configuration stays\n");
   }
+  const bool canary_changed =
+      next.table_groups != cfg_.table_groups || next.data_regions != cfg_.data_regions;
   cfg_ = std::move(next);
+  configure_agents();
+  if (canary_changed) start_canary();
   if (embedded_) embedded_->configure(cfg_.dns.zones, cfg_.site_specs(), cfg_.records);
   if (gate_) gate_->reconfigure(cfg_.hooks);
   const core::EngineStep step = engine_->reconfigure(cfg_.engine_spec());
@@ -246,6 +271,7 @@ nlohmann::json Controller::status() {
   info.started_at = started_at_;
   info.alerts = alerts_;
   info.providers = providers_status();
+  info.agents = agents_status();
   if (gate_) {
     info.released_generation = gate_->released_generation();
     info.held_back = gate_->held_back();

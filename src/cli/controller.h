@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,13 +18,21 @@
 #include "config/config.h"
 #include "core/engine.h"
 #include "net/loop.h"
+#include "probe/scheduler.h"
 #include "providers/hook_command.h"
 
 namespace drpilot::dns {
 class Server;
 }
 namespace drpilot::probe {
-class Scheduler;
+class Canary;
+class DataProbe;
+}  // namespace drpilot::probe
+namespace drpilot::aws {
+struct Credentials;
+}
+namespace drpilot::api {
+class ReplayGuard;
 }
 namespace drpilot::store {
 class Journal;
@@ -57,6 +66,7 @@ class Controller : public api::Backend {
   nlohmann::json history(std::size_t limit, std::optional<std::int64_t> before_id) override;
   bool live() override;
   std::pair<int, nlohmann::json> command(const core::Command& cmd) override;
+  net::ServerResponse agent_report(const net::ServerRequest& req) override;
 
   const core::Engine& engine() const { return *engine_; }
   std::uint16_t dns_port() const;
@@ -77,6 +87,17 @@ class Controller : public api::Backend {
   void on_gate(const std::string& kind, const std::string& message,
                const std::vector<providers::HookResult>& results, std::uint64_t generation);
   nlohmann::json providers_status() const;
+  // The data side (controller_data.cpp): dynamodb checks, the canary, agents.
+  bool needs_aws() const;
+  void start_data();
+  void start_canary();
+  void stop_data();
+  probe::Scheduler::Runner check_runner();
+  void on_lag(const core::LagSample& s);
+  void note_lag();
+  void configure_agents();
+  nlohmann::json agents_status() const;
+  std::pair<int, nlohmann::json> data_switchover(const core::Command& cmd);
   void schedule_tick();
   void alert(const std::string& text);
   void journal_event(const std::string& subject, const std::string& message,
@@ -103,6 +124,25 @@ class Controller : public api::Backend {
   core::TimePoint started_at_{};
   std::vector<std::string> alerts_;
   bool running_ = false;
+
+  std::unique_ptr<aws::Credentials> credentials_;
+  std::unique_ptr<probe::DataProbe> data_probe_;
+  std::unique_ptr<probe::Canary> canary_;
+  std::set<std::string> lag_over_;  // "group/from/to" over the RPO budget
+  bool cut_off_ = false;
+  // Agents: their keys (resolved), the targets each may report on, what
+  // each last said.
+  struct AgentState {
+    core::TimePoint last_report{};
+    std::uint64_t reports = 0, refused = 0, ignored = 0;
+    std::uint64_t applied_generation = 0, sent_generation = 0;
+    bool applied_ok = true, healthy = false;
+    std::string applied_error, last_refusal;
+  };
+  std::map<std::string, std::string> agent_keys_;
+  std::map<std::string, std::set<std::string>> agent_targets_;
+  std::map<std::string, AgentState> agents_;
+  std::unique_ptr<api::ReplayGuard> replay_;
 };
 
 }  // namespace drpilot::cli

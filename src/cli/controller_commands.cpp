@@ -9,6 +9,7 @@
 namespace drpilot::cli {
 
 std::pair<int, nlohmann::json> Controller::command(const core::Command& cmd) {
+  if (cmd.name == "switchover" && !cmd.data_region.empty()) return data_switchover(cmd);
   const core::CommandCheck check =
       core::check_command(cmd, engine_->spec(), engine_->site_verdicts(), engine_->overrides());
   const nlohmann::json detail = {{"site", cmd.site}, {"record", cmd.record}, {"force", cmd.force},

@@ -172,6 +172,21 @@ int main(int argc, char** argv) {
                        "Profile in ~/.aws/credentials (default: AWS_ACCESS_KEY_ID/... from the "
                        "environment, else AWS_PROFILE, else default)");
 
+  auto* bootstrap = app.add_subcommand(
+      "bootstrap", "Make what a configuration needs exist in the outside world.");
+  bootstrap->require_subcommand(1);
+  auto* bootstrap_dynamodb = bootstrap->add_subcommand(
+      "dynamodb",
+      "Create the configuration's DynamoDB tables where missing (on-demand, stream "
+      "NEW_AND_OLD_IMAGES), add missing replicas in its data regions, wait until all are ACTIVE "
+      "and write the sentinel items its checks read. Prints what it will do first; running it "
+      "again changes nothing. A table's key comes from the sentinel checks' key (hash key "
+      "first) or its group's canary_key.");
+  bootstrap_dynamodb->add_option("-c,--config", config_path, "Configuration file (YAML)")
+      ->required();
+  bool dry_run = false;
+  bootstrap_dynamodb->add_flag("--dry-run", dry_run, "Only print what it would do");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -194,6 +209,7 @@ int main(int argc, char** argv) {
   if (!op.name.empty()) return operator_command(op, where);
   if (app.got_subcommand("config-reference")) return print_config_reference();
   if (dynamodb->parsed()) return dynamodb_command(dynamo);
+  if (bootstrap_dynamodb->parsed()) return bootstrap_dynamodb_command(config_path, dry_run);
   std::cerr << app.help();
   return 2;
 }

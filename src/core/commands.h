@@ -16,6 +16,10 @@ struct Command {
   std::string name;    // drain | undrain | pin | unpin | freeze | resume | switchover
   std::string site;    // drain, undrain, pin, switchover
   std::string record;  // pin, unpin, switchover (a record name: every type of it)
+  // switchover --data: move the write-primary of `group` (every single-mode
+  // group when empty) to `data_region`, pausing writes until it caught up.
+  std::string data_region;
+  std::string group;
   bool force = false;  // drain or switch over even though it leaves no healthy answer
   std::string who;     // "alice@ops-1"
   std::string why;     // "maintenance of the ams database"

@@ -55,8 +55,15 @@ class Regions {
   const DataPlannerInput& in_;
 };
 
-std::vector<std::string> primary_order(const DataPlannerInput& in, const TableGroupSpec& g) {
-  return g.primary_order.empty() ? in.regions : g.primary_order;
+// The group's preference among configured regions: a region named in
+// primary_order but no longer configured must never become the primary.
+std::vector<std::string> primary_order(const DataPlannerInput& in, const Regions& r,
+                                       const TableGroupSpec& g) {
+  std::vector<std::string> order;
+  for (const std::string& x : g.primary_order) {
+    if (r.configured(x)) order.push_back(x);
+  }
+  return order.empty() ? in.regions : order;
 }
 
 void set_primary(GroupPlan& out, const std::string& region, std::string reason, TimePoint now) {
@@ -84,9 +91,21 @@ void advance_move(const DataPlannerInput& in, const Regions& r, const TableGroup
     }
   }
   const LagStat* lag = r.lag(g.name, out.move_from, out.move_to);
-  const bool caught_up = lag && lag->newest_written >= out.paused_at;
+  // Strictly after: a heartbeat written at the very moment of the pause may
+  // predate the agents' switch to read-only.
+  const bool caught_up = lag && lag->newest_written > out.paused_at;
   const Duration settle = lag ? 10 * lag->max : Duration{0};
   const Duration paused_for = in.now - out.paused_at;
+  // Writes are unavailable while paused: a canary that never arrives must not
+  // keep them so for longer than an unplanned failover would (the grace).
+  if (!caught_up && paused_for >= g.primary_grace) {
+    out.move = DataMovePhase::none;
+    out.primary_reason = "the planned move from " + out.move_from + " to " + out.move_to +
+                         " was abandoned because no canary written in " + out.move_from +
+                         " since the pause reached " + out.move_to + " within " +
+                         format_duration(g.primary_grace) + " (the primary grace); writes resumed";
+    return;
+  }
   if (caught_up && paused_for >= settle) {
     out.move = DataMovePhase::switched;
     set_primary(out, out.move_to,
@@ -114,7 +133,7 @@ void advance_move(const DataPlannerInput& in, const Regions& r, const TableGroup
 // The write-primary when nobody is moving it: kept while it is not down.
 void keep_or_fail_over(const DataPlannerInput& in, const Regions& r, const TableGroupSpec& g,
                        GroupPlan& out) {
-  const std::vector<std::string> order = primary_order(in, g);
+  const std::vector<std::string> order = primary_order(in, r, g);
   if (out.primary.empty() || !r.configured(out.primary)) {
     std::string pick = r.first(order, Health::up);
     std::string why = pick.empty() ? "" : pick + " is the best up region for writes";
@@ -143,30 +162,39 @@ void keep_or_fail_over(const DataPlannerInput& in, const Regions& r, const Table
     return;
   }
   const Duration down_for = r.in_state_for(old);
-  const std::string moves = r.why_down(old) + ", so writes move to " + to;
   if (!g.canary) {
-    set_primary(out, to, moves + " (replication lag is not measured: no canary)", in.now);
-    return;
-  }
-  const LagStat* lag = r.lag(g.name, old, to);
-  if (lag && lag->last <= g.rpo_budget) {
     set_primary(out, to,
-                moves + " (replication lag from " + old + " " + format_duration(lag->last) +
-                    ", within the " + format_duration(g.rpo_budget) + " budget)",
+                r.why_down(old) + ", so writes move to " + to +
+                    " (replication lag is not measured: no canary)",
                 in.now);
     return;
   }
+  const LagStat* lag = r.lag(g.name, old, to);
   const std::string lag_text = lag ? "its replication lag from " + old + " was " +
-                                         format_duration(lag->last) + ", over the " +
+                                         format_duration(lag->current) + ", over the " +
                                          format_duration(g.rpo_budget) + " budget"
                                    : "its replication lag from " + old + " is unknown";
+  // Data safety ranks above preference: an up region that has kept up with
+  // the old primary takes the writes at once rather than waiting for the
+  // preferred one, or moving to it and losing writes.
+  for (const std::string& c : order) {
+    if (c == old || !r.configured(c) || r.state(c) != Health::up) continue;
+    const LagStat* l = r.lag(g.name, old, c);
+    if (!l || l->current > g.rpo_budget) continue;
+    std::string why = r.why_down(old) + ", so writes move to " + c + " (replication lag from " +
+                      old + " " + format_duration(l->current) + ", within the " +
+                      format_duration(g.rpo_budget) + " budget)";
+    if (c != to) why += "; " + to + " is preferred but " + lag_text;
+    set_primary(out, c, why, in.now);
+    return;
+  }
   if (down_for >= g.primary_grace) {
     set_primary(
         out, to,
         old + " has been down for " + format_duration(down_for) + ", beyond the " +
             format_duration(g.primary_grace) + " grace, so writes move to " + to + " although " +
             lag_text +
-            (lag ? ": writes from the last " + format_duration(lag->last) + " may be lost" : ""),
+            (lag ? ": writes from the last " + format_duration(lag->current) + " may be lost" : ""),
         in.now);
     return;
   }
@@ -184,7 +212,10 @@ GroupAssignment assign(const DataPlannerInput& in, const Regions& r, const SiteS
   for (const std::string& d : site.data_regions) {
     if (r.configured(d)) list.push_back(d);
   }
-  const std::string current = prev && r.configured(prev->data_region) ? prev->data_region : "";
+  // A region taken off the site's list is left like a down one, at once: the
+  // operator no longer wants the site to use it.
+  const bool listed = prev && std::find(list.begin(), list.end(), prev->data_region) != list.end();
+  const std::string current = listed ? prev->data_region : "";
   std::string region = current, why;
   if (current.empty()) {
     region = r.first(list, Health::up);
@@ -196,6 +227,9 @@ GroupAssignment assign(const DataPlannerInput& in, const Regions& r, const SiteS
     if (region.empty()) {
       region = list.front();
       why = "every region of " + site.name + "'s list is down, so " + region + ", the local one";
+    }
+    if (prev && !prev->data_region.empty()) {
+      why = prev->data_region + " is no longer in " + site.name + "'s data regions; " + why;
     }
   } else if (r.state(current) == Health::down) {
     std::string to = r.first(list, Health::up, current);
@@ -270,16 +304,25 @@ std::string data_move_problem(const DataPlannerInput& in, const std::string& gro
   if (!r.configured(to)) return "there is no data region '" + to + "'";
   if (r.state(to) == Health::down) return r.why_down(to);
   auto prev = in.previous.find(group);
-  if (prev != in.previous.end()) {
-    if (prev->second.move != DataMovePhase::none) {
-      return "a move of " + group + "'s write-primary to " + prev->second.move_to +
-             " is already under way";
-    }
-    if (prev->second.primary == to) return to + " is already " + group + "'s write-primary";
-    if (r.state(prev->second.primary) == Health::down) {
-      return "the write-primary " + r.why_down(prev->second.primary) +
-             ": it cannot be drained; the automatic failover applies";
-    }
+  // The move starts from the current primary: without one there is nothing
+  // to drain, and the move would wait for a canary from nowhere.
+  if (prev == in.previous.end() || prev->second.primary.empty()) {
+    return "table group " + group + " has no write-primary yet";
+  }
+  const GroupPlan& gp = prev->second;
+  if (gp.move != DataMovePhase::none) {
+    return "a move of " + group + "'s write-primary to " + gp.move_to + " is already under way";
+  }
+  if (gp.primary == to) return to + " is already " + group + "'s write-primary";
+  if (r.state(gp.primary) == Health::down) {
+    return "the write-primary " + r.why_down(gp.primary) +
+           ": it cannot be drained; the automatic failover applies";
+  }
+  // Without a measurement writes would stay paused until the move is
+  // abandoned: refuse up front instead.
+  if (!r.lag(group, gp.primary, to)) {
+    return "no replication lag from " + gp.primary + " to " + to +
+           " has been measured recently, so drpilot cannot tell when " + to + " has caught up";
   }
   return "";
 }
@@ -302,8 +345,15 @@ std::map<std::string, GroupPlan> plan_groups(const DataPlannerInput& in) {
         gp.move_note = request->second.note;
         gp.paused_at = in.now;
       }
+      const bool moving = gp.move != DataMovePhase::none;
       advance_move(in, r, g, gp);
-      if (gp.move == DataMovePhase::none) keep_or_fail_over(in, r, g, gp);
+      if (gp.move == DataMovePhase::none) {
+        // A move that ends now (resumed or abandoned) explains this
+        // generation; the automatic rule still decides where writes stay.
+        const std::string ended = moving ? gp.primary_reason : "";
+        keep_or_fail_over(in, r, g, gp);
+        if (!ended.empty()) gp.primary_reason = ended + "; " + gp.primary_reason;
+      }
     } else {
       gp.primary.clear();
       gp.primary_reason = "every site writes to its own data region (write_mode any)";

@@ -9,11 +9,14 @@
 //
 // The write-primary (single mode) moves automatically only when it is down,
 // and only to a region whose replication lag from it is within the group's
-// RPO budget, unless it has been down for longer than the grace period (then
-// it moves and says how much may be lost). An operator's planned move
+// RPO budget (the first such up region of the order), unless it has been down
+// for longer than the grace period (then it moves to the first up region and
+// says how much may be lost). An operator's planned move
 // (drpilot switchover --data) pauses writes (every site read-only), waits
 // until the new region has seen a canary written after the pause and at
 // least 10 times the recent maximum lag has passed, switches, and resumes.
+// It needs a lag measurement to start, and it is abandoned (writes resume on
+// the old primary) when no such canary arrives within the grace period.
 
 #include <map>
 #include <string>

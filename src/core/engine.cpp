@@ -171,7 +171,7 @@ EngineStep Engine::observe_lag(const LagSample& sample) {
 }
 
 std::string Engine::data_move_problem(const std::string& group, const std::string& to) const {
-  const std::map<LagKey, LagStat> lag = lag_.stats();
+  const std::map<LagKey, LagStat> lag = lag_.stats(clock_.now());
   const DataPlannerInput in{spec_.sites,  spec_.data_regions, spec_.groups, data_verdicts_, lag,
                             spec_.policy, overrides_,         plan_.groups, clock_.now()};
   return core::data_move_problem(in, group, to);
@@ -213,7 +213,7 @@ void Engine::replan(EngineStep& step) {
   std::map<std::string, Duration> windows;
   for (const TableGroupSpec& g : spec_.groups) windows[g.name] = g.lag_window;
   lag_.prune(now, windows);
-  const std::map<LagKey, LagStat> lag = lag_.stats();
+  const std::map<LagKey, LagStat> lag = lag_.stats(now);
   const DataInputs data{spec_.data_regions, spec_.groups, data_verdicts_, lag};
   PlannerInput in{spec_.sites,
                   spec_.records,

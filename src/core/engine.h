@@ -66,6 +66,10 @@ class Engine {
   // A replication lag measurement from the canary; re-plans (a move may be
   // waiting for it).
   EngineStep observe_lag(const LagSample& sample);
+  // The canary wrote a heartbeat (no re-plan: a stall shows as time passes).
+  void observe_canary_write(const std::string& group, const std::string& from, TimePoint at) {
+    lag_.wrote(group, from, at);
+  }
   // A new, validated configuration: keeps the evidence of targets that remain.
   EngineStep reconfigure(EngineSpec spec);
 
@@ -73,7 +77,7 @@ class Engine {
   const HealthBook& health() const { return book_; }
   const std::map<std::string, Verdict>& site_verdicts() const { return site_verdicts_; }
   const std::map<std::string, Verdict>& data_verdicts() const { return data_verdicts_; }
-  std::map<LagKey, LagStat> lag() const { return lag_.stats(); }
+  std::map<LagKey, LagStat> lag() const { return lag_.stats(clock_.now()); }
   // The controller's own vantage sees every site down while another fresh
   // vantage sees one up: the controller is the one cut off. Nothing changes
   // then (the other vantages outvote it); status raises an alert.

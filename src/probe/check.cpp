@@ -14,6 +14,10 @@ void run_check(net::Loop& loop, const ProbeTarget& t, std::function<void(CheckOu
     case config::CheckKind::tcp:
       run_tcp_check(loop, t, std::move(done));
       return;
+    case config::CheckKind::dynamodb:
+      // They need credentials and a worker thread: DataProbe runs them.
+      done(CheckOutcome{false, core::Duration{0}, "dynamodb checks run through a DataProbe"});
+      return;
   }
 }
 

@@ -17,7 +17,8 @@ namespace drpilot::probe {
 struct ProbeTarget {
   std::string target;  // "<site>/<check>"
   std::string site;
-  std::string address;  // what to connect to
+  std::string address;  // what to connect to (a dynamodb check: the endpoint URL)
+  std::string region;   // a dynamodb check: the AWS region it signs for
   config::CheckConfig check;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
-// One probe target per site x check, as the configuration describes them.
+// One probe target per site x check and data region x check, as the
+// configuration describes them.
 
 #include <vector>
 

@@ -33,6 +33,73 @@ core::ChangeKind change_kind(const std::string& s) {
   throw std::runtime_error("unknown change kind '" + s + "'");
 }
 
+std::string optional_string(const json& j, const char* key) {
+  return j.contains(key) ? string_field(j, key) : std::string();
+}
+
+core::DataRole data_role(const std::string& s) {
+  for (core::DataRole r : {core::DataRole::read_write, core::DataRole::read_only}) {
+    if (core::to_string(r) == s) return r;
+  }
+  throw std::runtime_error("unknown data role '" + s + "'");
+}
+
+core::DataMovePhase move_phase(const std::string& s) {
+  for (core::DataMovePhase p :
+       {core::DataMovePhase::none, core::DataMovePhase::paused, core::DataMovePhase::switched}) {
+    if (core::to_string(p) == s) return p;
+  }
+  throw std::runtime_error("unknown data move phase '" + s + "'");
+}
+
+json to_json(const core::GroupAssignment& a) {
+  return {{"data_region", a.data_region},     {"write_region", a.write_region},
+          {"role", core::to_string(a.role)},  {"reason", a.reason},
+          {"change_reason", a.change_reason}, {"changed_at_ms", core::to_ms(a.changed_at)}};
+}
+
+json to_json(const core::GroupPlan& g) {
+  json sites = json::object();
+  for (const auto& [name, a] : g.sites) sites[name] = to_json(a);
+  return {{"primary", g.primary},
+          {"primary_reason", g.primary_reason},
+          {"primary_since_ms", core::to_ms(g.primary_since)},
+          {"move", core::to_string(g.move)},
+          {"move_to", g.move_to},
+          {"move_from", g.move_from},
+          {"move_note", g.move_note},
+          {"paused_at_ms", core::to_ms(g.paused_at)},
+          {"sites", sites}};
+}
+
+core::GroupPlan group_from_json(const std::string& name, const json& j) {
+  if (!j.is_object()) throw std::runtime_error("table group '" + name + "' must be an object");
+  core::GroupPlan g;
+  g.primary = string_field(j, "primary");
+  g.primary_reason = string_field(j, "primary_reason");
+  g.primary_since = core::from_ms(int_field(j, "primary_since_ms"));
+  g.move = move_phase(string_field(j, "move"));
+  g.move_to = string_field(j, "move_to");
+  g.move_from = string_field(j, "move_from");
+  g.move_note = string_field(j, "move_note");
+  g.paused_at = core::from_ms(int_field(j, "paused_at_ms"));
+  for (const auto& [site, a] : field(j, "sites", json::value_t::object).items()) {
+    if (!a.is_object()) {
+      throw std::runtime_error("the assignment of " + site + " in '" + name +
+                               "' must be an object");
+    }
+    core::GroupAssignment ga;
+    ga.data_region = string_field(a, "data_region");
+    ga.write_region = string_field(a, "write_region");
+    ga.role = data_role(string_field(a, "role"));
+    ga.reason = string_field(a, "reason");
+    ga.change_reason = optional_string(a, "change_reason");
+    ga.changed_at = core::from_ms(int_field(a, "changed_at_ms"));
+    g.sites[site] = std::move(ga);
+  }
+  return g;
+}
+
 }  // namespace
 
 json to_json(const core::Verdict& v) {
@@ -58,10 +125,18 @@ json to_json(const core::RecordPlan& r) {
 json to_json(const core::Plan& p) {
   json records = json::object();
   for (const auto& [key, r] : p.records) records[key] = to_json(r);
-  return {{"generation", p.generation},
-          {"made_at_ms", core::to_ms(p.made_at)},
-          {"summary", p.summary},
-          {"records", records}};
+  json out = {{"generation", p.generation},
+              {"made_at_ms", core::to_ms(p.made_at)},
+              {"summary", p.summary},
+              {"records", records}};
+  // Journals written before data groups existed have no "groups": absent
+  // means none, so both read back the same.
+  if (!p.groups.empty()) {
+    json groups = json::object();
+    for (const auto& [name, g] : p.groups) groups[name] = to_json(g);
+    out["groups"] = groups;
+  }
+  return out;
 }
 
 core::Verdict verdict_from_json(const json& j) {
@@ -104,6 +179,11 @@ core::Plan plan_from_json(const json& j) {
     }
     rp.flap_frozen = field(r, "flap_frozen", json::value_t::boolean).get<bool>();
     p.records[key] = std::move(rp);
+  }
+  if (j.contains("groups")) {
+    for (const auto& [name, g] : field(j, "groups", json::value_t::object).items()) {
+      p.groups[name] = group_from_json(name, g);
+    }
   }
   return p;
 }

@@ -31,7 +31,7 @@ try:
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
-except ImportError as e:  # the C++ test skips with this message
+except ImportError as e:  # the C++ test fails with this message
     print(f"botocore is not installed: {e}", file=sys.stderr)
     sys.exit(3)
 
