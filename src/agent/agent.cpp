@@ -54,6 +54,19 @@ Agent::~Agent() {
 }
 
 void Agent::start() {
+  // What the last run applied, when the output still matches it: a restart
+  // while no controller answers must not take a healthy site out of its
+  // load balancer.
+  std::string why;
+  if (auto kept = applier_.load_applied(options_.site, why)) {
+    applied_generation_ = kept->generation;
+    applied_ = *kept;
+    log("resumed", {{"generation", std::to_string(kept->generation)},
+                    {"assignment", describe(*kept)},
+                    {"from", applier_.state_path()}});
+  } else if (!why.empty()) {
+    log("not_resumed", {{"reason", why}});
+  }
   server_.start();
   started_ = true;
   scheduler_.set_targets(options_.targets);
@@ -192,6 +205,11 @@ void Agent::on_applied(const api::SiteAssignmentMessage& a, const ApplyOutcome& 
     if (out.changed) f.push_back({"output", options_.apply.output_path});
     if (!out.reload_outcome.empty()) f.push_back({"reload", out.reload_outcome});
     log("applied", std::move(f));
+    if (!out.state_error.empty()) {
+      log("state_not_kept", {{"generation", std::to_string(a.generation)},
+                             {"error", out.state_error},
+                             {"note", "a restart without controllers starts unapplied"}});
+    }
   } else {
     last_apply_ok_ = false;
     last_apply_error_ = out.error;

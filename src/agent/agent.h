@@ -4,7 +4,8 @@
 // report_interval, applies the newest assignment a controller answers with
 // (on a worker thread: the reload may take seconds), and tells a load
 // balancer through /healthz whether this site should get traffic. When no
-// controller answers, it keeps the assignment it last applied.
+// controller answers, it keeps the assignment it last applied, across a
+// restart too (Applier::load_applied).
 // Everything but the apply runs on the loop thread.
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "agent/applier.h"
 
+#include <filesystem>
+
 #include "agent/atomic_file.h"
 #include "agent/template.h"
 #include "agent/variables.h"
@@ -7,6 +9,8 @@
 
 namespace drpilot::agent {
 namespace {
+
+namespace fs = std::filesystem;
 
 providers::HookEnv reload_env(const api::SiteAssignmentMessage& a, const std::string& output) {
   providers::HookEnv env = {{"DRPILOT_SITE", a.site},
@@ -38,17 +42,18 @@ std::string output_snippet(const std::string& out) {
 
 }  // namespace
 
-ApplyOutcome Applier::apply(const api::SiteAssignmentMessage& assignment) const {
-  ApplyOutcome out;
-  if (options_.template_path.empty()) {
-    out.ok = true;
-    return out;
-  }
-  std::string error;
+std::string Applier::state_path() const {
+  if (options_.output_path.empty()) return "";
+  const fs::path out(options_.output_path);
+  return (out.parent_path() / ("." + out.filename().string() + ".drpilot-applied.json")).string();
+}
+
+std::optional<std::string> Applier::render(const api::SiteAssignmentMessage& assignment,
+                                           std::string& error) const {
   auto tmpl = read_file_state(options_.template_path, error);
   if (!tmpl || !tmpl->exists) {
-    out.error = tmpl ? "template " + options_.template_path + " does not exist" : error;
-    return out;
+    if (tmpl) error = "template " + options_.template_path + " does not exist";
+    return std::nullopt;
   }
   auto rendered = render_template(
       tmpl->content, options_.template_path,
@@ -56,9 +61,60 @@ ApplyOutcome Applier::apply(const api::SiteAssignmentMessage& assignment) const 
         return assignment_variable(assignment, name, why);
       },
       error);
+  if (!rendered) error = "cannot render the template: " + error;
+  return rendered;
+}
+
+ApplyOutcome Applier::apply(const api::SiteAssignmentMessage& assignment) const {
+  ApplyOutcome out = write_and_reload(assignment);
+  const std::string state = state_path();
+  if (out.ok && !state.empty()) {
+    std::string error;
+    if (!write_file_atomic(state, api::encode_assignment(assignment), error)) {
+      out.state_error = error;
+    }
+  }
+  return out;
+}
+
+std::optional<api::SiteAssignmentMessage> Applier::load_applied(const std::string& site,
+                                                                std::string& why) const {
+  why.clear();
+  const std::string state = state_path();
+  if (state.empty()) return std::nullopt;
+  auto kept = read_file_state(state, why);
+  if (!kept || !kept->exists) return std::nullopt;
+  auto a = api::parse_assignment(kept->content, why);
+  if (!a) {
+    why = state + " is not a valid assignment: " + why;
+    return std::nullopt;
+  }
+  if (a->site != site) {
+    why = state + " holds an assignment for site " + a->site + ", not " + site;
+    return std::nullopt;
+  }
+  auto rendered = render(*a, why);
+  if (!rendered) return std::nullopt;
+  auto current = read_file_state(options_.output_path, why);
+  if (!current) return std::nullopt;
+  if (!current->exists || current->content != *rendered) {
+    why = options_.output_path + " no longer holds what generation " +
+          std::to_string(a->generation) + " renders (the file or the template changed)";
+    return std::nullopt;
+  }
+  return a;
+}
+
+ApplyOutcome Applier::write_and_reload(const api::SiteAssignmentMessage& assignment) const {
+  ApplyOutcome out;
+  if (options_.template_path.empty()) {
+    out.ok = true;
+    return out;
+  }
+  std::string error;
+  auto rendered = render(assignment, error);
   if (!rendered) {
-    out.error = "cannot render the template: " + error + "; " + options_.output_path +
-                " was left unchanged";
+    out.error = error + "; " + options_.output_path + " was left unchanged";
     return out;
   }
   auto previous = read_file_state(options_.output_path, error);

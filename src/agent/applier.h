@@ -11,7 +11,12 @@
 //   assignment has exactly one table group, DRPILOT_DATA_REGION,
 //   DRPILOT_WRITE_REGION and DRPILOT_ROLE,
 // and without the variables in `hidden_env` (the one holding the agent's key).
+//
+// After every successful apply, the assignment is kept beside the output
+// (".<output name>.drpilot-applied.json"), so that an agent restarted while
+// no controller answers still knows what the application runs with.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +41,7 @@ struct ApplyOutcome {
   std::string error;           // why not ok: a sentence for logs, status and the report
   std::string reload_outcome;  // "exit 0", "exit 3", "timed out after 2s and was killed", ...
   std::string reload_output;   // the start of what the reload printed
+  std::string state_error;     // ok, but the assignment could not be kept for a restart
 };
 
 class Applier {
@@ -44,7 +50,20 @@ class Applier {
   ApplyOutcome apply(const api::SiteAssignmentMessage& assignment) const;
   const ApplierOptions& options() const { return options_; }
 
+  // Where the last applied assignment is kept; "" without an output.
+  std::string state_path() const;
+  // The assignment kept by the last successful apply, for `site`, when the
+  // output still holds exactly what the template renders from it (nobody
+  // changed the file or the template since); otherwise nothing, with `why`
+  // ("" when there was simply nothing kept).
+  std::optional<api::SiteAssignmentMessage> load_applied(const std::string& site,
+                                                         std::string& why) const;
+
  private:
+  ApplyOutcome write_and_reload(const api::SiteAssignmentMessage& assignment) const;
+  std::optional<std::string> render(const api::SiteAssignmentMessage& assignment,
+                                    std::string& error) const;
+
   ApplierOptions options_;
 };
 

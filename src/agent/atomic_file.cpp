@@ -87,6 +87,7 @@ bool write_file_atomic(const std::string& path, const std::string& content, std:
     return false;
   }
   mode_t mode = 0644;
+  bool replaces = false;
   struct stat st {};
   if (stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) {
@@ -94,6 +95,7 @@ bool write_file_atomic(const std::string& path, const std::string& content, std:
       return false;
     }
     mode = st.st_mode & 07777;
+    replaces = true;
   }
   // Hidden and recognisable, so an operator knows what a leftover is after a
   // power cut between create and rename.
@@ -111,6 +113,16 @@ bool write_file_atomic(const std::string& path, const std::string& content, std:
     return false;
   };
   if (!write_all(fd, content)) return fail("cannot write " + tmp);
+  // The application reads the file as its own user: a file readable only by
+  // its owner and group (0640 root:www-data) must keep both, or the reload
+  // would meet a file it cannot read. Refused rather than silently changed.
+  struct stat tmp_st {};
+  if (replaces && fstat(fd, &tmp_st) == 0 &&
+      (tmp_st.st_uid != st.st_uid || tmp_st.st_gid != st.st_gid) &&
+      fchown(fd, st.st_uid, st.st_gid) != 0) {
+    return fail("cannot give " + tmp + " the owner and group of " + path + " (uid " +
+                std::to_string(st.st_uid) + ", gid " + std::to_string(st.st_gid) + ")");
+  }
   if (fchmod(fd, mode) != 0) return fail("cannot set the permissions of " + tmp);
   if (fsync(fd) != 0) return fail("cannot sync " + tmp);
   if (close(fd) != 0) {

@@ -19,9 +19,10 @@ struct FileState {
 // a regular file); a missing file is a state (exists = false), not an error.
 std::optional<FileState> read_file_state(const std::string& path, std::string& error);
 
-// Writes `content` to `path` atomically. The file keeps the permission bits
-// of the file it replaces (0644 for a new one). On failure nothing at `path`
-// has changed, no temporary file is left, and `error` says what failed.
+// Writes `content` to `path` atomically. The file keeps the permission bits,
+// owner and group of the file it replaces (0644 and the agent's own for a new
+// one). On failure nothing at `path` has changed, no temporary file is left,
+// and `error` says what failed.
 bool write_file_atomic(const std::string& path, const std::string& content, std::string& error);
 
 // Puts `state` back: rewrites the content atomically, or removes the file

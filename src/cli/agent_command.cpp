@@ -1,17 +1,22 @@
 // drpilot agent -c FILE --name NAME: the agent beside the application in one
-// site. Loads the shared configuration, reads the agent's key, and runs the
-// agent until SIGINT or SIGTERM.
+// site. Loads the shared configuration, reads the agent's key (and the AWS
+// credentials when it checks its data region), and runs the agent until
+// SIGINT or SIGTERM.
+//
+// Exit status: 0 after SIGINT or SIGTERM; 2 when the configuration cannot be
+// used (invalid file, unknown agent, unreadable key or credentials), like a usage error: a
+// restart cannot fix it, and systemd's RestartPreventExitStatus=2 can say so;
+// 1 when it cannot start (its /healthz address is taken).
 
 #include <csignal>
 #include <iostream>
-#include <random>
+#include <memory>
 
 #include "agent/agent.h"
-#include "agent/options.h"
 #include "cli/commands.h"
+#include "cli/demo_agents.h"
 #include "cli/log.h"
 #include "config/config.h"
-#include "config/secrets.h"
 #include "net/loop.h"
 
 namespace drpilot::cli {
@@ -23,34 +28,24 @@ int run_agent(const std::string& config_path, const std::string& name) {
     std::cerr << "drpilot: the configuration has " << loaded.errors.size()
               << (loaded.errors.size() == 1 ? " error" : " errors")
               << "; the agent did not start\n";
-    return 1;
+    return 2;
   }
   const config::Config& cfg = *loaded.config;
-  const config::AgentConfig* section = cfg.find_agent(name);
-  std::string error;
-  std::optional<std::string> key;
-  if (section) {
-    key = config::resolve_secret(section->key, error);
-    if (!key) {
-      std::cerr << "drpilot: agent " << name << ": cannot read its key: " << error << "\n";
-      return 1;
-    }
-  }
-  auto options = agent::options_from_config(cfg, name, key.value_or(""), error);
-  if (!options) {
-    std::cerr << "drpilot: " << error << "\n";
-    return 1;
-  }
-  // Nonces must not repeat across restarts: a fresh seed every run.
-  std::random_device entropy;
-  options->seed = (static_cast<std::uint64_t>(entropy()) << 32) ^ entropy();
-  options->log = [](const std::string& event, const std::vector<agent::EventField>& fields) {
-    log_fields(event, fields);
-  };
-
   net::Loop loop;
   core::SystemClock clock;
-  agent::Agent agent(loop, clock, *options);
+  std::unique_ptr<AgentRun> run;
+  try {
+    run = std::make_unique<AgentRun>(
+        loop, clock, cfg, name,
+        [](const std::string& event, const std::vector<agent::EventField>& fields) {
+          log_fields(event, fields);
+        });
+  } catch (const std::exception& e) {
+    std::cerr << "drpilot: " << e.what() << "\n";
+    return 2;
+  }
+  agent::Agent& agent = run->agent();
+  const agent::AgentOptions* options = &run->options();
   try {
     agent.start();
   } catch (const std::exception& e) {

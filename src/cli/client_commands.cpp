@@ -52,6 +52,64 @@ void print_history(const json& events) {
 
 }  // namespace
 
+// Data regions, table groups (write-primary, assignments, lag) and agents,
+// when the configuration has them.
+void print_data_side(const json& s) {
+  const json regions = s.value("data_regions", json::array());
+  if (!regions.empty()) std::printf("\nDATA REGIONS\n");
+  for (const json& r : regions) {
+    std::printf("  %-10s %-8s since %s  %s\n", str(r, "name").c_str(), str(r, "verdict").c_str(),
+                str(r, "since").c_str(), str(r, "endpoint").c_str());
+    std::printf("    why: %s\n", str(r, "reason").c_str());
+    for (const json& c : r.value("checks", json::array())) {
+      for (const json& v : c.value("vantages", json::array())) {
+        std::printf("    check %-16s from %-12s %-8s %s in %sms\n", str(c, "name").c_str(),
+                    str(v, "vantage").c_str(), str(v, "state").c_str(), str(v, "detail").c_str(),
+                    str(v, "latency_ms").c_str());
+      }
+    }
+  }
+  for (const json& g : s.value("table_groups", json::array())) {
+    std::printf("\nTABLE GROUP %s (write mode %s)\n", str(g, "name").c_str(),
+                str(g, "write_mode").c_str());
+    if (str(g, "write_mode") == "single") {
+      std::printf("  writes -> %s\n    why: %s\n", str(g, "primary").c_str(),
+                  str(g, "primary_reason").c_str());
+    }
+    const json move = g.value("move", json::object());
+    if (str(move, "phase") != "none" && !str(move, "phase").empty()) {
+      std::printf("  move %s -> %s: %s since %s (%s)\n", str(move, "from").c_str(),
+                  str(move, "to").c_str(), str(move, "phase").c_str(),
+                  str(move, "paused_at").c_str(), str(move, "note").c_str());
+    }
+    for (const json& a : g.value("assignments", json::array())) {
+      std::printf("  %-10s reads %-10s writes %-10s %s\n    why: %s\n", str(a, "site").c_str(),
+                  str(a, "data_region").c_str(), str(a, "write_region").c_str(),
+                  str(a, "role").c_str(), str(a, "reason").c_str());
+    }
+    const json lag = g.value("lag", json::array());
+    if (!lag.empty()) std::printf("  replication lag (now / p50 / max over the window, samples)\n");
+    for (const json& l : lag) {
+      std::printf("    %-10s -> %-10s %6sms / %6sms / %6sms  %s\n", str(l, "from").c_str(),
+                  str(l, "to").c_str(), str(l, "current_ms").c_str(), str(l, "p50_ms").c_str(),
+                  str(l, "max_ms").c_str(), str(l, "samples").c_str());
+    }
+    if (lag.empty() && g.value("canary", false))
+      std::printf("  replication lag: no canary sample yet\n");
+  }
+  const json agents = s.value("agents", json::array());
+  if (!agents.empty()) std::printf("\nAGENTS\n");
+  for (const json& a : agents) {
+    std::printf("  %-14s site %-8s %-9s generation %s applied  %s\n", str(a, "name").c_str(),
+                str(a, "site").c_str(), str(a, "state").c_str(),
+                str(a, "applied_generation").c_str(), str(a, "reason").c_str());
+    if (!str(a, "last_refusal").empty()) {
+      std::printf("    %s report(s) refused, the last: %s\n", str(a, "refused").c_str(),
+                  str(a, "last_refusal").c_str());
+    }
+  }
+}
+
 int show_status(const ConnectionOptions& where, bool as_json) {
   std::string error;
   auto c = connect_to_controller(where, false, error);
@@ -136,6 +194,7 @@ int show_status(const ConnectionOptions& where, bool as_json) {
         }
       }
     }
+    print_data_side(s);
   } catch (const json::exception& e) {
     std::cerr << "drpilot: unexpected status document from " << api << ": " << e.what() << "\n";
     return 1;

@@ -45,6 +45,13 @@ int main(int argc, char** argv) {
   std::string agent_name;
   agent->add_option("--name", agent_name, "The agent's name in the file's 'agents' section")
       ->required();
+  agent->footer(
+      "Example: drpilot agent -c /etc/drpilot/drpilot.yaml --name ams-agent\n"
+      "Templates to start from: examples/agent/drpilot.env.tmpl, "
+      "examples/agent/drpilot-data.php.tmpl.\n"
+      "Runs until SIGINT or SIGTERM (exit 0). Exit 2: the configuration cannot be used "
+      "(invalid file, unknown agent, unreadable key); exit 1: it cannot start (the /healthz "
+      "address is taken).");
 
   auto* lab = app.add_subcommand(
       "lab", "Run the simulated sites of a configuration's 'lab' section, or change their faults.");

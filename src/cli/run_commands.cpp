@@ -5,9 +5,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
+#include "aws/bootstrap.h"
+#include "aws/bootstrap_config.h"
 #include "cli/commands.h"
 #include "cli/controller.h"
+#include "cli/demo_agents.h"
 #include "cli/log.h"
 #include "config/config.h"
 #include "lab/lab.h"
@@ -77,6 +81,40 @@ lab::DataLabOptions lab_data_options(const config::Config& cfg) {
   return o;
 }
 
+// The lab's data regions accept any signature; the demo signs with
+// placeholder keys when the environment has none, so that it runs on a fresh
+// machine.
+void demo_credentials() {
+  if (std::getenv("AWS_ACCESS_KEY_ID") || std::getenv("AWS_PROFILE")) return;
+  setenv("AWS_ACCESS_KEY_ID", "lab", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "lab", 1);
+}
+
+// The demo's data regions start empty: what `drpilot bootstrap dynamodb`
+// does (tables, replicas, sentinel items), with its output as log lines.
+// Blocking: runs off the loop thread, since the lab answers from the loop.
+bool bootstrap_lab(const config::Config& cfg) {
+  std::string error;
+  std::optional<aws::BootstrapPlan> plan = aws::bootstrap_plan_from_config(cfg, error);
+  auto creds =
+      plan ? aws::load_credentials(aws::credential_options_from_config(cfg), error) : std::nullopt;
+  if (!plan || !creds) {
+    log_event("bootstrap_failed", {{"error", error}});
+    return false;
+  }
+  plan->poll_interval = core::Duration{100};
+  plan->wait_timeout = core::Duration{30'000};
+  aws::DynamoOptions options;
+  options.timeout = core::Duration{2'000};
+  aws::BootstrapResult r =
+      aws::bootstrap_dynamodb(*plan, aws::make_regional_call(plan->regions, *creds, options, 1),
+                              [](const std::string& line) {
+                                log_event("bootstrap", {{"step", line}});
+                              });
+  if (!r.ok) log_event("bootstrap_failed", {{"error", r.error}});
+  return r.ok;
+}
+
 // Runs the loop until SIGINT/SIGTERM; SIGHUP reloads the configuration.
 int serve(const config::Config& cfg, bool with_lab, bool with_controller,
           const std::string& banner_self) {
@@ -84,6 +122,30 @@ int serve(const config::Config& cfg, bool with_lab, bool with_controller,
   core::SystemClock clock;
   std::unique_ptr<lab::Lab> lab;
   std::unique_ptr<Controller> controller;
+  std::unique_ptr<DemoAgents> agents;
+  int rc = 0;
+  auto stop_all = [&] {
+    if (agents) agents->stop();
+    if (controller) controller->stop();
+    if (lab) lab->stop();
+    loop.stop();
+  };
+  // The controller (and, in the demo, the agents) once the lab is ready.
+  auto start_controller = [&]() -> bool {
+    try {
+      controller = std::make_unique<Controller>(loop, cfg, clock);
+      controller->start();
+      if (with_lab) {
+        agents = std::make_unique<DemoAgents>(loop, clock, cfg);
+        agents->start();
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "drpilot: " << e.what() << "\n";
+      return false;
+    }
+    if (!banner_self.empty()) print_demo_banner(cfg, banner_self);
+    return true;
+  };
   try {
     if (with_lab) {
       lab = std::make_unique<lab::Lab>(loop, cfg.lab, lab_data_options(cfg));
@@ -102,26 +164,41 @@ int serve(const config::Config& cfg, bool with_lab, bool with_controller,
                           {"replication_delay", core::format_duration(cfg.lab.replication_delay)}});
       }
     }
-    if (with_controller) {
-      controller = std::make_unique<Controller>(loop, cfg, clock);
-      controller->start();
-    }
   } catch (const std::exception& e) {
     std::cerr << "drpilot: " << e.what() << "\n";
     return 1;
   }
-  if (!banner_self.empty()) print_demo_banner(cfg, banner_self);
+  std::thread bootstrap;
+  const bool bootstrap_first =
+      with_lab && with_controller && !cfg.lab.data_regions.empty() && !cfg.table_groups.empty();
+  if (bootstrap_first) {
+    demo_credentials();
+    bootstrap = std::thread([&] {
+      const bool ok = bootstrap_lab(cfg);
+      loop.post([&, ok] {
+        if (!ok) {
+          std::cerr << "drpilot: the lab's data regions could not be bootstrapped\n";
+        } else if (start_controller()) {
+          return;
+        }
+        rc = 1;
+        stop_all();
+      });
+    });
+  } else if (with_controller && !start_controller()) {
+    if (lab) lab->stop();
+    return 1;
+  }
   loop.on_signals({SIGINT, SIGTERM}, [&](int sig) {
     log_event("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-    if (controller) controller->stop();
-    if (lab) lab->stop();
-    loop.stop();
+    stop_all();
   });
   loop.on_signals({SIGHUP}, [&](int) {
     if (controller) controller->reload();
   });
   loop.run();
-  return 0;
+  if (bootstrap.joinable()) bootstrap.join();
+  return rc;
 }
 
 }  // namespace

@@ -74,6 +74,12 @@ DynaliteProcess& DataLab::process(const DataRegion& r) {
   throw std::logic_error("not a data region of this lab");
 }
 
+void DataLab::set_fault(DataRegion& r, Fault f, int slow_ms) {
+  r.set_fault(f, slow_ms);
+  // A slow region is still up: it takes writes, late answers are its own.
+  if (pump_) pump_->set_receiving(r.name(), f == Fault::none || f == Fault::slow);
+}
+
 std::uint16_t DataLab::port_of(const DataRegion& r) {
   return process(r).port();
 }

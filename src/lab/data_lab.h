@@ -12,8 +12,10 @@
 //     (a global table's structure is shared); ReplicaUpdates are answered
 //     as done.
 //
-// Faults act on the endpoint only; replication between the regions goes on
-// unless it is paused.
+// Faults act on the endpoint, and a region that is down (broken, refused,
+// blackholed) takes no replicated writes either, as in a regional outage:
+// they wait, in order, until it is healed. Its own writes accepted before
+// the fault still go out, unless its replication is paused.
 
 #include <map>
 #include <memory>
@@ -44,6 +46,8 @@ class DataLab {
   DataRegion* find(const std::string& name);
   const std::vector<std::unique_ptr<DataRegion>>& regions() const { return regions_; }
   DynaliteProcess& process(const DataRegion& r);
+  // The region's fault, and whether it takes replicated writes meanwhile.
+  void set_fault(DataRegion& r, Fault f, int slow_ms);
   // Null until start().
   ReplicationPump* pump() { return pump_.get(); }
 

@@ -156,6 +156,12 @@ void DynaliteProcess::wait_ready(std::chrono::steady_clock::time_point deadline)
   unsigned port = 0;
   auto [p, ec] = std::from_chars(got.data(), got.data() + got.size(), port);
   if (ec != std::errc() || port == 0 || port > 65535 || p == got.data() || *p != '\n') {
+    // The pipe closes a moment before the child can be reaped: give it that
+    // moment, so that the message says how it ended.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (running() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     std::string why = "did not report its port";
     if (!running()) why = describe_exit(status_);
     throw std::runtime_error("data region " + region_ + ": dynalite " + why +

@@ -137,7 +137,8 @@ std::vector<ReplicationStep> replication_steps(std::string_view op, const std::s
   } else if (op == "UpdateItem" && has_string(req, "TableName") && has_object(req, "Key")) {
     // ALL_NEW already carries the new image; any other answer needs a read.
     const json rep = parse(reply);
-    if (req.value("ReturnValues", "") == "ALL_NEW" && has_object(rep, "Attributes")) {
+    const bool all_new = has_string(req, "ReturnValues") && req["ReturnValues"] == "ALL_NEW";
+    if (all_new && has_object(rep, "Attributes")) {
       ready(put(req["TableName"], rep["Attributes"]));
     } else {
       steps.push_back(image_step(req["TableName"], req["Key"]));

@@ -32,6 +32,7 @@ json region_json(DataLab& data, DataRegion& r) {
   if (const ReplicationPump* pump = data.pump()) {
     const Replicator& rep = pump->replicator();
     j["replication"] = rep.paused(r.name()) ? "paused" : "running";
+    j["receiving"] = !rep.held(r.name());
     j["queued"] = rep.queued(r.name());
     json to = json::object();
     for (const std::string& d : rep.regions()) {
@@ -117,7 +118,7 @@ std::string Lab::apply(const std::string& name, const std::string& action, int s
   if (site) {
     site->set_fault(*f, slow_ms);
   } else {
-    region->set_fault(*f, slow_ms);
+    data_.set_fault(*region, *f, slow_ms);
   }
   std::fprintf(stderr, "lab: %s=%s fault=%s%s\n", site ? "site" : "data_region", name.c_str(),
                std::string(to_string(*f)).c_str(),

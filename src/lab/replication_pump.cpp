@@ -72,6 +72,15 @@ void ReplicationPump::resume(const std::string& source) {
   pump();
 }
 
+void ReplicationPump::set_receiving(const std::string& destination, bool receiving) {
+  if (receiving) {
+    replicator_.release(destination);
+  } else {
+    replicator_.hold(destination);
+  }
+  pump();
+}
+
 void ReplicationPump::stop() {
   stopped_ = true;
   timer_.cancel();

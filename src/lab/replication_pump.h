@@ -25,6 +25,8 @@ class ReplicationPump {
   void record(const std::string& source, const std::vector<ReplicationStep>& steps);
   void pause(const std::string& source);
   void resume(const std::string& source);
+  // Whether `destination` takes replicated writes (not while it is down).
+  void set_receiving(const std::string& destination, bool receiving);
   // No more deliveries (the lab is stopping).
   void stop();
 

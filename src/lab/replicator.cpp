@@ -55,6 +55,15 @@ void Replicator::resume(const std::string& source) {
 bool Replicator::paused(const std::string& source) const {
   return paused_.count(source) > 0;
 }
+void Replicator::hold(const std::string& destination) {
+  held_.insert(destination);
+}
+void Replicator::release(const std::string& destination) {
+  held_.erase(destination);
+}
+bool Replicator::held(const std::string& destination) const {
+  return held_.count(destination) > 0;
+}
 
 const Replicator::Entry* Replicator::head(const Link& l) {
   for (const auto& e : l.queue) {
@@ -64,7 +73,7 @@ const Replicator::Entry* Replicator::head(const Link& l) {
 }
 
 std::optional<Replicator::Time> Replicator::due(const Pair& p, const Link& l) const {
-  if (l.busy || paused(p.first)) return std::nullopt;
+  if (l.busy || paused(p.first) || held(p.second)) return std::nullopt;
   const Entry* e = head(l);
   if (!e || !e->ready) return std::nullopt;
   // The delay runs from the write, not from a resume: a long pause drains at once.

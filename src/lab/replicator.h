@@ -7,8 +7,10 @@
 // they were recorded, each not before `delay` after it was written (as a
 // global table's replication lag). A paused source keeps queueing; when it
 // resumes, writes whose delay has passed go at once, the rest when due. A
-// delivery that failed is tried again (the same write, so the order holds)
-// not before the time the caller names.
+// held destination (a region that is down, as in a regional outage) takes
+// nothing until it is released; its writes wait in order. A delivery that
+// failed is tried again (the same write, so the order holds) not before the
+// time the caller names.
 
 #include <chrono>
 #include <cstdint>
@@ -42,6 +44,9 @@ class Replicator {
   void pause(const std::string& source);
   void resume(const std::string& source);
   bool paused(const std::string& source) const;
+  void hold(const std::string& destination);
+  void release(const std::string& destination);
+  bool held(const std::string& destination) const;
 
   struct Delivery {
     std::string source, destination;
@@ -91,6 +96,7 @@ class Replicator {
   std::chrono::milliseconds delay_;
   std::map<Pair, Link> links_;
   std::set<std::string> paused_;
+  std::set<std::string> held_;
   std::map<std::uint64_t, std::weak_ptr<Entry>> reserved_;
   std::uint64_t next_id_ = 1;
 };

@@ -127,7 +127,7 @@ TEST(LabExample, LoadsWithTheValuesTheFileStates) {
   EXPECT_EQ(c.policy.flap_window, Duration{600'000});
   EXPECT_EQ(c.policy.flap_max_changes, 10);
 
-  ASSERT_EQ(c.checks.size(), 1u);
+  ASSERT_EQ(c.checks.size(), 3u);
   const CheckConfig& web = c.checks[0];
   EXPECT_EQ(web.name, "web");
   EXPECT_EQ(web.kind, CheckKind::http);
@@ -174,6 +174,31 @@ TEST(LabExample, LoadsWithTheValuesTheFileStates) {
   EXPECT_EQ(c.lab.sites[0].listen, (Endpoint{"127.0.0.11", 8000}));
   EXPECT_EQ(c.lab.sites[1].name, "nyc");
   EXPECT_EQ(c.lab.sites[1].listen, (Endpoint{"127.0.0.12", 8000}));
+  ASSERT_EQ(c.lab.data_regions.size(), 2u);
+  EXPECT_EQ(c.lab.data_regions[0].name, "eu-west-1");
+  EXPECT_EQ(c.lab.data_regions[0].listen, (Endpoint{"127.0.0.1", 8101}));
+  EXPECT_EQ(c.lab.replication_delay, Duration{300});
+
+  // Each site's own data region first; both regions checked by table and sentinel.
+  EXPECT_EQ(c.sites[0].data_regions, (std::vector<std::string>{"eu-west-1", "us-east-1"}));
+  EXPECT_EQ(c.sites[1].data_regions, (std::vector<std::string>{"us-east-1", "eu-west-1"}));
+  ASSERT_EQ(c.data_regions.size(), 2u);
+  EXPECT_EQ(c.data_regions[0].region, "eu-west-1");
+  EXPECT_EQ(c.data_regions[0].endpoint, "http://127.0.0.1:8101");
+  EXPECT_EQ(c.data_regions[1].checks,
+            (std::vector<std::string>{"orders-table", "orders-sentinel"}));
+  const CheckConfig& sentinel = *c.find_check("orders-sentinel");
+  EXPECT_EQ(sentinel.kind, CheckKind::dynamodb);
+  EXPECT_EQ(sentinel.operation, DynamoCheck::sentinel);
+  EXPECT_EQ(sentinel.table, "shop-orders");
+  ASSERT_EQ(c.table_groups.size(), 1u);
+  EXPECT_EQ(c.table_groups[0].write_mode, WriteMode::single);
+  EXPECT_EQ(c.table_groups[0].canary_table, "drpilot-canary");
+  ASSERT_EQ(c.agents.size(), 2u);
+  EXPECT_EQ(c.agents[0].site, "ams");
+  EXPECT_EQ(c.agents[1].listen, (Endpoint{"127.0.0.1", 8092}));
+  EXPECT_EQ(c.agents[0].output_path,
+            (file.parent_path() / "lab-ams.env").lexically_normal().string());
 
   // No explicit freshness: 3 x 250ms + 300ms is under the 2s floor.
   EXPECT_EQ(c.freshness, Duration{2000});
@@ -183,9 +208,15 @@ TEST(LabExample, EngineSpecHasOneTargetPerSiteAndCheck) {
   LoadResult r = load_config_file(DRPILOT_SOURCE_DIR "/examples/lab.yaml");
   ASSERT_TRUE(r.ok()) << r.error_text();
   core::EngineSpec spec = r.config->engine_spec();
-  ASSERT_EQ(spec.targets.size(), 2u);
+  ASSERT_EQ(spec.targets.size(), 6u);
   EXPECT_EQ(spec.targets[0].target, "ams/web");
   EXPECT_EQ(spec.targets[1].target, "nyc/web");
+  EXPECT_EQ(spec.targets[2].target, "eu-west-1/orders-table");
+  EXPECT_TRUE(spec.targets[2].data_region);
+  EXPECT_EQ(spec.targets[5].target, "us-east-1/orders-sentinel");
+  EXPECT_EQ(spec.data_regions, (std::vector<std::string>{"eu-west-1", "us-east-1"}));
+  ASSERT_EQ(spec.groups.size(), 1u);
+  EXPECT_TRUE(spec.groups[0].canary);
   EXPECT_EQ(spec.policy.hold_down, Duration{10'000});
 }
 
