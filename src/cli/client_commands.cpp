@@ -103,7 +103,7 @@ void print_data_side(const json& s) {
     std::printf("  %-14s site %-8s %-9s generation %s applied  %s\n", str(a, "name").c_str(),
                 str(a, "site").c_str(), str(a, "state").c_str(),
                 str(a, "applied_generation").c_str(), str(a, "reason").c_str());
-    if (!str(a, "last_refusal").empty()) {
+    if (a.contains("last_refusal")) {
       std::printf("    %s report(s) refused, the last: %s\n", str(a, "refused").c_str(),
                   str(a, "last_refusal").c_str());
     }

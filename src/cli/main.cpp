@@ -153,10 +153,34 @@ int main(int argc, char** argv) {
   operator_cmd("freeze", "Stop every automatic change (checks go on) until resume.", false, false,
                false);
   operator_cmd("resume", "Lift a freeze, and any flap freeze.", false, false, false);
-  operator_cmd("switchover",
-               "Move a failover RECORD to an up SITE now (a planned move; the failback policy "
-               "applies afterwards).",
-               true, true, false);
+  // switchover RECORD SITE moves traffic; switchover --data REGION moves writes.
+  CLI::App* switchover = app.add_subcommand(
+      "switchover",
+      "Move a failover RECORD to an up SITE now (a planned move; the failback policy applies "
+      "afterwards), or, with --data REGION, move the write-primary of the table groups to "
+      "REGION gracefully: writes pause (roles read-only), drpilot waits until REGION has seen a "
+      "canary written after the pause and 10x the recent maximum replication lag has passed, "
+      "switches, and resumes writes; every step is journaled.");
+  switchover->add_option("record", op.record, "Record name, e.g. www.example.com");
+  switchover->add_option("site", op.site, "Site name, e.g. ams");
+  switchover->add_option("--data", op.data_region, "Move writes to this data region instead");
+  switchover->add_option("--group", op.group,
+                         "With --data: only this table group (default: every single-mode group)");
+  switchover->add_option("--reason", op.why, "Why, for the journal");
+  switchover->add_option("--who", op.who, "Who, for the journal (default: $USER@host)");
+  connection(switchover, true);
+  switchover->callback([&op] {
+    op.name = "switchover";
+    if (!op.data_region.empty()) {
+      if (!op.record.empty() || !op.site.empty())
+        throw CLI::ValidationError("switchover --data REGION takes no RECORD or SITE");
+    } else if (op.record.empty() || op.site.empty()) {
+      throw CLI::ValidationError(
+          "switchover needs RECORD and SITE (or --data REGION to move writes)");
+    } else if (!op.group.empty()) {
+      throw CLI::ValidationError("--group goes with --data");
+    }
+  });
 
   app.add_subcommand("config-reference", "Print the configuration reference (Markdown).");
 

@@ -37,6 +37,8 @@ int operator_command(const core::Command& given, const ConnectionOptions& option
   nlohmann::json body = {{"who", cmd.who}, {"why", cmd.why}, {"force", cmd.force}};
   if (!cmd.site.empty()) body["site"] = cmd.site;
   if (!cmd.record.empty()) body["record"] = cmd.record;
+  if (!cmd.data_region.empty()) body["data_region"] = cmd.data_region;
+  if (!cmd.group.empty()) body["group"] = cmd.group;
   Fetched f = fetch(c->api, "POST", "/api/v1/commands/" + cmd.name,
                     "is the controller running? use --api URL or -c FILE", &body, c->token);
   if (!f.ok) {
