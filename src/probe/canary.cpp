@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "aws/dynamodb.h"
 #include "net/loop.h"
@@ -162,19 +163,27 @@ void Canary::read_loop(Source& s, const CanaryRegion& to) {
     const core::TimePoint first = due + estimate / 2;
     if (first > clock_.now() && !sleep_for(first - clock_.now())) return;
     const core::Duration poll = std::clamp(estimate / 10, kMinPoll, kMaxPoll);
+    std::optional<core::TimePoint> missed;  // the last read that did not show it yet
     for (;;) {
       const core::TimePoint sent = clock_.now();
       const aws::DynamoResult r = client.call("GetItem", request);
       const core::TimePoint back = clock_.now();
+      // The read happened somewhere between sending and the reply.
+      const core::TimePoint read_at = sent + (back - sent) / 2;
       const std::int64_t got = r.ok ? written_at(r.body) : 0;
       if (got > seen_ms) {
         seen_ms = got;
-        // The read happened somewhere between sending and the reply.
+        // It arrived between the last read that missed it and this one:
+        // the midpoint, rather than this read, keeps polling from adding
+        // half a poll interval to every sample.
+        const core::TimePoint seen_at =
+            missed && read_at - *missed <= 2 * poll ? *missed + (read_at - *missed) / 2 : read_at;
         core::LagSample sample{s.group->group, s.region->name, to.name,
-                               core::TimePoint{core::Duration{got}}, sent + (back - sent) / 2};
+                               core::TimePoint{core::Duration{got}}, seen_at};
         estimate = std::max(sample.lag(), core::Duration{0});
         post([this, sample] { on_sample_(sample); });
       }
+      if (r.ok) missed = read_at;
       if (seen_ms >= due_ms) break;
       // Overdue for longer than a heartbeat interval: replication is stalled
       // or slow; poll at a quarter of the interval, enough to see it return.
