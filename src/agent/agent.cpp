@@ -242,6 +242,11 @@ void Agent::on_observation(const core::Observation& o) {
   unsent_.push_back(o);
   while (unsent_.size() > api::kMaxObservations) unsent_.pop_front();
   note_health();
+  // A result that changes or contradicts the local verdict is news the
+  // controllers' quorum waits for: it goes out now, not with the next round
+  // (the controllers need this vantage's vote as quickly as their own).
+  const bool news = after != before || o.ok != (after == core::Health::up);
+  if (news && started_ && !stopped_ && !round_in_flight_) send_round();
 }
 
 // Logged when the answer flips between 200 and 503, not each time the
