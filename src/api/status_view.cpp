@@ -86,6 +86,7 @@ json groups_json(const core::Engine& engine, const config::Config& cfg,
       const core::GroupPlan& gp = it->second;
       j["primary"] = gp.primary.empty() ? json(nullptr) : json(gp.primary);
       j["primary_reason"] = gp.primary_reason;
+      j["primary_change_reason"] = gp.primary_change_reason;
       j["primary_since"] = ms_or_null(gp.primary_since);
       j["move"] = {{"phase", core::to_string(gp.move)},
                    {"from", gp.move_from},

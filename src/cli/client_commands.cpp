@@ -73,8 +73,10 @@ void print_data_side(const json& s) {
     std::printf("\nTABLE GROUP %s (write mode %s)\n", str(g, "name").c_str(),
                 str(g, "write_mode").c_str());
     if (str(g, "write_mode") == "single") {
-      std::printf("  writes -> %s\n    why: %s\n", str(g, "primary").c_str(),
-                  str(g, "primary_reason").c_str());
+      std::printf("  writes -> %s (since %s)\n    why: %s\n", str(g, "primary").c_str(),
+                  str(g, "primary_since").c_str(), str(g, "primary_change_reason").c_str());
+      if (str(g, "primary_reason") != str(g, "primary_change_reason"))
+        std::printf("    now: %s\n", str(g, "primary_reason").c_str());
     }
     const json move = g.value("move", json::object());
     if (str(move, "phase") != "none" && !str(move, "phase").empty()) {

@@ -177,9 +177,13 @@ net::ServerResponse Controller::agent_report(const net::ServerRequest& req) {
   const std::string name = header(req, lower(api::kAgentHeader));
   auto refuse = [&](int status, const std::string& why) {
     log_event("agent_report_refused", {{"agent", name}, {"from", req.remote}, {"reason", why}});
-    if (auto it = agents_.find(name); it != agents_.end()) {
-      it->second.refused++;
-      it->second.last_refusal = why;
+    // Counted for every configured agent, also before its first accepted
+    // report: an agent whose every report is refused (a wrong key) must show
+    // why in status. Unknown names get no entry, so they cannot grow the map.
+    if (cfg_.find_agent(name)) {
+      AgentState& st = agents_[name];
+      st.refused++;
+      st.last_refusal = why;
     }
     return reply(status, {{"error", why}});
   };

@@ -67,7 +67,10 @@ std::vector<std::string> primary_order(const DataPlannerInput& in, const Regions
 }
 
 void set_primary(GroupPlan& out, const std::string& region, std::string reason, TimePoint now) {
-  if (out.primary != region) out.primary_since = now;
+  if (out.primary != region) {
+    out.primary_since = now;
+    out.primary_change_reason = reason;
+  }
   out.primary = region;
   out.primary_reason = std::move(reason);
 }

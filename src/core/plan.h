@@ -55,6 +55,7 @@ std::string_view to_string(DataMovePhase p);
 struct GroupPlan {
   std::string primary;  // write-primary region (single mode); empty in mode any
   std::string primary_reason;
+  std::string primary_change_reason;  // the reason given when `primary` last changed
   TimePoint primary_since{};
   // A planned move in progress.
   DataMovePhase move = DataMovePhase::none;

@@ -63,6 +63,7 @@ json to_json(const core::GroupPlan& g) {
   for (const auto& [name, a] : g.sites) sites[name] = to_json(a);
   return {{"primary", g.primary},
           {"primary_reason", g.primary_reason},
+          {"primary_change_reason", g.primary_change_reason},
           {"primary_since_ms", core::to_ms(g.primary_since)},
           {"move", core::to_string(g.move)},
           {"move_to", g.move_to},
@@ -77,6 +78,7 @@ core::GroupPlan group_from_json(const std::string& name, const json& j) {
   core::GroupPlan g;
   g.primary = string_field(j, "primary");
   g.primary_reason = string_field(j, "primary_reason");
+  g.primary_change_reason = optional_string(j, "primary_change_reason");
   g.primary_since = core::from_ms(int_field(j, "primary_since_ms"));
   g.move = move_phase(string_field(j, "move"));
   g.move_to = string_field(j, "move_to");
