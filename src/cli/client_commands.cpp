@@ -2,11 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <vector>
 
+#include "aws/bootstrap_config.h"
+#include "aws/credentials.h"
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "config/config.h"
@@ -329,6 +332,19 @@ int check_config(const std::string& config_path, bool check_secrets) {
       if (!config::resolve_secret(p.token, err))
         problems.push_back("provider " + p.name + ": " + err);
     }
+    for (const config::AgentConfig& a : c.agents) {
+      if (!config::resolve_secret(a.key, err)) problems.push_back("agent " + a.name + ": " + err);
+    }
+    // Lab data regions accept any credentials, and the demo brings its own.
+    bool dynamodb = false, all_lab = true;
+    for (const config::DataRegionConfig& d : c.data_regions) {
+      dynamodb |= !d.checks.empty();
+      all_lab &= std::any_of(c.lab.data_regions.begin(), c.lab.data_regions.end(),
+                             [&](const config::LabDataRegion& l) { return l.name == d.name; });
+    }
+    for (const config::TableGroupConfig& g : c.table_groups) dynamodb |= !g.canary_table.empty();
+    if (dynamodb && !all_lab && !aws::load_credentials(aws::credential_options_from_config(c), err))
+      problems.push_back("AWS credentials for the data regions: " + err);
     for (const std::string& p : problems) std::cerr << config_path << ": " << p << "\n";
     if (!problems.empty()) {
       std::cerr << "(use --skip-secrets to check the file on a machine without them)\n";
@@ -343,6 +359,9 @@ int check_config(const std::string& config_path, bool check_secrets) {
                         count(c.engine_spec().targets.size(), "target");
   if (c.dns.enabled) summary += ", " + count(c.dns.zones.size(), "zone");
   if (!c.providers.empty()) summary += ", " + count(c.providers.size(), "provider");
+  if (!c.data_regions.empty()) summary += ", " + count(c.data_regions.size(), "data region");
+  if (!c.table_groups.empty()) summary += ", " + count(c.table_groups.size(), "table group");
+  if (!c.agents.empty()) summary += ", " + count(c.agents.size(), "agent");
   std::printf("%s: OK (%s)\n", config_path.c_str(), summary.c_str());
   return 0;
 }
