@@ -137,7 +137,7 @@ ReplyOutcome interpret_reply(const net::ClientResult& r, std::size_t max_reply) 
   o.error_code = error_code_of(body);
   const std::string message = error_message_of(body);
   if (!o.error_code.empty()) {
-    o.detail = o.error_code + (message.empty() ? "" : ": " + one_line(message, 240));
+    o.detail = one_line(o.error_code, 120) + (message.empty() ? "" : ": " + one_line(message, 240));
   } else {
     o.detail = "HTTP " + std::to_string(r.status);
     if (!r.body.empty()) {

@@ -5,13 +5,21 @@
 
 #include <algorithm>
 
+#include "aws/dynamo_reply.h"
+
 namespace drpilot::lab {
 
 using nlohmann::json;
 
 namespace {
 
+// DynamoDB nests attribute values at most 32 levels deep; a body nested
+// much deeper is not parsed, since copying or printing it would recurse
+// without bound (a stack overflow in the proxy).
+constexpr int kMaxDepth = 128;
+
 json parse(const std::string& text) {
+  if (!aws::json_nesting_within(text, kMaxDepth)) return json(json::value_t::discarded);
   return json::parse(text, nullptr, false);
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "aws/dynamo_reply.h"
 #include "aws/dynamodb.h"
 #include "net/loop.h"
 #include "net/work_queue.h"
@@ -12,10 +13,12 @@ using nlohmann::json;
 
 namespace {
 
+// A string from the reply, on one line and bounded: it goes into details
+// that status and logs print as one line.
 std::string string_at(const json& j, const char* key) {
   if (!j.is_object()) return "";
   auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+  return it != j.end() && it->is_string() ? aws::one_line(it->get<std::string>(), 80) : "";
 }
 
 CheckOutcome failed(std::string detail) {
