@@ -108,8 +108,7 @@ TEST_F(Cli, CheckConfigReadsTheSecretsTheFileNames) {
   EXPECT_NE(missing.output.find("provider linode: environment variable LINODE_TOKEN is not set"),
             std::string::npos)
       << missing.output;
-  EXPECT_NE(missing.output.find("api token: secret file /etc/drpilot/api.token"),
-            std::string::npos)
+  EXPECT_NE(missing.output.find("api token: secret file /etc/drpilot/api.token"), std::string::npos)
       << missing.output;
 }
 
