@@ -439,11 +439,6 @@ bool ReplayGuard::accept(const std::string& agent, const std::string& nonce,
     if (why) *why = std::move(reason);
     return false;
   };
-  // Agents silent for a whole window are forgotten entirely: everything they
-  // sent is refused by age now.
-  for (auto it = agents_.begin(); it != agents_.end();) {
-    it = it->second.newest < now - window_ ? agents_.erase(it) : std::next(it);
-  }
   if (nonce.empty()) return refuse("the report has no nonce");
   if (sent_at < now - window_) {
     return refuse("the report was sent " + core::format_duration(now - sent_at) +
@@ -458,7 +453,11 @@ bool ReplayGuard::accept(const std::string& agent, const std::string& nonce,
     return refuse("the report is " + core::format_duration(s.newest - sent_at) +
                   " older than the newest accepted from " + agent);
   }
-  forget_before(s, std::max(now, s.newest) - window_);
+  // Nonces are forgotten by the agent's own newest report, never by this
+  // clock: were it stepped back, a report older than the window would pass
+  // the age check above again, and its nonce must still be known. What is
+  // older than the newest by the window is refused by age instead.
+  forget_before(s, s.newest - window_);
   if (s.nonces.count(nonce)) return refuse("the report's nonce was seen before (a replay)");
   if (s.by_time.size() >= kMaxRemembered) {
     return refuse("too many reports from " + agent + " within " + core::format_duration(window_));
@@ -466,6 +465,7 @@ bool ReplayGuard::accept(const std::string& agent, const std::string& nonce,
   s.nonces.insert(nonce);
   s.by_time.emplace(sent_at, nonce);
   s.newest = std::max(s.newest, sent_at);
+  forget_before(s, s.newest - window_);
   return true;
 }
 

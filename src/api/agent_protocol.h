@@ -107,9 +107,12 @@ std::string timestamp_header(core::TimePoint t);
 // Refuses a report seen before: the same nonce within the window, one older
 // than the newest accepted from the same agent by more than the window, and
 // one more than the window away from `now` (stale, or from the future, which
-// would lock the agent out). Nonces older than the window are forgotten, since
-// the age rule refuses them anyway: memory is bounded by the reports of one
-// window (and, against a flood by a key holder, by kMaxRemembered per agent).
+// would lock the agent out). Nonces more than the window older than the
+// agent's newest report are forgotten, since the age rule refuses them anyway;
+// the receiver's clock plays no part in forgetting, so a clock stepped back
+// cannot bring a forgotten nonce back into play. Memory is bounded by one
+// window of reports per agent (and, against a flood by a key holder, by
+// kMaxRemembered); callers pass only agents they know.
 class ReplayGuard {
  public:
   static constexpr std::size_t kMaxRemembered = 16384;

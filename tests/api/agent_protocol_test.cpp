@@ -474,10 +474,22 @@ TEST(ReplayGuard, MemoryIsBoundedByTheWindow) {
   // A window holds 100 reports per agent (and the one at its edge).
   EXPECT_LE(most, 3u * 102u);
   EXPECT_GE(most, 3u * 100u);
-  // Agents that fall silent are forgotten once a window has passed.
+  // Agents that fall silent keep no more than their last window.
   const core::TimePoint after = kNow + Duration{6'000 * 100 + 20'000};
   ASSERT_TRUE(g.accept("a4", "nonce-last", after, after));
-  EXPECT_EQ(g.remembered(), 1u);
+  EXPECT_LE(g.remembered(), 3u * 102u + 1u);
+}
+
+// Forgetting follows the agent's own reports, not the receiver's clock: a
+// clock stepped back does not let an agent's last report in twice.
+TEST(ReplayGuard, AClockSteppedBackDoesNotReopenAReplay) {
+  ReplayGuard g(Duration{10'000});
+  std::string why;
+  ASSERT_TRUE(g.accept("ams-agent", "n-last-0001", kNow, kNow, &why)) << why;
+  // The agent falls silent; much later the receiver's clock is stepped back.
+  ASSERT_FALSE(g.accept("ams-agent", "n-last-0001", kNow, kNow + Duration{3'600'000}, &why));
+  EXPECT_FALSE(g.accept("ams-agent", "n-last-0001", kNow, kNow + Duration{1'000}, &why));
+  EXPECT_EQ(why, "the report's nonce was seen before (a replay)");
 }
 
 TEST(ReplayGuard, AFloodWithinOneWindowIsCapped) {
