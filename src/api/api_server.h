@@ -37,6 +37,9 @@ class Backend {
   virtual net::ServerResponse agent_report(const net::ServerRequest& req);
 };
 
+// A JSON reply as every endpoint sends it (indented, invalid UTF-8 replaced).
+net::ServerResponse json_response(int status, const nlohmann::json& body);
+
 // `token`: what mutating calls must present as "Authorization: Bearer ...";
 // nullopt: operator commands are disabled.
 net::ServerResponse route(Backend& backend, const net::ServerRequest& req,

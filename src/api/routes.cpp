@@ -15,15 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-net::ServerResponse json_response(int status, const json& body) {
-  net::ServerResponse r;
-  r.status = status;
-  // A path or a configured value may hold bytes that are not UTF-8: they are
-  // replaced in the reply, never allowed to make dump() throw.
-  r.body = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-  return r;
-}
-
 net::ServerResponse error(int status, const std::string& message) {
   return json_response(status, {{"error", message}});
 }
@@ -109,6 +100,15 @@ net::ServerResponse run_command(Backend& backend, const net::ServerRequest& req,
 }
 
 }  // namespace
+
+net::ServerResponse json_response(int status, const json& body) {
+  net::ServerResponse r;
+  r.status = status;
+  // A path or a configured value may hold bytes that are not UTF-8: they are
+  // replaced in the reply, never allowed to make dump() throw.
+  r.body = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return r;
+}
 
 net::ServerResponse Backend::agent_report(const net::ServerRequest&) {
   return error(404, "this controller takes no agent reports");

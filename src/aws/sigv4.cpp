@@ -5,6 +5,7 @@
 #include <map>
 
 #include "net/crypto.h"
+#include "net/url_codec.h"
 
 namespace drpilot::aws {
 namespace {
@@ -19,33 +20,6 @@ std::string lower(std::string_view s) {
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding where '%' not followed by two hex digits is a literal '%'
-// (it is then signed as %25, as it would be sent).
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const int hi = hex_value(s[i + 1]);
-      const int lo = hex_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
 }
 
 // RFC 3986 section 5.2.4, with empty segments dropped as the AWS services do:
@@ -109,22 +83,7 @@ std::string canonical_header_value(std::string_view value) {
 }
 
 std::string uri_encode(std::string_view s, bool encode_slash) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-    if (unreserved || (c == '/' && !encode_slash)) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 0xf];
-    }
-  }
-  return out;
+  return net::url_encode(s, encode_slash ? "" : "/");
 }
 
 std::string canonical_uri(std::string_view path) {
@@ -144,8 +103,10 @@ std::string canonical_query(std::string_view query) {
       const std::string_view key = part.substr(0, eq);
       const std::string_view value =
           eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
-      pairs.emplace_back(uri_encode(percent_decode(key), true),
-                         uri_encode(percent_decode(value), true));
+      // '%' not followed by two hex digits stays a literal '%' (signed as %25,
+      // as it would be sent).
+      pairs.emplace_back(uri_encode(net::url_decode(key), true),
+                         uri_encode(net::url_decode(value), true));
     }
     start = amp + 1;
   }

@@ -4,15 +4,11 @@ namespace drpilot::aws {
 
 using nlohmann::json;
 
-namespace {
-
 std::string string_at(const json& j, const char* key) {
   if (!j.is_object()) return "";
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
-
-}  // namespace
 
 std::optional<TableState> parse_table_state(const json& reply, std::string& error) {
   const json* table = nullptr;

@@ -25,6 +25,10 @@ struct TableState {
   std::map<std::string, std::string> replicas;  // region -> ReplicaStatus
 };
 
+// `j[key]` when `j` is an object holding a string there, else "": replies
+// of the wrong shape read as missing fields, never throw.
+std::string string_at(const nlohmann::json& j, const char* key);
+
 // From DescribeTable's reply; nothing and `error` when it lacks what is needed.
 std::optional<TableState> parse_table_state(const nlohmann::json& reply, std::string& error);
 

@@ -7,7 +7,6 @@
 #include <cctype>
 #include <iostream>
 #include <iterator>
-#include <random>
 #include <stdexcept>
 
 #include "aws/bootstrap.h"
@@ -15,17 +14,13 @@
 #include "aws/credentials.h"
 #include "aws/dynamodb.h"
 #include "cli/commands.h"
+#include "cli/random_seed.h"
 #include "config/config.h"
 
 namespace drpilot::cli {
 namespace {
 
 using nlohmann::json;
-
-std::uint64_t random_seed() {
-  std::random_device rd;
-  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-}
 
 std::optional<aws::Credentials> credentials_for(const aws::CredentialOptions& options) {
   std::string error;

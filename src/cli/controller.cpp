@@ -1,11 +1,10 @@
 #include "cli/controller.h"
 
-#include <random>
-
 #include "api/agent_protocol.h"
 #include "api/status_view.h"
 #include "aws/credentials.h"
 #include "cli/log.h"
+#include "cli/random_seed.h"
 #include "config/secrets.h"
 #include "dns/server.h"
 #include "probe/canary.h"
@@ -102,11 +101,10 @@ void Controller::start() {
   api_->start();
   log_event("api", {{"listen", cfg_.api_listen.to_string()}});
 
-  std::random_device rd;
   scheduler_ = std::make_unique<probe::Scheduler>(
       loop_, clock_, cfg_.vantage, [this](core::Observation o) { on_observation(o); },
       [this](const std::string& target) { return engine_->pending(target, cfg_.vantage); },
-      (static_cast<std::uint64_t>(rd()) << 32) ^ rd(), check_runner());
+      random_seed(), check_runner());
   scheduler_->set_targets(probe::targets_from_config(cfg_));
 
   journal_->record_event("lifecycle", "controller", "controller started with " + cfg_.path,

@@ -3,13 +3,12 @@
 // (their observations are vantages in the health book; the reply is the
 // site's signed assignment), and the planned move of a write-primary.
 
-#include <random>
-
 #include "agent/targets.h"
 #include "api/agent_protocol.h"
 #include "aws/credentials.h"
 #include "cli/controller.h"
 #include "cli/log.h"
+#include "cli/random_seed.h"
 #include "config/secrets.h"
 #include "probe/canary.h"
 #include "probe/dynamo_check.h"
@@ -21,13 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-net::ServerResponse reply(int status, const json& body) {
-  net::ServerResponse r;
-  r.status = status;
-  r.body = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-  return r;
-}
-
 std::string header(const net::ServerRequest& req, const std::string& lower_name) {
   auto it = req.headers.find(lower_name);
   return it == req.headers.end() ? "" : it->second;
@@ -36,11 +28,6 @@ std::string header(const net::ServerRequest& req, const std::string& lower_name)
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-std::uint64_t fresh_seed() {
-  std::random_device rd;
-  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
 }  // namespace
@@ -60,7 +47,7 @@ void Controller::start_data() {
   std::string error;
   auto creds = aws::load_credentials({cfg_.aws.profile, cfg_.aws.credentials_file}, error);
   if (!creds) throw std::runtime_error("AWS credentials for the data regions: " + error);
-  data_probe_ = std::make_unique<probe::DataProbe>(loop_, *creds, fresh_seed());
+  data_probe_ = std::make_unique<probe::DataProbe>(loop_, *creds, random_seed());
   credentials_ = std::make_unique<aws::Credentials>(*creds);
   log_event("aws", {{"credentials", creds->source}});
   start_canary();
@@ -185,7 +172,7 @@ net::ServerResponse Controller::agent_report(const net::ServerRequest& req) {
       st.refused++;
       st.last_refusal = why;
     }
-    return reply(status, {{"error", why}});
+    return api::json_response(status, {{"error", why}});
   };
   if (name.empty()) return refuse(401, "the report has no X-Drpilot-Agent header");
   const config::AgentConfig* agent = cfg_.find_agent(name);

@@ -2,10 +2,9 @@
 // DNS and the configured ones) under the reconciler, the change gate in front
 // of them, and the journal entries for what they report.
 
-#include <random>
-
 #include "cli/controller.h"
 #include "cli/log.h"
+#include "cli/random_seed.h"
 #include "dns/server.h"
 #include "providers/change_gate.h"
 #include "providers/embedded_dns.h"
@@ -39,10 +38,9 @@ void Controller::start_world(const std::optional<core::Plan>& released,
                              const std::map<std::string, std::uint64_t>& applied,
                              const std::map<std::string, std::uint64_t>& verified,
                              std::vector<std::unique_ptr<providers::Provider>> configured) {
-  std::random_device rd;
   reconciler_ = std::make_unique<providers::Reconciler>(
       loop_, clock_, [this](const providers::ReconcileEvent& e) { on_reconcile(e); },
-      (static_cast<std::uint64_t>(rd()) << 32) ^ rd());
+      random_seed());
 
   const providers::Target current = providers::make_target(cfg_, engine_->plan());
   std::optional<providers::Target> released_target;

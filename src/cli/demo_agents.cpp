@@ -1,12 +1,12 @@
 #include "cli/demo_agents.h"
 
-#include <random>
 #include <stdexcept>
 
 #include "agent/options.h"
 #include "aws/bootstrap_config.h"
 #include "aws/credentials.h"
 #include "cli/log.h"
+#include "cli/random_seed.h"
 #include "config/secrets.h"
 #include "probe/dynamo_check.h"
 
@@ -25,8 +25,7 @@ AgentRun::AgentRun(net::Loop& loop, const core::Clock& clock, const config::Conf
   if (!options) throw std::runtime_error(error);
   options_ = std::move(*options);
   // Nonces must not repeat across restarts: a fresh seed every run.
-  std::random_device entropy;
-  options_.seed = (static_cast<std::uint64_t>(entropy()) << 32) ^ entropy();
+  options_.seed = random_seed();
   options_.log = std::move(log);
   bool dynamodb = false;
   for (const probe::ProbeTarget& t : options_.targets)

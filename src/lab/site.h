@@ -5,12 +5,7 @@
 #include <string>
 
 #include "config/config.h"
-#include "lab/fault.h"
-#include "net/http.h"
-
-namespace drpilot::net {
-class Loop;
-}
+#include "lab/faulty_server.h"
 
 namespace drpilot::lab {
 
@@ -19,22 +14,16 @@ class SimulatedSite {
   SimulatedSite(net::Loop& loop, std::string name, config::Endpoint listen);
   void start();
   void stop();
-  void set_fault(Fault f, int slow_ms = 0);
-  Fault fault() const { return fault_; }
-  int slow_ms() const { return slow_ms_; }
+  void set_fault(Fault f, int slow_ms = 0) { server_.set_fault(f, slow_ms); }
+  Fault fault() const { return server_.fault(); }
+  int slow_ms() const { return server_.slow_ms(); }
   const std::string& name() const { return name_; }
-  const config::Endpoint& listen() const { return listen_; }
+  const config::Endpoint& listen() const { return server_.listen(); }
   std::uint16_t port() const { return server_.port(); }
 
  private:
-  void handle(const net::ServerRequest& req, net::Responder respond);
-
-  net::Loop& loop_;
   std::string name_;
-  config::Endpoint listen_;
-  net::HttpServer server_;
-  Fault fault_ = Fault::none;
-  int slow_ms_ = 0;
+  FaultyServer server_;
 };
 
 }  // namespace drpilot::lab

@@ -35,12 +35,14 @@ std::string url_decode(std::string_view s) {
   return out;
 }
 
-std::string url_encode(std::string_view s) {
+std::string url_encode(std::string_view s, std::string_view keep) {
   static const char* digits = "0123456789ABCDEF";
   std::string out;
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
+    const bool unreserved = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') ||
+                            (u >= '0' && u <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved || keep.find(c) != std::string_view::npos) {
       out += c;
     } else {
       out += '%';

@@ -8,7 +8,9 @@
 namespace drpilot::net {
 
 std::string url_decode(std::string_view s);  // '+' stays '+' in paths
-std::string url_encode(std::string_view s);  // unreserved characters kept
+// Unreserved characters kept, and those in `keep` ("/" for a path); the rest
+// as %XX with upper-case digits, as SigV4 requires too.
+std::string url_encode(std::string_view s, std::string_view keep = {});
 std::map<std::string, std::string> parse_query(std::string_view q);
 
 }  // namespace drpilot::net

@@ -4,6 +4,7 @@
 
 #include "aws/dynamo_reply.h"
 #include "aws/dynamodb.h"
+#include "aws/table_state.h"
 #include "net/loop.h"
 #include "net/work_queue.h"
 
@@ -16,9 +17,7 @@ namespace {
 // A string from the reply, on one line and bounded: it goes into details
 // that status and logs print as one line.
 std::string string_at(const json& j, const char* key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? aws::one_line(it->get<std::string>(), 80) : "";
+  return aws::one_line(aws::string_at(j, key), 80);
 }
 
 CheckOutcome failed(std::string detail) {

@@ -1,11 +1,7 @@
 #include "providers/change_gate.h"
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-
 #include "net/loop.h"
+#include "net/work_queue.h"
 
 namespace drpilot::providers {
 namespace {
@@ -182,68 +178,41 @@ struct HookThread::Impl {
   Impl(net::Loop& l, std::vector<std::string> h) : loop(l), hidden(std::move(h)) {}
   net::Loop& loop;
   const std::vector<std::string> hidden;
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::deque<std::pair<HookJob, std::function<void(std::vector<HookResult>)>>> queue;
-  bool stopping = false;
-  std::thread thread;
+  net::WorkQueue queue;  // last: its thread stops before the rest goes
 
-  void run() {
-    for (;;) {
-      std::pair<HookJob, std::function<void(std::vector<HookResult>)>> item;
-      {
-        std::unique_lock lock(mutex);
-        wake.wait(lock, [&] { return stopping || !queue.empty(); });
-        if (stopping) return;
-        item = std::move(queue.front());
-        queue.pop_front();
-      }
-      const HookJob& j = item.first;
-      std::vector<HookResult> results;
-      bool failed = false;
-      for (const HookEnv& env : j.runs) {
-        for (const config::HookCommand& c : j.commands) {
-          results.push_back(run_hook(c, env, hidden));
-          for (const auto& [k, v] : env) {
-            if (k == "DRPILOT_RECORD") results.back().record = v;
-          }
-          // A pre_change veto is final: the remaining hooks need not be asked.
-          if (!results.back().ok() && j.kind == "pre_change") failed = true;
-          if (failed) break;
+  std::vector<HookResult> run(const HookJob& j) const {
+    std::vector<HookResult> results;
+    for (const HookEnv& env : j.runs) {
+      for (const config::HookCommand& c : j.commands) {
+        results.push_back(run_hook(c, env, hidden));
+        for (const auto& [k, v] : env) {
+          if (k == "DRPILOT_RECORD") results.back().record = v;
         }
-        if (failed) break;
+        // A pre_change veto is final: the remaining hooks need not be asked.
+        if (!results.back().ok() && j.kind == "pre_change") return results;
       }
-      loop.post([done = std::move(item.second), results = std::move(results)]() mutable {
-        done(std::move(results));
-      });
     }
+    return results;
   }
 };
 
 HookThread::HookThread(net::Loop& loop, std::vector<std::string> hidden_env)
-    : impl_(std::make_shared<Impl>(loop, std::move(hidden_env))) {
-  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
-}
+    : impl_(std::make_shared<Impl>(loop, std::move(hidden_env))) {}
 
-HookThread::~HookThread() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
-  }
-  impl_->wake.notify_all();
-  if (impl_->thread.joinable()) impl_->thread.join();
-}
+HookThread::~HookThread() = default;
 
 ChangeGate::Runner HookThread::runner() {
   std::weak_ptr<Impl> weak = impl_;
   return [weak](HookJob job, std::function<void(std::vector<HookResult>)> done) {
     auto impl = weak.lock();
     if (!impl) return;
-    {
-      std::lock_guard lock(impl->mutex);
-      impl->queue.emplace_back(std::move(job), std::move(done));
-    }
-    impl->wake.notify_all();
+    Impl* self = impl.get();
+    self->queue.push([self, job = std::move(job), done = std::move(done)]() mutable {
+      std::vector<HookResult> results = self->run(job);
+      self->loop.post([done = std::move(done), results = std::move(results)]() mutable {
+        done(std::move(results));
+      });
+    });
   };
 }
 
