@@ -156,12 +156,7 @@ void Reporter::send(api::AgentReport report, std::function<void(RoundResult)> do
       loop_.post([finish_one, i, reply] { finish_one(i, reply); });
       continue;
     }
-    net::ClientRequest req;
-    req.method = "POST";
-    req.tls = url->tls;
-    req.host = url->host;
-    req.port = url->port;
-    req.target = url->target;
+    net::ClientRequest req = net::request_to(*url, "POST");
     req.timeout = options_.timeout;
     req.connect_timeout = std::min(options_.timeout, core::Duration{1'000});
     req.tls_verify = options_.tls_verify;

@@ -103,11 +103,7 @@ struct DynamoClient::Impl {
   bool stopped() const { return stop && stop->load(); }
 
   ReplyOutcome attempt(const std::string& operation, const std::string& payload) {
-    net::ClientRequest req;
-    req.method = "POST";
-    req.tls = url.tls;
-    req.host = url.host;
-    req.port = url.port;
+    net::ClientRequest req = net::request_to(url, "POST");
     req.target = "/";
     req.headers = {{"Host", host},
                    {"Content-Type", "application/x-amz-json-1.0"},

@@ -20,11 +20,7 @@ Fetched fetch(const std::string& base, const std::string& method, const std::str
     f.error = err;
     return f;
   }
-  net::ClientRequest req;
-  req.method = method;
-  req.tls = url->tls;
-  req.host = url->host;
-  req.port = url->port;
+  net::ClientRequest req = net::request_to(*url, method);
   std::string prefix = url->target == "/" ? "" : url->target;
   if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   req.target = prefix + path;

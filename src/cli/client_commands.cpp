@@ -55,6 +55,22 @@ void print_history(const json& events) {
 
 }  // namespace
 
+// GET `path` from the controller `where` finds (no token needed); on failure
+// the error is printed. `api` is set to the base URL used.
+Fetched read_from_controller(const ConnectionOptions& where, const std::string& path,
+                             const std::string& hint, std::string& api) {
+  std::string error;
+  auto c = connect_to_controller(where, false, error);
+  if (!c) {
+    std::cerr << "drpilot: " << error << "\n";
+    return {};
+  }
+  api = c->api;
+  Fetched f = fetch(api, "GET", path, hint);
+  if (!f.ok) std::cerr << "drpilot: " << f.error << "\n";
+  return f;
+}
+
 // Data regions, table groups (write-primary, assignments, lag) and agents,
 // when the configuration has them.
 void print_data_side(const json& s) {
@@ -116,18 +132,10 @@ void print_data_side(const json& s) {
 }
 
 int show_status(const ConnectionOptions& where, bool as_json) {
-  std::string error;
-  auto c = connect_to_controller(where, false, error);
-  if (!c) {
-    std::cerr << "drpilot: " << error << "\n";
-    return 1;
-  }
-  const std::string& api = c->api;
-  Fetched f = fetch(api, "GET", "/api/v1/status", "is the controller running? use --api URL");
-  if (!f.ok) {
-    std::cerr << "drpilot: " << f.error << "\n";
-    return 1;
-  }
+  std::string api;
+  Fetched f = read_from_controller(where, "/api/v1/status",
+                                   "is the controller running? use --api URL", api);
+  if (!f.ok) return 1;
   if (as_json) {
     std::cout << f.body.dump(2) << "\n";
     return 0;
@@ -215,33 +223,19 @@ int show_history(const ConnectionOptions& where, int limit, bool as_json,
       store::Journal j = store::Journal::open_read_only(journal_path);
       events = json::array();
       for (const auto& e : j.history(static_cast<std::size_t>(limit))) {
-        events.push_back({{"id", e.id},
-                          {"at", core::format_time(e.at)},
-                          {"kind", e.kind},
-                          {"subject", e.subject},
-                          {"generation", e.generation},
-                          {"message", e.message},
-                          {"data", e.data}});
+        events.push_back(store::to_json(e));
       }
     } catch (const std::exception& e) {
       std::cerr << "drpilot: " << e.what() << "\n";
       return 1;
     }
   } else {
-    std::string error;
-    auto c = connect_to_controller(where, false, error);
-    if (!c) {
-      std::cerr << "drpilot: " << error << "\n";
-      return 1;
-    }
-    const std::string& api = c->api;
-    Fetched f = fetch(
-        api, "GET", "/api/v1/history?limit=" + std::to_string(limit),
-        "is the controller running? use --api URL, or --journal FILE to read a journal directly");
-    if (!f.ok) {
-      std::cerr << "drpilot: " << f.error << "\n";
-      return 1;
-    }
+    std::string api;
+    Fetched f = read_from_controller(
+        where, "/api/v1/history?limit=" + std::to_string(limit),
+        "is the controller running? use --api URL, or --journal FILE to read a journal directly",
+        api);
+    if (!f.ok) return 1;
     if (!f.body.is_object() || !f.body.contains("events") || !f.body["events"].is_array()) {
       std::cerr << "drpilot: unexpected history document from " << api << "\n";
       return 1;

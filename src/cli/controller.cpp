@@ -280,13 +280,7 @@ nlohmann::json Controller::status() {
 nlohmann::json Controller::history(std::size_t limit, std::optional<std::int64_t> before_id) {
   nlohmann::json events = nlohmann::json::array();
   for (const store::JournalEvent& e : journal_->history(limit, before_id)) {
-    events.push_back({{"id", e.id},
-                      {"at", core::format_time(e.at)},
-                      {"kind", e.kind},
-                      {"subject", e.subject},
-                      {"generation", e.generation},
-                      {"message", e.message},
-                      {"data", e.data}});
+    events.push_back(store::to_json(e));
   }
   return {{"events", events}};
 }

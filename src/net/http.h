@@ -56,6 +56,8 @@ struct Url {
   std::string target = "/";
 };
 std::optional<Url> parse_url(const std::string& s, std::string& error);
+// A request for `method` on `url` (scheme, host, port and target filled in).
+ClientRequest request_to(const Url& url, std::string method);
 
 // ---- server ---------------------------------------------------------------
 

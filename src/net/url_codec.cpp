@@ -71,6 +71,16 @@ std::map<std::string, std::string> parse_query(std::string_view q) {
   return out;
 }
 
+ClientRequest request_to(const Url& url, std::string method) {
+  ClientRequest req;
+  req.method = std::move(method);
+  req.tls = url.tls;
+  req.host = url.host;
+  req.port = url.port;
+  req.target = url.target;
+  return req;
+}
+
 std::optional<Url> parse_url(const std::string& s, std::string& error) {
   Url u;
   std::string_view rest = s;

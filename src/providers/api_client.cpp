@@ -90,12 +90,8 @@ std::variant<ApiReply, Failure> ApiClient::send(std::string_view method, const s
     return f;
   }
 
-  net::ClientRequest req;
-  req.method = std::string(method);
-  req.tls = url_.tls;
-  req.host = url_.host;
-  req.port = url_.port;
-  req.target = url_.target + path;
+  net::ClientRequest req = net::request_to(url_, std::string(method));
+  req.target += path;
   req.timeout = options_.timeout;
   req.connect_timeout = std::min(options_.connect_timeout, options_.timeout);
   req.max_body = options_.max_body + 1;  // one more, to tell "exactly full" from "too big"

@@ -41,12 +41,7 @@ class Webhook final : public Provider {
     }
     const std::string body = webhook_body(target, previous_ ? &*previous_ : nullptr);
     const std::string timestamp = std::to_string(core::to_ms(clock_.now()) / 1000);
-    net::ClientRequest req;
-    req.method = "POST";
-    req.tls = url->tls;
-    req.host = url->host;
-    req.port = url->port;
-    req.target = url->target;
+    net::ClientRequest req = net::request_to(*url, "POST");
     req.timeout = cfg_.timeout;
     req.connect_timeout = std::min(cfg_.timeout, core::Duration{3'000});
     req.tls_verify = cfg_.tls_verify;

@@ -232,6 +232,12 @@ void Journal::record_plan(const core::Plan& plan) {
   });
 }
 
+nlohmann::json to_json(const JournalEvent& e) {
+  return {{"id", e.id},           {"at", core::format_time(e.at)}, {"kind", e.kind},
+          {"subject", e.subject}, {"generation", e.generation},    {"message", e.message},
+          {"data", e.data}};
+}
+
 void Journal::record_event(std::string_view kind, std::string_view subject,
                            std::string_view message, core::TimePoint at, const json& data) {
   JournalEvent e;

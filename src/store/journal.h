@@ -36,6 +36,8 @@ struct JournalEvent {
   std::string message;  // one readable sentence
   nlohmann::json data;  // structured detail
 };
+// As the API's /api/v1/history and `drpilot history --journal` show it.
+nlohmann::json to_json(const JournalEvent& e);
 
 // What a provider has done, as the reconciler's fence needs it after a restart.
 struct ProviderProgress {
