@@ -31,76 +31,11 @@ aws::DynamoOptions test_options(const std::string& endpoint, const std::string& 
   return o;
 }
 
-FakeDynamoProcess::FakeDynamoProcess() {
-  dir_ = make_temp_dir("dynamodb");
-  const std::string ports = dir_ + "/ports";
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{FAKE_DYNAMODB_BINARY, "--token", kFakeSecret, "--ports-file", ports},
-      dir_ + "/log");
-  const bool up = wait_until([&] { return std::filesystem::exists(ports); }, 10s);
-  if (!up) {
-    ADD_FAILURE() << "fake_dynamodb did not start: " << process_->log();
-    return;
-  }
-  // The file may be seen before it is written in full.
-  wait_until([&] { return read_file(ports).find("control=") != std::string::npos; }, 2s);
-  std::istringstream in(read_file(ports));
-  std::string word;
-  while (in >> word) {
-    if (word.rfind("api=", 0) == 0)
-      api_port_ = static_cast<std::uint16_t>(std::stoi(word.substr(4)));
-    if (word.rfind("control=", 0) == 0) {
-      control_port_ = static_cast<std::uint16_t>(std::stoi(word.substr(8)));
-    }
-  }
-  if (api_port_ == 0 || control_port_ == 0) {
-    ADD_FAILURE() << "bad ports file: " << read_file(ports);
-    api_port_ = 0;
-  }
-}
-
-FakeDynamoProcess::~FakeDynamoProcess() {
-  if (process_ && process_->stop(SIGTERM, 5s) == -1) process_->kill_hard();
-  process_.reset();
-  remove_tree(dir_);
-}
+FakeDynamoProcess::FakeDynamoProcess()
+    : FakeApiProcess(FAKE_DYNAMODB_BINARY, "dynamodb", kFakeSecret) {}
 
 std::string FakeDynamoProcess::endpoint() const {
   return "http://127.0.0.1:" + std::to_string(api_port_);
-}
-
-json FakeDynamoProcess::control(const std::string& method, const std::string& path,
-                                const std::string& body) {
-  net::ClientRequest req;
-  req.method = method;
-  req.host = "127.0.0.1";
-  req.port = control_port_;
-  req.target = path;
-  req.body = body;
-  req.timeout = 10s;
-  req.max_body = 64 * 1024 * 1024;
-  if (!body.empty()) req.headers.push_back({"Content-Type", "application/json"});
-  net::ClientResult r = net::http_request_sync(std::move(req));
-  EXPECT_TRUE(r.ok) << method << " " << path << ": " << r.error;
-  EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.body;
-  json j = json::parse(r.body, nullptr, false);
-  return j.is_discarded() ? json() : j;
-}
-
-void FakeDynamoProcess::set_state(const json& state) {
-  control("POST", "/state", state.dump());
-}
-json FakeDynamoProcess::state() {
-  return control("GET", "/state");
-}
-void FakeDynamoProcess::fault(const json& fault) {
-  control("POST", "/fault", fault.dump());
-}
-json FakeDynamoProcess::requests() {
-  return control("GET", "/requests").value("requests", json::array());
-}
-void FakeDynamoProcess::clear_requests() {
-  control("POST", "/requests/clear");
 }
 
 DynaliteServer::DynaliteServer(int create_ms) {

@@ -11,6 +11,7 @@
 
 #include "aws/credentials.h"
 #include "aws/dynamodb.h"
+#include "fakes/fake_process.h"
 #include "support/process.h"
 
 namespace drpilot::testing {
@@ -21,31 +22,11 @@ inline constexpr const char* kFakeSecret = "fake-dynamodb-secret-0123456789";
 
 aws::Credentials fake_credentials();
 
-class FakeDynamoProcess {
+class FakeDynamoProcess : public FakeApiProcess {
  public:
   FakeDynamoProcess();  // starts it and waits for its ports (fails the test if it cannot)
-  ~FakeDynamoProcess();
-  FakeDynamoProcess(const FakeDynamoProcess&) = delete;
-  FakeDynamoProcess& operator=(const FakeDynamoProcess&) = delete;
 
-  bool ok() const { return api_port_ != 0; }
   std::string endpoint() const;  // http://127.0.0.1:PORT
-
-  // The control port (tests/fakes/fake_api.h, fake_dynamodb.cpp).
-  void set_state(const nlohmann::json& state);
-  nlohmann::json state();
-  void fault(const nlohmann::json& fault);
-  nlohmann::json requests();  // [{method, path, body, status}]
-  void clear_requests();
-
- private:
-  nlohmann::json control(const std::string& method, const std::string& path,
-                         const std::string& body = "");
-
-  std::string dir_;
-  std::unique_ptr<Process> process_;
-  std::uint16_t api_port_ = 0;
-  std::uint16_t control_port_ = 0;
 };
 
 // dynalite in memory on a free port, tables ACTIVE after `create_ms`.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "fakes/fake_process.h"
 #include "providers/provider.h"
 #include "support/process.h"
 
@@ -18,24 +19,13 @@ namespace drpilot::testing {
 
 inline constexpr const char* kLinodeToken = "linode-test-token-5f1c";
 
-class FakeLinodeProcess {
+class FakeLinodeProcess : public FakeApiProcess {
  public:
   FakeLinodeProcess();  // starts it and waits for its ports (fails the test if it cannot)
-  ~FakeLinodeProcess();
-  FakeLinodeProcess(const FakeLinodeProcess&) = delete;
-  FakeLinodeProcess& operator=(const FakeLinodeProcess&) = delete;
 
-  bool ok() const { return api_port_ != 0; }
-  std::uint16_t api_port() const { return api_port_; }
   // What a provider is configured with: "http://127.0.0.1:PORT/v4".
   std::string endpoint() const;
 
-  // The control port (see tests/fakes/fake_api.h).
-  void set_state(const nlohmann::json& state);
-  nlohmann::json state();
-  void fault(const nlohmann::json& fault);
-  nlohmann::json requests();  // [{method, path, body, status}]
-  void clear_requests();
   // The records of one domain in the fake's state.
   nlohmann::json records(std::int64_t domain_id);
   // How many logged API requests used `method` (and whose path contains `part`).
@@ -49,15 +39,6 @@ class FakeLinodeProcess {
   };
   Reply api(const std::string& method, const std::string& target, const std::string& body = "",
             const std::string& token = kLinodeToken);
-
- private:
-  nlohmann::json control(const std::string& method, const std::string& path,
-                         const std::string& body = "");
-
-  std::string dir_;
-  std::unique_ptr<Process> process_;
-  std::uint16_t api_port_ = 0;
-  std::uint16_t control_port_ = 0;
 };
 
 // A domain for the fake's state.
