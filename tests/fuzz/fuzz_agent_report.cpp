@@ -23,10 +23,7 @@ namespace {
 using namespace drpilot;
 
 bool is_name(const std::string& s) {
-  return !s.empty() && s.size() <= api::kMaxNameLength &&
-         std::all_of(s.begin(), s.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-         });
+  return fuzz::is_name(s, api::kMaxNameLength);
 }
 
 bool is_nonce(const std::string& s) {

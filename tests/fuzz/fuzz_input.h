@@ -19,6 +19,17 @@
 
 namespace drpilot::fuzz {
 
+// A name as the agent protocol allows it: 1 to `max` of [A-Za-z0-9._-].
+inline bool is_name(std::string_view s, std::size_t max) {
+  if (s.empty() || s.size() > max) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 // The text up to the next '\n' (or the end), taken off the front of `in`.
 inline std::string next_line(std::string_view& in) {
   const std::size_t nl = in.find('\n');
