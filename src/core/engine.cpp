@@ -1,19 +1,21 @@
 #include "core/engine.h"
 
 #include <set>
+#include <unordered_set>
 
 #include "core/data_planner.h"
 #include "core/quorum.h"
 
 namespace drpilot::core {
 
-Engine::Engine(EngineSpec spec, const Clock& clock)
-    : spec_(std::move(spec)), clock_(clock), book_(spec_.freshness) {
+Engine::Engine(EngineSpec spec, const Clock& clock, EngineOptions options)
+    : spec_(std::move(spec)), clock_(clock), options_(options), book_(spec_.freshness) {
   declare_targets();
 }
 
 void Engine::declare_targets() {
-  std::set<std::string> wanted;
+  std::unordered_set<std::string> wanted;
+  wanted.reserve(spec_.targets.size());
   for (const CheckTarget& t : spec_.targets) {
     book_.add_target(t.target, t.hysteresis);
     wanted.insert(t.target);
@@ -24,11 +26,53 @@ void Engine::declare_targets() {
   }
   for (const std::string& name : stale) book_.remove_target(name);
   book_.set_freshness(spec_.freshness);
-  std::set<std::string> sites(spec_.data_regions.begin(), spec_.data_regions.end());
-  std::erase_if(data_verdicts_, [&](const auto& kv) { return !sites.count(kv.first); });
-  sites.clear();
-  for (const SiteSpec& s : spec_.sites) sites.insert(s.name);
-  std::erase_if(site_verdicts_, [&](const auto& kv) { return !sites.count(kv.first); });
+  std::set<std::string> names(spec_.data_regions.begin(), spec_.data_regions.end());
+  std::erase_if(data_verdicts_, [&](const auto& kv) { return !names.count(kv.first); });
+  names.clear();
+  for (const SiteSpec& s : spec_.sites) names.insert(s.name);
+  std::erase_if(site_verdicts_, [&](const auto& kv) { return !names.count(kv.first); });
+
+  // Sites first, then data regions, each with its targets.
+  owners_.clear();
+  owner_of_target_.clear();
+  site_owner_.clear();
+  region_owner_.clear();
+  for (const SiteSpec& s : spec_.sites) {
+    site_owner_[s.name] = owners_.size();
+    owners_.push_back({s.name, false, {}});
+  }
+  for (const std::string& r : spec_.data_regions) {
+    region_owner_[r] = owners_.size();
+    owners_.push_back({r, true, {}});
+  }
+  owner_of_target_.reserve(spec_.targets.size());
+  for (std::size_t i = 0; i < spec_.targets.size(); ++i) {
+    const CheckTarget& t = spec_.targets[i];
+    const auto& owners = t.data_region ? region_owner_ : site_owner_;
+    auto it = owners.find(t.site);
+    if (it == owners.end()) continue;  // a target of nothing configured: never rolled up
+    owners_[it->second].targets.push_back(i);
+    owner_of_target_[t.target] = it->second;
+  }
+  index_.emplace(spec_.sites, spec_.records);
+  owner_dirty_.assign(owners_.size(), 1);
+  dirty_owners_.clear();
+  for (std::size_t i = 0; i < owners_.size(); ++i) dirty_owners_.push_back(i);
+  record_dirty_.assign(spec_.records.size(), 0);
+  dirty_records_.clear();
+  rechecks_ = {};
+  replan_all_ = true;
+  data_dirty_ = true;
+}
+
+std::vector<const CheckTarget*> Engine::targets_of(const std::string& owner,
+                                                   bool data_region) const {
+  std::vector<const CheckTarget*> out;
+  const auto& owners = data_region ? region_owner_ : site_owner_;
+  auto it = owners.find(owner);
+  if (it == owners.end()) return out;
+  for (std::size_t i : owners_[it->second].targets) out.push_back(&spec_.targets[i]);
+  return out;
 }
 
 void Engine::restore(const Plan& plan, const std::map<std::string, Verdict>& target_verdicts,
@@ -38,35 +82,62 @@ void Engine::restore(const Plan& plan, const std::map<std::string, Verdict>& tar
     if (book_.has_target(target)) book_.restore(target, spec_.self_vantage, v, now);
   }
   // Sites and data regions share one namespace (and the journal's "site:" keys).
+  std::set<std::string> sites, regions(spec_.data_regions.begin(), spec_.data_regions.end());
+  for (const SiteSpec& s : spec_.sites) sites.insert(s.name);
   for (const auto& [name, v] : site_verdicts) {
-    for (const SiteSpec& s : spec_.sites) {
-      if (s.name == name) site_verdicts_[name] = v;
-    }
-    for (const std::string& r : spec_.data_regions) {
-      if (r == name) data_verdicts_[name] = v;
-    }
+    if (sites.count(name)) site_verdicts_[name] = v;
+    if (regions.count(name)) data_verdicts_[name] = v;
   }
   plan_ = plan;
+  for (std::size_t i = 0; i < owners_.size(); ++i) {
+    if (!owner_dirty_[i]) dirty_owners_.push_back(i);
+    owner_dirty_[i] = 1;
+  }
+  replan_everything();
+}
+
+void Engine::mark_owner(const std::string& target) {
+  auto it = owner_of_target_.find(target);
+  if (it == owner_of_target_.end() || owner_dirty_[it->second]) return;
+  owner_dirty_[it->second] = 1;
+  dirty_owners_.push_back(it->second);
 }
 
 EngineStep Engine::observe(const Observation& o) {
+  return observe(std::vector<Observation>{o});
+}
+
+EngineStep Engine::observe(const std::vector<Observation>& batch) {
   EngineStep step;
-  if (auto c = book_.observe(o)) step.target_changes.push_back(std::move(*c));
-  roll_up_sites(step);
+  for (const Observation& o : batch) {
+    if (auto c = book_.observe(o)) step.target_changes.push_back(std::move(*c));
+    mark_owner(o.target);
+  }
+  roll_up_owners(step);
   replan(step);
   return step;
 }
 
 EngineStep Engine::tick() {
   EngineStep step;
-  step.target_changes = book_.refresh(clock_.now());
-  roll_up_sites(step);
+  const TimePoint now = clock_.now();
+  if (options_.incremental) {
+    std::vector<std::string> evaluated;
+    step.target_changes = book_.refresh_due(now, evaluated);
+    for (const std::string& t : evaluated) mark_owner(t);
+  } else {
+    step.target_changes = book_.refresh(now);
+    for (const CheckTarget& t : spec_.targets) mark_owner(t.target);
+  }
+  data_dirty_ = true;  // replication lag keeps growing, grace periods end
+  roll_up_owners(step);
   replan(step);
   return step;
 }
 
 EngineStep Engine::set_overrides(Overrides o) {
   overrides_ = std::move(o);
+  replan_everything();
   EngineStep step;
   replan(step);
   return step;
@@ -75,9 +146,12 @@ EngineStep Engine::set_overrides(Overrides o) {
 EngineStep Engine::switchover(const std::string& record, const std::string& site,
                               const std::string& note) {
   overrides_.switchover[record] = Switchover{site, note};
+  replan_everything();
   EngineStep step;
   replan(step);
+  // The request is gone: an input changed again for the next plan.
   overrides_.switchover.clear();
+  replan_everything();
   return step;
 }
 
@@ -85,6 +159,7 @@ EngineStep Engine::resume() {
   overrides_.frozen = false;
   overrides_.frozen_note.clear();
   for (auto& [key, rp] : plan_.records) rp.automatic_changes.clear();
+  replan_everything();
   EngineStep step;
   replan(step);
   return step;
@@ -95,31 +170,39 @@ EngineStep Engine::reconfigure(EngineSpec spec) {
   declare_targets();
   EngineStep step;
   step.target_changes = book_.refresh(clock_.now());
-  roll_up_sites(step);
+  roll_up_owners(step);
   replan(step);
   return step;
 }
 
-void Engine::roll_up_sites(EngineStep& step) {
-  for (const SiteSpec& site : spec_.sites) roll_up(site.name, false, site_verdicts_, step);
-  for (const std::string& region : spec_.data_regions) {
-    roll_up(region, true, data_verdicts_, step);
+void Engine::roll_up_owners(EngineStep& step) {
+  for (std::size_t i : dirty_owners_) {
+    owner_dirty_[i] = 0;
+    if (!roll_up(owners_[i], step)) continue;
+    if (owners_[i].data_region) {
+      data_dirty_ = true;
+      continue;
+    }
+    for (std::size_t r : index_->records_of(owners_[i].name)) {
+      if (record_dirty_[r]) continue;
+      record_dirty_[r] = 1;
+      dirty_records_.push_back(r);
+    }
   }
+  dirty_owners_.clear();
 }
 
 // A site (or data region) is down when any of its checks is down, up when all
 // are up, and unknown otherwise. Its `since` is kept while its state does not
-// change.
-void Engine::roll_up(const std::string& owner, bool data_region,
-                     std::map<std::string, Verdict>& verdicts, EngineStep& step) {
+// change. Returns whether what the planner reads of it (state, since, reason)
+// changed.
+bool Engine::roll_up(const Owner& owner, EngineStep& step) {
   const TimePoint now = clock_.now();
   Health state = Health::up;
   std::string down_reason, unknown_reason;
   Duration latency{0};
-  bool any = false;
-  for (const CheckTarget& t : spec_.targets) {
-    if (t.site != owner || t.data_region != data_region) continue;
-    any = true;
+  for (std::size_t i : owner.targets) {
+    const CheckTarget& t = spec_.targets[i];
     const Verdict& v = book_.verdict(t.target);
     latency = std::max(latency, v.latency);
     if (v.state == Health::down) {
@@ -132,39 +215,45 @@ void Engine::roll_up(const std::string& owner, bool data_region,
     }
   }
   std::string reason;
-  if (!any) {
+  if (owner.targets.empty()) {
     state = Health::unknown;
     reason = "no checks are configured";
   } else if (state == Health::down) {
-    reason = down_reason;
+    reason = std::move(down_reason);
   } else if (state == Health::unknown) {
-    reason = unknown_reason;
+    reason = std::move(unknown_reason);
   } else {
     reason = "every check passes";
   }
-  Verdict& current = verdicts[owner];
+  std::map<std::string, Verdict>& verdicts = owner.data_region ? data_verdicts_ : site_verdicts_;
+  Verdict& current = verdicts[owner.name];
+  current.latency = latency;
   if (current.state == state && current.since != TimePoint{}) {
-    current.reason = reason;
-    current.latency = latency;
-    return;
+    if (current.reason == reason) return false;
+    current.reason = std::move(reason);
+    return true;
   }
-  VerdictChange change{owner, current, {}};
-  current = Verdict{state, now, reason, latency};
+  VerdictChange change{owner.name, current, {}};
+  current = Verdict{state, now, std::move(reason), latency};
   change.after = current;
   if (change.before.state != change.after.state) step.site_changes.push_back(std::move(change));
+  return true;
 }
 
 EngineStep Engine::move_primary(const std::string& group, const std::string& to,
                                 const std::string& note) {
   overrides_.data_moves[group] = DataMoveRequest{to, note};
+  data_dirty_ = true;
   EngineStep step;
   replan(step);
   overrides_.data_moves.clear();
+  data_dirty_ = true;
   return step;
 }
 
 EngineStep Engine::observe_lag(const LagSample& sample) {
   lag_.add(sample);
+  data_dirty_ = true;
   EngineStep step;
   replan(step);
   return step;
@@ -180,14 +269,14 @@ std::string Engine::data_move_problem(const std::string& group, const std::strin
 bool Engine::controller_cut_off() const {
   const TimePoint now = clock_.now();
   std::vector<SiteView> views;
-  for (const SiteSpec& site : spec_.sites) {
+  for (const Owner& owner : owners_) {
+    if (owner.data_region) continue;
     SiteView v;
-    v.site = site.name;
+    v.site = owner.name;
     bool any = false, self_down = false;
     std::set<std::string> others_up;
-    for (const CheckTarget& t : spec_.targets) {
-      if (t.site != site.name || t.data_region) continue;
-      auto it = book_.targets().find(t.target);
+    for (std::size_t i : owner.targets) {
+      auto it = book_.targets().find(spec_.targets[i].target);
       if (it == book_.targets().end()) continue;
       for (const auto& [vantage, vs] : it->second.vantages) {
         const bool fresh = now - vs.last_seen <= book_.freshness();
@@ -210,10 +299,14 @@ bool Engine::controller_cut_off() const {
 
 void Engine::replan(EngineStep& step) {
   const TimePoint now = clock_.now();
-  std::map<std::string, Duration> windows;
-  for (const TableGroupSpec& g : spec_.groups) windows[g.name] = g.lag_window;
-  lag_.prune(now, windows);
-  const std::map<LagKey, LagStat> lag = lag_.stats(now);
+  const bool has_data = !spec_.data_regions.empty();
+  std::map<LagKey, LagStat> lag;
+  if (has_data) {
+    std::map<std::string, Duration> windows;
+    for (const TableGroupSpec& g : spec_.groups) windows[g.name] = g.lag_window;
+    lag_.prune(now, windows);
+    lag = lag_.stats(now);
+  }
   const DataInputs data{spec_.data_regions, spec_.groups, data_verdicts_, lag};
   PlannerInput in{spec_.sites,
                   spec_.records,
@@ -222,10 +315,58 @@ void Engine::replan(EngineStep& step) {
                   overrides_,
                   plan_,
                   now,
-                  spec_.data_regions.empty() ? nullptr : &data};
-  Plan next = make_plan(in);
-  step.plan_changed = next.generation != plan_.generation;
-  plan_ = std::move(next);
+                  has_data ? &data : nullptr,
+                  &*index_};
+  const std::uint64_t before = plan_.generation;
+  std::vector<std::size_t> which;
+  std::vector<TimePoint> queued;  // the recheck time each record of `which` already has queued
+  if (replan_all_) {
+    plan_ = make_plan(in);
+    replan_all_ = false;
+    which.resize(spec_.records.size());
+    for (std::size_t i = 0; i < which.size(); ++i) which[i] = i;
+  } else {
+    // Records whose recheck time has come (entries a later plan of the same
+    // record superseded are skipped).
+    while (!rechecks_.empty() && rechecks_.top().first <= now) {
+      const auto [at, r] = rechecks_.top();
+      rechecks_.pop();
+      auto it = plan_.records.find(spec_.records[r].key());
+      if (it == plan_.records.end() || it->second.recheck_at != at || record_dirty_[r]) continue;
+      record_dirty_[r] = 1;
+      dirty_records_.push_back(r);
+    }
+    if (options_.incremental) {
+      which = std::move(dirty_records_);
+    } else {
+      which.resize(spec_.records.size());
+      for (std::size_t i = 0; i < which.size(); ++i) which[i] = i;
+    }
+    const bool with_groups = has_data && data_dirty_;
+    if (which.empty() && !with_groups) {
+      dirty_records_.clear();
+      return;
+    }
+    queued.reserve(which.size());
+    for (std::size_t r : which) {
+      auto it = plan_.records.find(spec_.records[r].key());
+      queued.push_back(it == plan_.records.end() ? TimePoint{} : it->second.recheck_at);
+    }
+    update_plan(in, which, with_groups, plan_);
+  }
+  data_dirty_ = false;
+  for (std::size_t k = 0; k < which.size(); ++k) {
+    const std::size_t r = which[k];
+    record_dirty_[r] = 0;
+    auto it = plan_.records.find(spec_.records[r].key());
+    if (it == plan_.records.end() || it->second.recheck_at == TimePoint{}) continue;
+    // An unchanged recheck time is queued already (unless it was just popped).
+    const bool popped = it->second.recheck_at <= now;
+    if (!queued.empty() && queued[k] == it->second.recheck_at && !popped) continue;
+    rechecks_.push({it->second.recheck_at, r});
+  }
+  dirty_records_.clear();
+  step.plan_changed = plan_.generation != before;
 }
 
 }  // namespace drpilot::core

@@ -4,14 +4,19 @@
 // passing of time) re-runs the planner. It performs no I/O: the caller
 // journals and publishes what each step reports.
 
+#include <functional>
 #include <map>
 #include <optional>
+#include <queue>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/health_book.h"
 #include "core/lag.h"
 #include "core/plan.h"
+#include "core/plan_index.h"
 #include "core/planner.h"
 #include "core/spec.h"
 
@@ -36,21 +41,35 @@ struct EngineSpec {
   std::vector<TableGroupSpec> groups;
 };
 
+struct EngineOptions {
+  // Re-plan only the records an input change or the passing of time can
+  // affect (the default). Off: every record at every step, the reference the
+  // incremental engine is tested against.
+  bool incremental = true;
+};
+
 struct EngineStep {
   std::vector<VerdictChange> target_changes;
   std::vector<VerdictChange> site_changes;  // sites and data regions
   bool plan_changed = false;                // a new generation was made
 };
 
+// Work per step is proportional to what changed: an observation touches its
+// target, the site (or data region) that owns it and the records that answer
+// with that site; time re-evaluates only targets whose vantages go stale and
+// records whose timers are due.
 class Engine {
  public:
-  Engine(EngineSpec spec, const Clock& clock);
+  Engine(EngineSpec spec, const Clock& clock, EngineOptions options = {});
 
   // Resumes from the journal: the last plan and the last verdicts.
   void restore(const Plan& plan, const std::map<std::string, Verdict>& target_verdicts,
                const std::map<std::string, Verdict>& site_verdicts);
 
   EngineStep observe(const Observation& o);
+  // Observations that arrived together (one turn of the event loop): one
+  // step, one journal transaction, at most one new plan.
+  EngineStep observe(const std::vector<Observation>& batch);
   // Time-driven re-evaluation: stale vantages, hold-downs that expired.
   EngineStep tick();
   // Operator overrides changed; re-plans at once.
@@ -89,22 +108,49 @@ class Engine {
   bool pending(const std::string& target, const std::string& vantage) const {
     return book_.pending(target, vantage);
   }
+  // The check targets that decide a site's (or data region's) verdict, in
+  // configured order; empty for an unknown name.
+  std::vector<const CheckTarget*> targets_of(const std::string& owner, bool data_region) const;
 
  private:
+  // A site or a data region, with the check targets that decide its verdict.
+  struct Owner {
+    std::string name;
+    bool data_region = false;
+    std::vector<std::size_t> targets;  // indices into spec_.targets
+  };
+
   void declare_targets();
-  void roll_up_sites(EngineStep& step);
-  void roll_up(const std::string& owner, bool data_region, std::map<std::string, Verdict>& verdicts,
-               EngineStep& step);
+  void mark_owner(const std::string& target);
+  void roll_up_owners(EngineStep& step);
+  bool roll_up(const Owner& owner, EngineStep& step);
   void replan(EngineStep& step);
+  void replan_everything() { replan_all_ = true; }
 
   EngineSpec spec_;
   const Clock& clock_;
+  EngineOptions options_;
   HealthBook book_;
   std::map<std::string, Verdict> site_verdicts_;
   std::map<std::string, Verdict> data_verdicts_;
   LagBook lag_;
   Overrides overrides_;
   Plan plan_;
+
+  // Indexes, rebuilt with the configuration.
+  std::vector<Owner> owners_;
+  std::unordered_map<std::string, std::size_t> owner_of_target_;
+  std::unordered_map<std::string, std::size_t> site_owner_, region_owner_;  // name -> owners_
+  std::optional<PlanIndex> index_;
+  // What the next replan must look at.
+  std::vector<char> owner_dirty_;
+  std::vector<std::size_t> dirty_owners_;
+  std::vector<char> record_dirty_;
+  std::vector<std::size_t> dirty_records_;
+  using Due = std::pair<TimePoint, std::size_t>;  // a record's recheck time
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> rechecks_;
+  bool replan_all_ = true;  // the first plan, a restore, new overrides or configuration
+  bool data_dirty_ = true;  // a data-side input changed, or time passed
 };
 
 }  // namespace drpilot::core

@@ -8,8 +8,19 @@ namespace drpilot::core {
 
 void HealthBook::add_target(const std::string& target, Hysteresis h) {
   auto [it, inserted] = targets_.try_emplace(target);
+  if (inserted) it->second.verdict.reason = "no observation yet";
   it->second.hysteresis = h;
   for (auto& [name, v] : it->second.vantages) v.counter.set_params(h);
+}
+
+void HealthBook::set_freshness(Duration d) {
+  if (d == freshness_) return;
+  freshness_ = d;
+  stale_checks_ = {};
+  for (auto& [name, t] : targets_) {
+    t.stale_check = TimePoint{};
+    for (const auto& [vantage, v] : t.vantages) expect_staleness(name, t, v.last_seen);
+  }
 }
 
 void HealthBook::remove_target(const std::string& target) {
@@ -28,7 +39,44 @@ std::optional<VerdictChange> HealthBook::observe(const Observation& o) {
   v.last_detail = o.detail;
   v.last_latency = o.latency;
   t.verdict.latency = o.latency;
+  expect_staleness(o.target, t, o.at);
   return evaluate(o.target, t, o.at);
+}
+
+// A vantage is fresh while now - last_seen <= freshness: it goes stale one
+// millisecond after that.
+void HealthBook::expect_staleness(const std::string& target, TargetState& t, TimePoint seen) {
+  const TimePoint at = seen + freshness_ + Duration{1};
+  if (t.stale_check != TimePoint{} && t.stale_check <= at) return;
+  t.stale_check = at;
+  stale_checks_.push({at, target});
+}
+
+std::vector<VerdictChange> HealthBook::refresh_due(TimePoint now,
+                                                   std::vector<std::string>& evaluated) {
+  std::vector<VerdictChange> changes;
+  while (!stale_checks_.empty() && stale_checks_.top().first <= now) {
+    const Due due = stale_checks_.top();
+    stale_checks_.pop();
+    auto it = targets_.find(due.second);
+    // Superseded (an earlier check was queued since) or removed.
+    if (it == targets_.end() || it->second.stale_check != due.first) continue;
+    TargetState& t = it->second;
+    t.stale_check = TimePoint{};
+    // The next vantage to go stale after now, if any is still fresh.
+    TimePoint next{};
+    for (const auto& [name, v] : t.vantages) {
+      const TimePoint at = v.last_seen + freshness_ + Duration{1};
+      if (at > now && (next == TimePoint{} || at < next)) next = at;
+    }
+    if (next != TimePoint{}) {
+      t.stale_check = next;
+      stale_checks_.push({next, due.second});
+    }
+    evaluated.push_back(due.second);
+    if (auto c = evaluate(due.second, t, now)) changes.push_back(std::move(*c));
+  }
+  return changes;
 }
 
 std::vector<VerdictChange> HealthBook::refresh(TimePoint now) {
@@ -50,6 +98,7 @@ void HealthBook::restore(const std::string& target, const std::string& vantage, 
   vit->second.last_ok = v.state == Health::up;
   vit->second.last_detail = "restored from the journal";
   t.verdict = v;
+  expect_staleness(target, t, now);
 }
 
 const Verdict& HealthBook::verdict(const std::string& target) const {

@@ -2,9 +2,12 @@
 // The health book: per target x vantage hysteresis counters, and per target a
 // verdict from the quorum of fresh vantages. Pure; time comes with the calls.
 
+#include <functional>
 #include <map>
 #include <optional>
+#include <queue>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/hysteresis.h"
@@ -25,6 +28,7 @@ struct TargetState {
   Hysteresis hysteresis;
   std::map<std::string, VantageState> vantages;  // by vantage name
   Verdict verdict;
+  TimePoint stale_check{};  // when a vantage may next go stale ({}: none queued)
 };
 
 class HealthBook {
@@ -42,6 +46,10 @@ class HealthBook {
   std::optional<VerdictChange> observe(const Observation& o);
   // Re-evaluates every target at `now` (vantages may have gone stale).
   std::vector<VerdictChange> refresh(TimePoint now);
+  // The same for the targets that need it: those with a vantage whose
+  // freshness ended since they were last evaluated. Appends their names to
+  // `evaluated`. Costs nothing for targets whose vantages all stay fresh.
+  std::vector<VerdictChange> refresh_due(TimePoint now, std::vector<std::string>& evaluated);
   // Seeds a target's verdict from the journal as if `vantage` had just
   // reported it at `now`; real observations replace it.
   void restore(const std::string& target, const std::string& vantage, const Verdict& v,
@@ -51,13 +59,19 @@ class HealthBook {
   bool pending(const std::string& target, const std::string& vantage) const;
   const std::map<std::string, TargetState>& targets() const { return targets_; }
   Duration freshness() const { return freshness_; }
-  void set_freshness(Duration d) { freshness_ = d; }
+  // Takes effect for every vantage, including when each will go stale.
+  void set_freshness(Duration d);
 
  private:
   std::optional<VerdictChange> evaluate(const std::string& target, TargetState& t, TimePoint now);
+  // Queues the moment the vantage seen at `seen` goes stale, if it is earlier
+  // than what the target has queued.
+  void expect_staleness(const std::string& target, TargetState& t, TimePoint seen);
 
   Duration freshness_;
   std::map<std::string, TargetState> targets_;
+  using Due = std::pair<TimePoint, std::string>;
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> stale_checks_;
 };
 
 }  // namespace drpilot::core

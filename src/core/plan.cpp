@@ -41,6 +41,8 @@ bool assignment_differs(const GroupAssignment& a, const GroupAssignment& b) {
   return a.data_region != b.data_region || a.write_region != b.write_region || a.role != b.role;
 }
 
+}  // namespace
+
 bool groups_differ(const std::map<std::string, GroupPlan>& a,
                    const std::map<std::string, GroupPlan>& b) {
   if (a.size() != b.size()) return true;
@@ -57,8 +59,6 @@ bool groups_differ(const std::map<std::string, GroupPlan>& a,
   }
   return false;
 }
-
-}  // namespace
 
 bool answers_differ(const Plan& a, const Plan& b) {
   if (a.records.size() != b.records.size()) return true;

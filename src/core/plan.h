@@ -29,6 +29,12 @@ struct RecordPlan {
   TimePoint last_automatic_change{};         // epoch when there was none
   std::vector<TimePoint> automatic_changes;  // within the flap window
   bool flap_frozen = false;                  // too many automatic changes: discretionary ones pause
+  // The earliest time this record may plan differently with unchanged inputs
+  // (a hold-down or an interval ending, a flap window sliding, a reason that
+  // counts time, a change that needs one more evaluation); {} when only new
+  // inputs can change it. Not journaled: a restored plan is re-planned whole.
+  TimePoint recheck_at{};
+  bool operator==(const RecordPlan&) const = default;
 };
 
 // What one site is told to use for one table group. Carried to the site's
@@ -81,5 +87,8 @@ struct Plan {
 // assignments, write-primaries, a data move's phase), i.e. when a new
 // generation is warranted.
 bool answers_differ(const Plan& a, const Plan& b);
+// The data side's part of answers_differ: write-primaries, moves, assignments.
+bool groups_differ(const std::map<std::string, GroupPlan>& a,
+                   const std::map<std::string, GroupPlan>& b);
 
 }  // namespace drpilot::core

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <optional>
 #include <utility>
 
 #include "core/data_planner.h"
@@ -27,15 +28,14 @@ std::string join(const std::vector<std::string>& v) {
 // Everything one record's decision needs to look up.
 class RecordContext {
  public:
-  RecordContext(const PlannerInput& in, const RecordSpec& rec) : in_(in), rec_(rec) {
-    for (size_t i = 0; i < rec.sites.size(); ++i) order_[rec.sites[i]] = i;
-  }
+  RecordContext(const PlannerInput& in, const PlanIndex& index, std::size_t i)
+      : in_(in), index_(index), i_(i), rec_(in.records[i]) {}
 
   const RecordSpec& rec() const { return rec_; }
   const Policy& policy() const { return in_.policy; }
   TimePoint now() const { return in_.now; }
 
-  bool configured(const std::string& site) const { return order_.count(site) != 0; }
+  bool configured(const std::string& site) const { return index_.record(i_).rank.count(site) != 0; }
   bool drained(const std::string& site) const { return in_.overrides.drained.count(site) != 0; }
 
   Health state(const std::string& site) const {
@@ -47,15 +47,8 @@ class RecordContext {
     return it == in_.site_verdicts.end() ? nullptr : &it->second;
   }
 
-  // Priority first, then the record's configured order.
-  std::pair<int, size_t> rank(const std::string& site) const {
-    int prio = 0;
-    for (const SiteSpec& s : in_.sites) {
-      if (s.name == site) prio = s.priority;
-    }
-    auto it = order_.find(site);
-    return {prio, it == order_.end() ? order_.size() : it->second};
-  }
+  // Priority first, then the record's configured order (precomputed).
+  PlanIndex::Rank rank(const std::string& site) const { return index_.rank(i_, site); }
   bool better(const std::string& a, const std::string& b) const { return rank(a) < rank(b); }
   // Only a strictly better priority justifies taking traffic from a healthy
   // active site; the record's order merely breaks ties when choosing anew.
@@ -72,10 +65,10 @@ class RecordContext {
   // Configured, not drained sites, best first.
   std::vector<std::string> eligible() const {
     std::vector<std::string> v;
-    for (const std::string& s : rec_.sites) {
+    for (const std::string& s : index_.record(i_).by_rank) {
       if (!drained(s)) v.push_back(s);
     }
-    return sorted(std::move(v));
+    return v;
   }
 
   std::vector<std::string> with_state(const std::vector<std::string>& from, Health h) const {
@@ -107,10 +100,17 @@ class RecordContext {
     return now() - v->since;
   }
 
+  // The decision waits on time (a hold-down, an interval) and its reason
+  // counts it: it must be evaluated again as time passes.
+  void waits_on_time() const { waits_on_time_ = true; }
+  bool waiting_on_time() const { return waits_on_time_; }
+
  private:
   const PlannerInput& in_;
+  const PlanIndex& index_;
+  std::size_t i_;
   const RecordSpec& rec_;
-  std::map<std::string, size_t> order_;
+  mutable bool waits_on_time_ = false;
 };
 
 // Why a discretionary change (failback / rejoin) must wait, or "" if it may go.
@@ -127,17 +127,20 @@ std::string discretionary_blocker(const RecordContext& c, const RecordPlan& prev
   // A move the operator made is not undone by automation before a hold-down
   // has passed (a switchover, a drain): failback counts from that moment too.
   if (prev.last_change == ChangeKind::operator_ && c.now() - prev.changed_at < p.hold_down) {
+    c.waits_on_time();
     return "the operator moved this record " + format_duration(c.now() - prev.changed_at) +
            " ago and automation waits the " + format_duration(p.hold_down) + " hold-down";
   }
   Duration up = c.up_for(candidate);
   if (up < p.hold_down) {
+    c.waits_on_time();
     return candidate + " has been up for " + format_duration(up) + " of the " +
            format_duration(p.hold_down) + " hold-down";
   }
   if (prev.last_automatic_change != TimePoint{}) {
     Duration since = c.now() - prev.last_automatic_change;
     if (since < p.min_interval) {
+      c.waits_on_time();
       return "the previous automatic change was " + format_duration(since) + " ago and at least " +
              format_duration(p.min_interval) + " must pass between automatic changes";
     }
@@ -391,8 +394,25 @@ bool operator_decision(const RecordContext& c, const PlannerInput& in,
   return false;
 }
 
-RecordPlan plan_record(const PlannerInput& in, const RecordSpec& rec) {
-  RecordContext c(in, rec);
+// When `out` must be planned again although nothing but time changes: now,
+// when it differs from the previous plan (the previous plan is an input, so
+// only an unchanged result is settled); at once while its reason counts a
+// hold-down or an interval; when the oldest automatic change leaves the flap
+// window.
+TimePoint recheck_time(const RecordContext& c, const RecordPlan* prev, const RecordPlan& out) {
+  if (!prev) return c.now();
+  RecordPlan settled = out;
+  settled.recheck_at = prev->recheck_at;
+  if (!(settled == *prev)) return c.now();
+  if (c.waiting_on_time()) return c.now() + Duration{1};
+  if (out.automatic_changes.empty()) return TimePoint{};
+  return *std::min_element(out.automatic_changes.begin(), out.automatic_changes.end()) +
+         c.policy().flap_window;
+}
+
+RecordPlan plan_record(const PlannerInput& in, const PlanIndex& index, std::size_t i) {
+  const RecordSpec& rec = in.records[i];
+  RecordContext c(in, index, i);
   const RecordPlan* prev = nullptr;
   if (!in.previous.empty()) {
     auto it = in.previous.records.find(rec.key());
@@ -457,6 +477,7 @@ RecordPlan plan_record(const PlannerInput& in, const RecordSpec& rec) {
   if (!prev || d.sites != prev->sites || prev->change_reason.empty())
     out.change_reason = out.reason;
   assert(!out.reason.empty());
+  out.recheck_at = recheck_time(c, prev, out);
   return out;
 }
 
@@ -493,29 +514,53 @@ void summarize_groups(const Plan& previous, const Plan& next, std::string& summa
 
 }  // namespace
 
-Plan make_plan(const PlannerInput& in) {
-  Plan next;
-  for (const RecordSpec& rec : in.records) next.records[rec.key()] = plan_record(in, rec);
-  if (in.data) {
-    const DataPlannerInput data{
-        in.sites,     in.data->regions, in.data->groups, in.data->region_verdicts,
-        in.data->lag, in.policy,        in.overrides,    in.previous.groups,
-        in.now};
-    next.groups = plan_groups(data);
+namespace {
+
+// What a new generation says it changed: every planned record whose answer
+// (or freeze) differs from the previous plan, in key order, then the data side.
+using PlannedRecord = std::pair<const std::string, RecordPlan>;
+
+std::string summarize(const Plan& previous, const std::vector<const PlannedRecord*>& planned,
+                      const Plan& next_groups) {
+  std::string summary;
+  for (const auto* kv : planned) {
+    const auto& [key, rp] = *kv;
+    auto it = previous.records.find(key);
+    const bool changed = it == previous.records.end() || it->second.sites != rp.sites ||
+                         it->second.flap_frozen != rp.flap_frozen;
+    if (!changed) continue;
+    if (!summary.empty()) summary += " ";
+    summary += key + " -> " + join(rp.sites) + ": " + rp.reason + ".";
   }
+  summarize_groups(previous, next_groups, summary);
+  return summary;
+}
+
+std::map<std::string, GroupPlan> plan_data(const PlannerInput& in) {
+  const DataPlannerInput data{
+      in.sites,     in.data->regions, in.data->groups, in.data->region_verdicts,
+      in.data->lag, in.policy,        in.overrides,    in.previous.groups,
+      in.now};
+  return plan_groups(data);
+}
+
+}  // namespace
+
+Plan make_plan(const PlannerInput& in) {
+  std::optional<PlanIndex> own;
+  const PlanIndex& index = in.index ? *in.index : own.emplace(in.sites, in.records);
+  Plan next;
+  for (std::size_t i = 0; i < in.records.size(); ++i) {
+    next.records[in.records[i].key()] = plan_record(in, index, i);
+  }
+  if (in.data) next.groups = plan_data(in);
 
   if (in.previous.empty() || answers_differ(in.previous, next)) {
     next.generation = in.previous.generation + 1;
     next.made_at = in.now;
-    for (const auto& [key, rp] : next.records) {
-      auto it = in.previous.records.find(key);
-      bool changed = it == in.previous.records.end() || it->second.sites != rp.sites ||
-                     it->second.flap_frozen != rp.flap_frozen;
-      if (!changed) continue;
-      if (!next.summary.empty()) next.summary += " ";
-      next.summary += key + " -> " + join(rp.sites) + ": " + rp.reason + ".";
-    }
-    summarize_groups(in.previous, next, next.summary);
+    std::vector<const PlannedRecord*> all;
+    for (const auto& kv : next.records) all.push_back(&kv);
+    next.summary = summarize(in.previous, all, next);
     if (next.summary.empty()) next.summary = "records were removed from the configuration.";
   } else {
     next.generation = in.previous.generation;
@@ -523,6 +568,41 @@ Plan make_plan(const PlannerInput& in) {
     next.summary = in.previous.summary;
   }
   return next;
+}
+
+void update_plan(const PlannerInput& in, const std::vector<std::size_t>& which, bool with_groups,
+                 Plan& plan) {
+  std::optional<PlanIndex> own;
+  const PlanIndex& index = in.index ? *in.index : own.emplace(in.sites, in.records);
+  // Everything is computed from in.previous before `plan` (maybe the same
+  // object) is touched.
+  std::map<std::string, RecordPlan> fresh;
+  for (std::size_t i : which) fresh[in.records[i].key()] = plan_record(in, index, i);
+  Plan next_groups;  // only its groups are used
+  next_groups.groups = with_groups && in.data ? plan_data(in) : in.previous.groups;
+
+  bool changed = in.previous.empty();
+  for (const auto& [key, rp] : fresh) {
+    auto it = in.previous.records.find(key);
+    changed |= it == in.previous.records.end() || it->second.sites != rp.sites ||
+               it->second.flap_frozen != rp.flap_frozen;
+  }
+  changed |= groups_differ(in.previous.groups, next_groups.groups);
+  const std::uint64_t generation = in.previous.generation;
+  std::string summary;
+  if (changed) {
+    std::vector<const PlannedRecord*> planned;
+    for (const auto& kv : fresh) planned.push_back(&kv);
+    summary = summarize(in.previous, planned, next_groups);
+  }
+
+  for (auto& [key, rp] : fresh) plan.records[key] = std::move(rp);
+  plan.groups = std::move(next_groups.groups);
+  if (changed) {
+    plan.generation = generation + 1;
+    plan.made_at = in.now;
+    plan.summary = summary.empty() ? "records were removed from the configuration." : summary;
+  }
 }
 
 }  // namespace drpilot::core

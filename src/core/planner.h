@@ -23,6 +23,7 @@
 #include "core/lag.h"
 #include "core/model.h"
 #include "core/plan.h"
+#include "core/plan_index.h"
 #include "core/spec.h"
 
 namespace drpilot::core {
@@ -44,8 +45,22 @@ struct PlannerInput {
   const Plan& previous;  // empty() when there is none
   TimePoint now;
   const DataInputs* data = nullptr;
+  // Ranks precomputed from `sites` and `records`; built on the fly when absent.
+  const PlanIndex* index = nullptr;
 };
 
+// Plans every record (and the data side, when there is one).
 Plan make_plan(const PlannerInput& in);
+
+// The incremental form, for work proportional to what changed: re-plans only
+// the records at `which` (indices into in.records) and, when `with_groups`,
+// the data side; every other record of `plan` is carried over as it is. The
+// result equals make_plan(in) when each record left out would plan exactly as
+// before: its sites' verdicts and the overrides are unchanged since it was
+// planned, and `in.now` is before its RecordPlan::recheck_at. `plan` may be
+// the very object in.previous refers to: it is read completely before it is
+// written.
+void update_plan(const PlannerInput& in, const std::vector<std::size_t>& which, bool with_groups,
+                 Plan& plan);
 
 }  // namespace drpilot::core

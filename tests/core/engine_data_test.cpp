@@ -347,6 +347,9 @@ TEST_F(EngineDataTest, TheGraceSurvivesARestart) {
   clock.advance(secs(20));
   Observation o{EUW + "/dynamodb", "controller", false, {}, "connect timeout", clock.now()};
   again.observe(o);
+  again.observe(Observation{EUC + "/dynamodb", "controller", true, {}, "ACTIVE", clock.now()});
+  // Time-driven data decisions (a grace ending) are taken at the tick.
+  again.tick();
   EXPECT_EQ(again.plan().groups.at("orders").primary, EUC);
 }
 
