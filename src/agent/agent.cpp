@@ -38,8 +38,7 @@ Agent::Agent(net::Loop& loop, const core::Clock& clock, AgentOptions options)
       reporter_(loop, clock, reporter_options(options_), options_.seed),
       scheduler_(
           loop, clock, options_.name, [this](core::Observation o) { on_observation(o); },
-          [this](const std::string& target) { return health_.pending(target); }, options_.seed,
-          options_.runner),
+          options_.seed, options_.runner),
       server_(loop, options_.listen.host, options_.listen.port,
               [this](const net::ServerRequest& req, net::Responder respond) {
                 respond(healthz_response(req, unhealthy_reason()));

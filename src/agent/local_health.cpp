@@ -20,11 +20,6 @@ void LocalHealth::observe(const core::Observation& o) {
   it->second.detail = o.detail;
 }
 
-bool LocalHealth::pending(const std::string& target) const {
-  auto it = targets_.find(target);
-  return it != targets_.end() && it->second.counter.pending();
-}
-
 core::Health LocalHealth::state(const std::string& target) const {
   auto it = targets_.find(target);
   return it == targets_.end() ? core::Health::unknown : it->second.counter.state();

@@ -20,8 +20,6 @@ class LocalHealth {
   void set_targets(const std::vector<probe::ProbeTarget>& targets);
   // Feeds one of the agent's own observations; others are ignored.
   void observe(const core::Observation& o);
-  // A transition has started: the scheduler checks at the edge interval.
-  bool pending(const std::string& target) const;
   // "" when every target is up, else which are not and why (the first few).
   std::string why_not_healthy() const;
   bool healthy() const { return why_not_healthy().empty(); }

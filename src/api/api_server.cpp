@@ -2,19 +2,77 @@
 
 namespace drpilot::api {
 
-ApiServer::ApiServer(net::Loop& loop, const std::string& address, std::uint16_t port,
+ApiServer::ApiServer(net::Loop& control, const std::string& address, std::uint16_t port,
                      Backend& backend, std::optional<std::string> token)
-    : server_(loop, address, port,
-              [&backend, token = std::move(token)](const net::ServerRequest& req,
-                                                   net::Responder respond) {
-                respond(route(backend, req, token));
-              }) {}
+    : control_(control),
+      backend_(backend),
+      token_(std::move(token)),
+      server_(std::make_unique<net::HttpServer>(
+          loop_, address, port, [this](const net::ServerRequest& req, net::Responder respond) {
+            handle(req, std::move(respond));
+          })) {}
+
+ApiServer::~ApiServer() {
+  stop();
+}
 
 void ApiServer::start() {
-  server_.start();
+  server_->start();
+  thread_ = std::thread([this] { loop_.run(); });
 }
+
 void ApiServer::stop() {
-  server_.stop();
+  if (!thread_.joinable()) return;
+  // Connections belong to the API's loop: they are closed on its thread.
+  loop_.post([this] {
+    *alive_ = false;
+    server_->stop();
+    loop_.stop();
+  });
+  thread_.join();
+}
+
+// On the API's thread. What needs the controller's state goes to the control
+// loop and comes back here to be answered (and, for status, rendered).
+void ApiServer::handle(const net::ServerRequest& req, net::Responder respond) {
+  Action a = decide(req, token_);
+  // Runs `work` on the control loop, then `finish` with its result here.
+  auto via_control = [this, &respond](auto work, auto finish) {
+    control_.post([this, work = std::move(work), finish = std::move(finish),
+                   respond = std::move(respond), alive = alive_]() mutable {
+      auto result = work();
+      loop_.post([result = std::move(result), finish = std::move(finish),
+                  respond = std::move(respond), alive]() mutable {
+        if (*alive) respond(finish(std::move(result)));
+      });
+    });
+  };
+  switch (a.kind) {
+    case Action::Kind::reply:
+      respond(std::move(a.reply));
+      return;
+    case Action::Kind::healthz:
+      respond(healthz_response(backend_.live()));
+      return;
+    case Action::Kind::history:
+      respond(json_response(200, backend_.history(a.limit, a.before)));
+      return;
+    case Action::Kind::status:
+      via_control([this, q = a.status] { return backend_.status(q); },
+                  [](std::function<Reply()> render) {
+                    auto [status, body] = render();
+                    return json_response(status, body);
+                  });
+      return;
+    case Action::Kind::command:
+      via_control([this, cmd = a.command] { return backend_.command(cmd); },
+                  [](Reply r) { return json_response(r.first, r.second); });
+      return;
+    case Action::Kind::agent_report:
+      via_control([this, req] { return backend_.agent_report(req); },
+                  [](net::ServerResponse r) { return r; });
+      return;
+  }
 }
 
 }  // namespace drpilot::api

@@ -2,59 +2,106 @@
 // The HTTP API: GET /healthz, /api/v1/status, /api/v1/history for anyone,
 // POST /api/v1/commands/{drain,undrain,pin,unpin,freeze,resume,switchover}
 // for callers with the bearer token, and POST /api/v1/agents/report for
-// agents, which sign with their own keys. Routing is a plain function of the
-// request so it is tested without sockets.
+// agents, which sign with their own keys.
+//
+// Routing, authentication and validation are a plain function of the request
+// (decide), tested and fuzzed without sockets. The server runs on a thread
+// of its own: what needs the controller's state runs on the control loop,
+// and what is slow -- rendering a large status document, reading the
+// journal's history -- runs on the API's thread, never on the control loop.
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 
+#include "api/status_query.h"
 #include "core/commands.h"
 #include "net/http.h"
-
-namespace drpilot::net {
-class Loop;
-}
+#include "net/loop.h"
 
 namespace drpilot::api {
 
-// What the API reads; implemented by the controller.
+// A reply as a status code and a JSON body.
+using Reply = std::pair<int, nlohmann::json>;
+
+// What the API reads and asks; implemented by the controller.
 class Backend {
  public:
   virtual ~Backend() = default;
-  virtual nlohmann::json status() = 0;
+  // On the control loop: an immutable copy of what `q` asks for. The
+  // returned function renders it, on another thread.
+  virtual std::function<Reply()> status(const StatusQuery& q) = 0;
+  // On the API's thread, concurrently with the control loop: newest first,
+  // `before_id` pages backwards.
   virtual nlohmann::json history(std::size_t limit, std::optional<std::int64_t> before_id) = 0;
-  // The control loop ticked recently.
+  // Any thread: the control loop ticked recently.
   virtual bool live() = 0;
-  // Carries out an operator command: {status, body} as the reply. The body
-  // has "message" (and "generation") on success, "error" otherwise.
-  virtual std::pair<int, nlohmann::json> command(const core::Command& cmd) = 0;
-  // POST /api/v1/agents/report: a signed agent report, answered with the
-  // site's signed assignment (api/agent_protocol.h).
+  // On the control loop. Carries out an operator command: {status, body} as
+  // the reply. The body has "message" (and "generation") on success, "error"
+  // otherwise.
+  virtual Reply command(const core::Command& cmd) = 0;
+  // On the control loop. POST /api/v1/agents/report: a signed agent report,
+  // answered with the site's signed assignment (api/agent_protocol.h).
   virtual net::ServerResponse agent_report(const net::ServerRequest& req);
 };
 
 // A JSON reply as every endpoint sends it (indented, invalid UTF-8 replaced).
 net::ServerResponse json_response(int status, const nlohmann::json& body);
 
+// What a request asks for once it is routed, authenticated and validated.
+struct Action {
+  enum class Kind { reply, healthz, status, history, command, agent_report };
+  Kind kind = Kind::reply;
+  net::ServerResponse reply;  // Kind::reply: the answer itself (an error, usually)
+  StatusQuery status;
+  std::size_t limit = 100;  // history
+  std::optional<std::int64_t> before;
+  core::Command command;
+};
+
 // `token`: what mutating calls must present as "Authorization: Bearer ...";
 // nullopt: operator commands are disabled.
+Action decide(const net::ServerRequest& req, const std::optional<std::string>& token);
+
+// GET /healthz: 200 "ok" while the control loop runs, 503 otherwise.
+net::ServerResponse healthz_response(bool live);
+
+// decide() and carrying the action out at once, on the calling thread.
 net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
                           const std::optional<std::string>& token);
 
 class ApiServer {
  public:
-  ApiServer(net::Loop& loop, const std::string& address, std::uint16_t port, Backend& backend,
+  // `control`: the loop the backend's state belongs to.
+  ApiServer(net::Loop& control, const std::string& address, std::uint16_t port, Backend& backend,
             std::optional<std::string> token);
-  void start();  // throws std::runtime_error naming the address
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds (throws std::runtime_error naming the address) and starts the
+  // API's thread.
+  void start();
+  // Closes every connection and joins the thread. Idempotent.
   void stop();
-  std::uint16_t port() const { return server_.port(); }
+  std::uint16_t port() const { return server_->port(); }
 
  private:
-  net::HttpServer server_;
+  void handle(const net::ServerRequest& req, net::Responder respond);
+
+  net::Loop& control_;
+  Backend& backend_;
+  std::optional<std::string> token_;
+  net::Loop loop_;  // the API's own
+  std::unique_ptr<net::HttpServer> server_;
+  std::thread thread_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // read on the API thread only
 };
 
 }  // namespace drpilot::api

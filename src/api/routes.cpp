@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <variant>
 
 #include "api/agent_protocol.h"
 #include "net/crypto.h"
@@ -69,8 +70,9 @@ std::optional<std::string> text_field(const json& body, const char* key, std::st
   return v;
 }
 
-net::ServerResponse run_command(Backend& backend, const net::ServerRequest& req,
-                                const std::string& name) {
+// The command a body describes, or the 400 that says what is wrong with it.
+std::variant<core::Command, net::ServerResponse> parse_command(const net::ServerRequest& req,
+                                                               const std::string& name) {
   json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     return error(400, "the body must be a JSON object such as {\"site\": \"ams\"}");
@@ -95,8 +97,39 @@ net::ServerResponse run_command(Backend& backend, const net::ServerRequest& req,
   cmd.data_region = *data_region;
   cmd.group = *group;
   cmd.force = body.value("force", false);
-  auto [status, reply] = backend.command(cmd);
-  return json_response(status, reply);
+  return cmd;
+}
+
+Action reply(net::ServerResponse r) {
+  Action a;
+  a.kind = Action::Kind::reply;
+  a.reply = std::move(r);
+  return a;
+}
+
+// ?site=, ?record=, ?limit=, ?cursor= of a status request.
+std::variant<StatusQuery, net::ServerResponse> status_query(const net::ServerRequest& req) {
+  StatusQuery q;
+  auto text = [&](const char* key) {
+    auto it = req.query.find(key);
+    return it == req.query.end() ? std::string() : it->second;
+  };
+  q.site = text("site");
+  q.record = text("record");
+  q.cursor = text("cursor");
+  if (!q.site.empty() && !q.record.empty())
+    return error(400, "ask for a site or a record, not both");
+  auto limit = int_param(req, "limit");
+  if (limit && (*limit < 1 || *limit > 100000))
+    return error(400, "limit must be between 1 and 100000");
+  if (limit) q.limit = static_cast<std::size_t>(*limit);
+  if (!q.cursor.empty() && !parse_cursor(q.cursor)) {
+    return error(400, "cursor must be the next_cursor of a previous page");
+  }
+  if ((!q.site.empty() || !q.record.empty()) && (q.limit || !q.cursor.empty())) {
+    return error(400, "limit and cursor page the whole status; a site or a record is one page");
+  }
+  return q;
 }
 
 }  // namespace
@@ -114,52 +147,93 @@ net::ServerResponse Backend::agent_report(const net::ServerRequest&) {
   return error(404, "this controller takes no agent reports");
 }
 
-net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
-                          const std::optional<std::string>& token) {
+Action decide(const net::ServerRequest& req, const std::optional<std::string>& token) {
   constexpr std::string_view kCommands = "/api/v1/commands/";
   if (req.path.rfind(kCommands, 0) == 0) {
-    if (req.method != "POST") return error(405, "use POST");
+    if (req.method != "POST") return reply(error(405, "use POST"));
     // Nothing about the command is looked at before the caller is known.
     if (!token || token->empty()) {  // an empty token would let "Bearer " in
-      return unauthorized(
-          "operator commands are disabled: this controller has no api token (set "
-          "api.token_file or api.token_env)");
+      return reply(
+          unauthorized("operator commands are disabled: this controller has no api token (set "
+                       "api.token_file or api.token_env)"));
     }
-    if (!authorized(req, *token)) return unauthorized("missing or wrong bearer token");
-    return run_command(backend, req, req.path.substr(kCommands.size()));
+    if (!authorized(req, *token)) return reply(unauthorized("missing or wrong bearer token"));
+    auto parsed = parse_command(req, req.path.substr(kCommands.size()));
+    if (auto* r = std::get_if<net::ServerResponse>(&parsed)) return reply(std::move(*r));
+    Action a;
+    a.kind = Action::Kind::command;
+    a.command = std::get<core::Command>(std::move(parsed));
+    return a;
   }
   // Agents sign their reports with their own keys: no bearer token here.
   if (req.path == kAgentReportPath) {
-    if (req.method != "POST") return error(405, "use POST");
-    return backend.agent_report(req);
+    if (req.method != "POST") return reply(error(405, "use POST"));
+    Action a;
+    a.kind = Action::Kind::agent_report;
+    return a;
   }
   const bool read = req.method == "GET" || req.method == "HEAD";
+  Action a;
   if (req.path == "/healthz") {
-    if (!read) return error(405, "use GET");
-    net::ServerResponse r;
-    r.content_type = "text/plain";
-    const bool live = backend.live();
-    r.status = live ? 200 : 503;
-    r.body = live ? "ok\n" : "control loop is not running\n";
-    return r;
+    if (!read) return reply(error(405, "use GET"));
+    a.kind = Action::Kind::healthz;
+    return a;
   }
   if (req.path == "/api/v1/status") {
-    if (!read) return error(405, "use GET");
-    return json_response(200, backend.status());
+    if (!read) return reply(error(405, "use GET"));
+    auto q = status_query(req);
+    if (auto* r = std::get_if<net::ServerResponse>(&q)) return reply(std::move(*r));
+    a.kind = Action::Kind::status;
+    a.status = std::get<StatusQuery>(std::move(q));
+    return a;
   }
   if (req.path == "/api/v1/history") {
-    if (!read) return error(405, "use GET");
+    if (!read) return reply(error(405, "use GET"));
     auto limit = int_param(req, "limit");
     if (limit && (*limit < 1 || *limit > 10000))
-      return error(400, "limit must be between 1 and 10000");
+      return reply(error(400, "limit must be between 1 and 10000"));
     auto before = int_param(req, "before");
-    if (before && *before < 1) return error(400, "before must be a positive event id");
-    return json_response(
-        200, backend.history(static_cast<std::size_t>(limit.value_or(100)),
-                             before ? std::optional<std::int64_t>(*before) : std::nullopt));
+    if (before && *before < 1) return reply(error(400, "before must be a positive event id"));
+    a.kind = Action::Kind::history;
+    a.limit = static_cast<std::size_t>(limit.value_or(100));
+    if (before) a.before = *before;
+    return a;
   }
-  return error(404, "no such endpoint: " + req.path +
-                        " (try /api/v1/status, /api/v1/history, /api/v1/commands/NAME, /healthz)");
+  return reply(error(404, "no such endpoint: " + req.path +
+                              " (try /api/v1/status, /api/v1/history, /api/v1/commands/NAME, "
+                              "/healthz)"));
+}
+
+net::ServerResponse healthz_response(bool live) {
+  net::ServerResponse r;
+  r.content_type = "text/plain";
+  r.status = live ? 200 : 503;
+  r.body = live ? "ok\n" : "control loop is not running\n";
+  return r;
+}
+
+net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
+                          const std::optional<std::string>& token) {
+  Action a = decide(req, token);
+  switch (a.kind) {
+    case Action::Kind::reply:
+      return a.reply;
+    case Action::Kind::healthz:
+      return healthz_response(backend.live());
+    case Action::Kind::status: {
+      auto [status, body] = backend.status(a.status)();
+      return json_response(status, body);
+    }
+    case Action::Kind::history:
+      return json_response(200, backend.history(a.limit, a.before));
+    case Action::Kind::command: {
+      auto [status, body] = backend.command(a.command);
+      return json_response(status, body);
+    }
+    case Action::Kind::agent_report:
+      return backend.agent_report(req);
+  }
+  return error(500, "unreachable");
 }
 
 }  // namespace drpilot::api

@@ -1,12 +1,21 @@
 #pragma once
 // The status document: what the controller believes and why, as JSON. Read
 // by `drpilot status`, the API and anything an operator scripts against it.
+//
+// Built in two steps so that a large document never stalls the control
+// loop: snapshot_status() copies, on the control loop, only what the query
+// asks for into an immutable StatusSnapshot; render_status() turns that into
+// JSON on any other thread.
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "api/status_query.h"
 #include "config/config.h"
 #include "core/engine.h"
 
@@ -25,14 +34,63 @@ struct ControllerInfo {
   std::string held_back;
   // The agents as the controller last heard from them (rendered by it).
   nlohmann::json agents = nlohmann::json::array();
+  // How well the controller keeps its schedule (rendered by it).
+  nlohmann::json load = nullptr;
 };
 
-// Alerts about the data side and the vantages: a controller that is the one
-// cut off, replication lag over a group's RPO budget.
-std::vector<std::string> data_alerts(const core::Engine& engine, const config::Config& cfg,
-                                     const std::map<core::LagKey, core::LagStat>& lag);
+struct StatusSnapshot {
+  std::shared_ptr<const config::Config> cfg;
+  ControllerInfo info;
+  core::TimePoint now{};
+  StatusQuery query;
 
-nlohmann::json render_status(const core::Engine& engine, const config::Config& cfg,
-                             const ControllerInfo& info, core::TimePoint now);
+  std::uint64_t generation = 0;
+  core::TimePoint made_at{};
+  std::string summary;
+  core::Overrides overrides;
+
+  struct Record {
+    std::size_t config = 0;  // index into cfg->records
+    std::optional<core::RecordPlan> plan;
+  };
+  struct Vantage {
+    std::string name;
+    core::Health state = core::Health::unknown;
+    bool last_ok = false;
+    std::string detail;
+    core::Duration latency{0};
+    core::TimePoint last_seen{};
+    bool fresh = false;
+    int ok_streak = 0, fail_streak = 0;
+  };
+  struct Check {
+    std::string name, target;
+    core::Verdict verdict;
+    std::vector<Vantage> vantages;
+  };
+  struct Owner {             // a site or a data region
+    std::size_t config = 0;  // index into cfg->sites or cfg->data_regions
+    core::Verdict verdict;
+    std::vector<Check> checks;
+  };
+  std::vector<Record> records;
+  std::vector<Owner> sites;
+  std::vector<Owner> data_regions;  // all of them, unless the query names a site or record
+  std::map<std::string, core::GroupPlan> groups;
+  std::map<core::LagKey, core::LagStat> lag;
+  // Over every record, not only the selected ones: the automation state and
+  // the alerts speak of the whole controller.
+  std::vector<std::pair<std::string, std::size_t>> flap_frozen;  // key, automatic changes
+  bool cut_off = false;
+  std::size_t total_records = 0, total_sites = 0;
+  std::string next_cursor;  // empty: this was the last page
+  std::string not_found;    // the site or record the query names does not exist
+};
+
+StatusSnapshot snapshot_status(const core::Engine& engine,
+                               std::shared_ptr<const config::Config> cfg, ControllerInfo info,
+                               core::TimePoint now, const StatusQuery& query);
+
+nlohmann::json render_status(const StatusSnapshot& s);
 
 }  // namespace drpilot::api

@@ -96,21 +96,25 @@ void Controller::start() {
     dns_->start();
     log_event("dns", {{"listen", endpoints_text(cfg_.dns.listen)}});
   }
+  shared_cfg_ = std::make_shared<const config::Config>(cfg_);
+  history_reader_ = store::Journal::reader(cfg_.journal_path);
   api_ = std::make_unique<api::ApiServer>(loop_, cfg_.api_listen.host, cfg_.api_listen.port, *this,
                                           token);
   api_->start();
   log_event("api", {{"listen", cfg_.api_listen.to_string()}});
 
-  scheduler_ = std::make_unique<probe::Scheduler>(
-      loop_, clock_, cfg_.vantage, [this](core::Observation o) { on_observation(o); },
-      [this](const std::string& target) { return engine_->pending(target, cfg_.vantage); },
-      random_seed(), check_runner());
-  scheduler_->set_targets(probe::targets_from_config(cfg_));
+  checks_ = std::make_unique<probe::CheckPool>(
+      loop_, clock_, cfg_.vantage,
+      [this](std::vector<core::Observation> batch) { on_observations(batch); }, random_seed(),
+      cfg_.check_threads, check_runner());
+  checks_->set_targets(probe::targets_from_config(cfg_));
+  log_event("checks", {{"targets", std::to_string(checks_->load().targets)},
+                       {"threads", std::to_string(checks_->threads())}});
 
   journal_->record_event("lifecycle", "controller", "controller started with " + cfg_.path,
                          clock_.now(), {{"generation", engine_->plan().generation}});
   running_ = true;
-  last_tick_ = std::chrono::steady_clock::now();
+  note_tick();
   schedule_tick();
 }
 
@@ -118,7 +122,8 @@ void Controller::stop() {
   if (!running_) return;
   running_ = false;
   tick_timer_.cancel();
-  if (scheduler_) scheduler_->stop();
+  // The check threads stop before the data probe they call into goes.
+  if (checks_) checks_->stop();
   stop_data();
   if (api_) api_->stop();
   gate_.reset();
@@ -137,16 +142,52 @@ std::uint16_t Controller::api_port() const {
 }
 
 void Controller::schedule_tick() {
+  control_gauge_.expect_heartbeat(std::chrono::steady_clock::now() + kTick);
   tick_timer_.start(kTick, [this] {
-    last_tick_ = std::chrono::steady_clock::now();
+    control_gauge_.heartbeat(std::chrono::steady_clock::now());
+    note_tick();
     apply(engine_->tick());
     note_lag();
+    watch_load();
     schedule_tick();
   });
 }
 
-void Controller::on_observation(const core::Observation& o) {
-  apply(engine_->observe(o));
+// Overload is reported (and journaled when it starts and ends), never taken
+// for an outage: the check loops set aside the results it may have spoiled.
+void Controller::watch_load() {
+  const std::string text = probe::overload_alert(
+      checks_->load().merged, control_gauge_.report(std::chrono::steady_clock::now()).loop);
+  clear_alert("controller overloaded");
+  if (!text.empty()) alert(text);
+  if (text.empty() == !overloaded_) return;
+  overloaded_ = !text.empty();
+  log_event("overload",
+            {{"state", overloaded_ ? "overloaded" : "keeping its schedule"}, {"detail", text}});
+  journal_event("controller", overloaded_ ? text : "the controller keeps its schedule again");
+}
+
+nlohmann::json Controller::load_status() const {
+  const probe::PoolLoad p = checks_->load();
+  const probe::LoadReport c = control_gauge_.report(std::chrono::steady_clock::now());
+  auto lateness = [](const probe::Lateness& l) {
+    return nlohmann::json{{"max_ms", l.max.count()}, {"p99_ms", l.p99.count()}};
+  };
+  return {{"window_s", p.merged.window.count() / 1000},
+          {"check_threads", p.threads},
+          {"targets", p.targets},
+          {"checks_due_per_second", p.due_per_second},
+          {"checks_done_per_second", p.merged.completed_per_second},
+          {"check_start_lag", lateness(p.merged.start)},
+          {"check_loop_lag", lateness(p.merged.loop)},
+          {"set_aside_total", p.merged.set_aside},
+          {"set_aside_recent", p.merged.set_aside_recent},
+          {"control_loop_lag", lateness(c.loop)},
+          {"overloaded", overloaded_}};
+}
+
+void Controller::on_observations(const std::vector<core::Observation>& batch) {
+  apply(engine_->observe(batch));
 }
 
 // Journal first, then publish: a plan that was served must survive a crash,
@@ -221,6 +262,7 @@ std::string Controller::reload() {
   if (next.journal_path != cfg_.journal_path) needs_restart.push_back("journal.path");
   if (!(next.api_listen == cfg_.api_listen)) needs_restart.push_back("api.listen");
   if (next.vantage != cfg_.vantage) needs_restart.push_back("controller.vantage");
+  if (next.check_threads != cfg_.check_threads) needs_restart.push_back("controller.check_threads");
   if (next.dns.enabled != cfg_.dns.enabled || next.dns.listen != cfg_.dns.listen ||
       next.dns.udp_threads != cfg_.dns.udp_threads ||
       next.dns.tcp_idle_timeout != cfg_.dns.tcp_idle_timeout) {
@@ -247,6 +289,7 @@ std::string Controller::reload() {
   const bool canary_changed =
       next.table_groups != cfg_.table_groups || next.data_regions != cfg_.data_regions;
   cfg_ = std::move(next);
+  shared_cfg_ = std::make_shared<const config::Config>(cfg_);
   configure_agents();
   if (canary_changed) start_canary();
   if (embedded_) embedded_->configure(cfg_.dns.zones, cfg_.site_specs(), cfg_.records);
@@ -255,13 +298,13 @@ std::string Controller::reload() {
   apply(step);
   // The same generation may need publishing anew (a TTL, a zone changed).
   if (!step.plan_changed) offer_plan();
-  scheduler_->set_targets(probe::targets_from_config(cfg_));
+  checks_->set_targets(probe::targets_from_config(cfg_));
   log_event("reloaded", {{"config", cfg_.path}});
   journal_event("config", "configuration reloaded from " + cfg_.path);
   return "";
 }
 
-nlohmann::json Controller::status() {
+std::function<api::Reply()> Controller::status(const api::StatusQuery& q) {
   api::ControllerInfo info;
   info.version = DRPILOT_VERSION;
   info.config_path = cfg_.path;
@@ -270,23 +313,37 @@ nlohmann::json Controller::status() {
   info.alerts = alerts_;
   info.providers = providers_status();
   info.agents = agents_status();
+  info.load = load_status();
   if (gate_) {
     info.released_generation = gate_->released_generation();
     info.held_back = gate_->held_back();
   }
-  return api::render_status(*engine_, cfg_, info, clock_.now());
+  auto snap = std::make_shared<const api::StatusSnapshot>(
+      api::snapshot_status(*engine_, shared_cfg_, std::move(info), clock_.now(), q));
+  return [snap]() -> api::Reply {
+    if (!snap->not_found.empty()) return {404, {{"error", snap->not_found}}};
+    return {200, api::render_status(*snap)};
+  };
 }
 
 nlohmann::json Controller::history(std::size_t limit, std::optional<std::int64_t> before_id) {
   nlohmann::json events = nlohmann::json::array();
-  for (const store::JournalEvent& e : journal_->history(limit, before_id)) {
+  for (const store::JournalEvent& e : history_reader_->history(limit, before_id)) {
     events.push_back(store::to_json(e));
   }
   return {{"events", events}};
 }
 
+void Controller::note_tick() {
+  last_tick_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+                   .count();
+}
+
 bool Controller::live() {
-  return running_ && std::chrono::steady_clock::now() - last_tick_ < kLiveWithin;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now().time_since_epoch());
+  return running_ && now - std::chrono::milliseconds(last_tick_.load()) < kLiveWithin;
 }
 
 }  // namespace drpilot::cli

@@ -6,7 +6,9 @@
 // thread; the DNS server answers from its own threads, providers and hooks
 // work on theirs and report back to the loop.
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,7 +20,7 @@
 #include "config/config.h"
 #include "core/engine.h"
 #include "net/loop.h"
-#include "probe/scheduler.h"
+#include "probe/check_pool.h"
 #include "providers/hook_command.h"
 
 namespace drpilot::dns {
@@ -62,10 +64,11 @@ class Controller : public api::Backend {
   // stays in force; returns the errors ("" on success).
   std::string reload();
 
-  nlohmann::json status() override;
+  std::function<api::Reply()> status(const api::StatusQuery& q) override;
+  // On the API's thread, through a read-only journal connection of its own.
   nlohmann::json history(std::size_t limit, std::optional<std::int64_t> before_id) override;
   bool live() override;
-  std::pair<int, nlohmann::json> command(const core::Command& cmd) override;
+  api::Reply command(const core::Command& cmd) override;
   net::ServerResponse agent_report(const net::ServerRequest& req) override;
 
   const core::Engine& engine() const { return *engine_; }
@@ -73,7 +76,7 @@ class Controller : public api::Backend {
   std::uint16_t api_port() const;
 
  private:
-  void on_observation(const core::Observation& o);
+  void on_observations(const std::vector<core::Observation>& batch);
   void apply(const core::EngineStep& step);
   // The world (controller_world.cpp): providers, the change gate, and what
   // they report.
@@ -99,6 +102,11 @@ class Controller : public api::Backend {
   nlohmann::json agents_status() const;
   std::pair<int, nlohmann::json> data_switchover(const core::Command& cmd);
   void schedule_tick();
+  void note_tick();
+  // The checks' and the control loop's timekeeping, for status; raises or
+  // clears the overload alert.
+  nlohmann::json load_status() const;
+  void watch_load();
   void alert(const std::string& text);
   void journal_event(const std::string& subject, const std::string& message,
                      const nlohmann::json& data = nullptr);
@@ -112,7 +120,7 @@ class Controller : public api::Backend {
   std::unique_ptr<core::Engine> engine_;
   std::unique_ptr<dns::Server> dns_;
   std::unique_ptr<api::ApiServer> api_;
-  std::unique_ptr<probe::Scheduler> scheduler_;
+  std::unique_ptr<probe::CheckPool> checks_;
   providers::EmbeddedDns* embedded_ = nullptr;  // owned by the reconciler
   // pre_change and post_change hooks on threads of their own: a slow
   // notification never delays the next change's consent.
@@ -120,10 +128,15 @@ class Controller : public api::Backend {
   std::unique_ptr<providers::Reconciler> reconciler_;
   std::unique_ptr<providers::ChangeGate> gate_;
   net::Timer tick_timer_;
-  std::chrono::steady_clock::time_point last_tick_;
+  // When the control loop last ticked (steady clock ticks), read by the API's thread.
+  std::atomic<std::int64_t> last_tick_{0};
+  probe::LoadGauge control_gauge_;  // the tick's lateness: the control loop's lag
+  bool overloaded_ = false;
+  std::shared_ptr<const config::Config> shared_cfg_;  // cfg_ as status snapshots hold it
+  std::unique_ptr<store::Journal> history_reader_;    // the API thread's own connection
   core::TimePoint started_at_{};
   std::vector<std::string> alerts_;
-  bool running_ = false;
+  std::atomic<bool> running_{false};
 
   std::unique_ptr<aws::Credentials> credentials_;
   std::unique_ptr<probe::DataProbe> data_probe_;

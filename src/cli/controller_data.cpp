@@ -47,7 +47,7 @@ void Controller::start_data() {
   std::string error;
   auto creds = aws::load_credentials({cfg_.aws.profile, cfg_.aws.credentials_file}, error);
   if (!creds) throw std::runtime_error("AWS credentials for the data regions: " + error);
-  data_probe_ = std::make_unique<probe::DataProbe>(loop_, *creds, random_seed());
+  data_probe_ = std::make_unique<probe::DataProbe>(*creds, random_seed());
   credentials_ = std::make_unique<aws::Credentials>(*creds);
   log_event("aws", {{"credentials", creds->source}});
   start_canary();
@@ -207,6 +207,7 @@ net::ServerResponse Controller::agent_report(const net::ServerRequest& req) {
   // The agent's clock may be off: an observation is placed as long before
   // now as it was before the report was sent.
   const core::Duration offset = now - core::from_ms(report->sent_at_ms);
+  std::vector<core::Observation> accepted;
   for (core::Observation o : report->observations) {
     if (!allowed.count(o.target)) {
       st.ignored++;
@@ -214,8 +215,9 @@ net::ServerResponse Controller::agent_report(const net::ServerRequest& req) {
     }
     o.vantage = name;
     o.at = std::min(now, o.at + offset);
-    apply(engine_->observe(o));
+    accepted.push_back(std::move(o));
   }
+  if (!accepted.empty()) apply(engine_->observe(accepted));
   if (report->applied_generation != st.applied_generation || report->applied_ok != st.applied_ok ||
       report->applied_error != st.applied_error) {
     if (!report->applied_ok) {

@@ -36,7 +36,7 @@ AgentRun::AgentRun(net::Loop& loop, const core::Clock& clock, const config::Conf
       throw std::runtime_error("agent " + name +
                                ": AWS credentials for its data region's checks: " + error);
     }
-    probe_ = std::make_unique<probe::DataProbe>(loop, *creds, options_.seed ^ 0x5eed);
+    probe_ = std::make_unique<probe::DataProbe>(*creds, options_.seed ^ 0x5eed);
     options_.runner = probe_->runner();
   }
   agent_ = std::make_unique<agent::Agent>(loop, clock, options_);

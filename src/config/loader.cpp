@@ -142,6 +142,7 @@ class Loader {
     }
     if (auto v = s->identifier("vantage")) cfg_.vantage = *v;
     if (s->has("freshness")) explicit_freshness_ = s->duration("freshness");
+    if (auto v = s->integer("check_threads")) cfg_.check_threads = static_cast<int>(*v);
     controller_reader_.emplace(*s);
   }
 

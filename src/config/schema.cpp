@@ -66,6 +66,11 @@ struct Schema {
                                    "interval plus timeout."),
                                  100, 1 * kHour, "duration"),
                            "3 × the longest check interval + its timeout, at least 2s"),
+                      range(f("check_threads", VT::integer, "0",
+                              "Threads that run this controller's checks, each with its own "
+                              "event loop, so planning, the journal and the API never delay a "
+                              "check. 0: one per core, at most 4. Changing it needs a restart."),
+                            0, 64, ""),
                   }};
     journal = {"journal",
                "The journal: an SQLite database (WAL, synchronous=FULL) holding verdict "

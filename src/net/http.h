@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "net/failure.h"
+
 namespace drpilot::net {
 
 class Loop;
@@ -39,7 +41,8 @@ struct ClientResult {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;                            // at most max_body bytes
   bool body_truncated = false;
-  std::string error;  // when !ok: "connect refused", "timeout after 300ms", ...
+  std::string error;                // when !ok: "connect refused", "timeout after 300ms", ...
+  Failure failure = Failure::none;  // when !ok: whose fault it may be
   std::chrono::milliseconds elapsed{0};
 };
 

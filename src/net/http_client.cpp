@@ -84,6 +84,19 @@ std::string describe(const beast::error_code& ec, const Exchange& x, const char*
   return std::string(phase) + " failed: " + ec.message();
 }
 
+Failure classify(const beast::error_code& ec) {
+  if (ec == beast::error::timeout || ec == asio::error::timed_out) return Failure::timeout;
+  if (ec.category() == boost::system::system_category() && is_local_errno(ec.value())) {
+    return Failure::local;
+  }
+  return Failure::remote;
+}
+
+void fail(ClientResult& r, const beast::error_code& ec, const Exchange& x, const char* phase) {
+  r.error = describe(ec, x, phase);
+  r.failure = classify(ec);
+}
+
 ssl::context& tls_context(bool verify) {
   auto make = [](bool v) {
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
@@ -111,6 +124,7 @@ asio::awaitable<ClientResult> converse(Stream& stream, const Exchange& x) {
   http::verb verb = http::string_to_verb(x.req.method);
   if (verb == http::verb::unknown) {
     r.error = "unsupported HTTP method '" + x.req.method + "'";
+    r.failure = Failure::local;
     co_return r;
   }
   http::request<http::string_body> req{verb, x.req.target, 11};
@@ -122,7 +136,7 @@ asio::awaitable<ClientResult> converse(Stream& stream, const Exchange& x) {
   req.prepare_payload();
   co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    r.error = describe(ec, x, "sending the request");
+    fail(r, ec, x, "sending the request");
     co_return r;
   }
 
@@ -133,7 +147,7 @@ asio::awaitable<ClientResult> converse(Stream& stream, const Exchange& x) {
   co_await http::async_read_header(stream, buffer, parser,
                                    asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    r.error = describe(ec, x, "waiting for the response");
+    fail(r, ec, x, "waiting for the response");
     co_return r;
   }
   r.status = static_cast<int>(parser.get().result_int());
@@ -157,7 +171,7 @@ asio::awaitable<ClientResult> converse(Stream& stream, const Exchange& x) {
       // The status line and headers arrived; a broken or slow body is still
       // a failed exchange because the body may be what the check looks for.
       r.ok = false;
-      r.error = describe(ec, x, "reading the body");
+      fail(r, ec, x, "reading the body");
       co_return r;
     }
   }
@@ -179,6 +193,7 @@ asio::awaitable<ClientResult> perform(asio::io_context& io, const Exchange& x) {
                                                    asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       r.error = "cannot resolve '" + x.req.host + "': " + ec.message();
+      r.failure = Failure::remote;
       co_return r;
     }
     for (const auto& e : results) eps.push_back(e.endpoint());
@@ -188,7 +203,7 @@ asio::awaitable<ClientResult> perform(asio::io_context& io, const Exchange& x) {
   stream.expires_at(std::min(x.connect_deadline, x.deadline));
   co_await stream.async_connect(eps, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    r.error = describe(ec, x, "connecting");
+    fail(r, ec, x, "connecting");
     co_return r;
   }
   if (!x.req.tls) co_return co_await converse(stream, x);
@@ -199,6 +214,7 @@ asio::awaitable<ClientResult> perform(asio::io_context& io, const Exchange& x) {
   // against the certificate's IP entries without it.
   if (!is_ip_literal(name) && !SSL_set_tlsext_host_name(tls.native_handle(), name.c_str())) {
     r.error = "TLS error: cannot set the server name '" + name + "'";
+    r.failure = Failure::local;
     co_return r;
   }
   if (x.req.tls_verify) tls.set_verify_callback(ssl::host_name_verification(name));
@@ -206,7 +222,7 @@ asio::awaitable<ClientResult> perform(asio::io_context& io, const Exchange& x) {
   co_await tls.async_handshake(ssl::stream_base::client,
                                asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    r.error = describe(ec, x, "TLS handshake");
+    fail(r, ec, x, "TLS handshake");
     co_return r;
   }
   ClientResult out = co_await converse(tls, x);

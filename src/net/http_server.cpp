@@ -200,7 +200,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (!s->response || s->closed) break;
       auto res = to_beast(*s->response, req.version(), keep_alive);
       s->stream.expires_after(kWriteTimeout);
-      co_await http::async_write(s->stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      if (req.method() == http::verb::head) {
+        // The headers of the GET, Content-Length included, and no body.
+        http::response<http::empty_body> head{res.result(), res.version()};
+        for (const auto& field : res) head.set(field.name_string(), field.value());
+        co_await http::async_write(s->stream, head, asio::redirect_error(asio::use_awaitable, ec));
+      } else {
+        co_await http::async_write(s->stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (ec || !keep_alive) break;
     }
     s->close();

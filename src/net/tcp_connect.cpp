@@ -42,7 +42,7 @@ void tcp_connect(Loop& loop, const std::string& address, std::uint16_t port,
   auto addr = asio::ip::make_address(address, ec);
   if (ec) {
     asio::post(io, [a, address] {
-      a->done({false, "'" + address + "' is not an IP address", a->elapsed()});
+      a->done({false, "'" + address + "' is not an IP address", Failure::remote, a->elapsed()});
     });
     return;
   }
@@ -58,6 +58,11 @@ void tcp_connect(Loop& loop, const std::string& address, std::uint16_t port,
     a->timer.cancel();
     ConnectResult r;
     r.elapsed = a->elapsed();
+    r.failure = !e             ? Failure::none
+                : a->timed_out ? Failure::timeout
+                : e.category() == boost::system::system_category() && is_local_errno(e.value())
+                    ? Failure::local
+                    : Failure::remote;
     if (!e) {
       r.ok = true;
     } else if (a->timed_out) {

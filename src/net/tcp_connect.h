@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "net/failure.h"
+
 namespace drpilot::net {
 
 class Loop;
@@ -13,6 +15,7 @@ class Loop;
 struct ConnectResult {
   bool ok = false;
   std::string error;  // "connect refused", "timeout after 200ms", ...
+  Failure failure = Failure::none;
   std::chrono::milliseconds elapsed{0};
 };
 

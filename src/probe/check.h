@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "core/model.h"
+#include "net/failure.h"
 
 namespace drpilot::net {
 class Loop;
@@ -26,6 +27,9 @@ struct CheckOutcome {
   bool ok = false;
   core::Duration latency{0};
   std::string detail;
+  // When !ok: a failure of the target (remote), or one that may be this
+  // process's own (a timeout, a local resource exhausted).
+  net::Failure failure = net::Failure::remote;
 };
 
 // Runs the check once; `done` runs on the loop thread exactly once.

@@ -80,15 +80,17 @@ CheckOutcome judge_sentinel(const aws::DynamoResult& r, const std::string& table
   return o;
 }
 
-DataProbe::DataProbe(net::Loop& loop, aws::Credentials credentials, std::uint64_t seed)
-    : loop_(loop), credentials_(std::move(credentials)), seed_(seed) {}
+DataProbe::DataProbe(aws::Credentials credentials, std::uint64_t seed)
+    : credentials_(std::move(credentials)), seed_(seed) {}
 
 DataProbe::~DataProbe() {
   *alive_ = false;
+  std::lock_guard lock(mutex_);
   workers_.clear();  // joins: a check in progress ends within its timeout
 }
 
-void DataProbe::run(const ProbeTarget& t, std::function<void(CheckOutcome)> done) {
+void DataProbe::run(net::Loop& loop, const ProbeTarget& t, std::function<void(CheckOutcome)> done) {
+  std::lock_guard lock(mutex_);
   auto& worker = workers_[t.site];
   if (!worker) worker = std::make_unique<net::WorkQueue>();
   aws::DynamoOptions o;
@@ -101,7 +103,7 @@ void DataProbe::run(const ProbeTarget& t, std::function<void(CheckOutcome)> done
   o.tls_verify = t.check.tls_verify;
   const config::CheckConfig check = t.check;
   const std::uint64_t seed = seed_++;
-  worker->push([this, o, check, seed, creds = credentials_, alive = alive_,
+  worker->push([&loop, o, check, seed, creds = credentials_, alive = alive_,
                 done = std::move(done)]() mutable {
     const auto start = std::chrono::steady_clock::now();
     CheckOutcome out;
@@ -122,8 +124,10 @@ void DataProbe::run(const ProbeTarget& t, std::function<void(CheckOutcome)> done
     }
     out.latency =
         std::chrono::duration_cast<core::Duration>(std::chrono::steady_clock::now() - start);
+    // The check loop outlives the probe (the controller stops the loops
+    // first), so posting to it while alive is safe.
     if (!*alive) return;
-    loop_.post([alive, done = std::move(done), out = std::move(out)] {
+    loop.post([alive, done = std::move(done), out = std::move(out)] {
       if (*alive) done(out);
     });
   });
@@ -133,7 +137,7 @@ std::function<void(net::Loop&, const ProbeTarget&, std::function<void(CheckOutco
 DataProbe::runner() {
   return [this](net::Loop& loop, const ProbeTarget& t, std::function<void(CheckOutcome)> done) {
     if (t.check.kind == config::CheckKind::dynamodb) {
-      run(t, std::move(done));
+      run(loop, t, std::move(done));
     } else {
       run_check(loop, t, std::move(done));
     }

@@ -7,9 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "aws/credentials.h"
@@ -32,25 +34,27 @@ namespace drpilot::probe {
 CheckOutcome judge_describe(const aws::DynamoResult& r, const std::string& table);
 CheckOutcome judge_sentinel(const aws::DynamoResult& r, const std::string& table);
 
+// Thread-safe: schedulers on several check loops share one.
 class DataProbe {
  public:
-  DataProbe(net::Loop& loop, aws::Credentials credentials, std::uint64_t seed);
+  DataProbe(aws::Credentials credentials, std::uint64_t seed);
   ~DataProbe();
   DataProbe(const DataProbe&) = delete;
   DataProbe& operator=(const DataProbe&) = delete;
 
-  // Runs a dynamodb check; `done` runs on the loop thread once, unless the
+  // Runs a dynamodb check; `done` runs on `loop`'s thread once, unless the
   // DataProbe is destroyed first.
-  void run(const ProbeTarget& t, std::function<void(CheckOutcome)> done);
+  void run(net::Loop& loop, const ProbeTarget& t, std::function<void(CheckOutcome)> done);
   // A Scheduler runner: dynamodb checks here, the others as run_check does.
   std::function<void(net::Loop&, const ProbeTarget&, std::function<void(CheckOutcome)>)> runner();
 
  private:
-  net::Loop& loop_;
   aws::Credentials credentials_;
+  std::mutex mutex_;  // guards seed_ and workers_
   std::uint64_t seed_;
   std::map<std::string, std::unique_ptr<net::WorkQueue>> workers_;  // by data region
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // Cleared when the probe goes: results still on their way are dropped.
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
 }  // namespace drpilot::probe

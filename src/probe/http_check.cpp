@@ -29,6 +29,7 @@ CheckOutcome judge_http(const config::CheckConfig& check, const net::ClientResul
   o.latency = r.elapsed;
   if (!r.ok) {
     o.detail = r.error;
+    o.failure = r.failure;
     return o;
   }
   o.detail = "status " + std::to_string(r.status);

@@ -2,27 +2,36 @@
 
 #include <algorithm>
 
-#include "net/loop.h"
+#include "core/hysteresis.h"
 
 namespace drpilot::probe {
 
+using Steady = std::chrono::steady_clock;
+
 struct Scheduler::Entry {
-  explicit Entry(net::Loop& loop) : timer(loop) {}
+  Entry(net::Loop& loop, const ProbeTarget& t)
+      : target(t), timer(loop), counter(t.check.hysteresis) {}
   ProbeTarget target;
   net::Timer timer;
+  // This scheduler's own view of the target, from the results it reported:
+  // while a transition is pending the target is checked at the edge interval.
+  core::HysteresisCounter counter;
+  SteadyTime due{};      // when the armed check is due
   bool running = false;  // a check is in flight
   bool retired = false;  // removed or replaced: drop its results
 };
 
 Scheduler::Scheduler(net::Loop& loop, const core::Clock& clock, std::string vantage, Sink sink,
-                     Pending pending, std::uint64_t seed, Runner runner)
+                     std::uint64_t seed, Runner runner)
     : loop_(loop),
       clock_(clock),
       vantage_(std::move(vantage)),
       sink_(std::move(sink)),
-      pending_(std::move(pending)),
       runner_(std::move(runner)),
-      rng_(seed) {}
+      rng_(seed),
+      heartbeat_(loop) {
+  beat();
+}
 
 Scheduler::~Scheduler() {
   stop();
@@ -41,6 +50,16 @@ core::Duration Scheduler::next_delay(const config::CheckConfig& c, bool pending,
   return std::max(core::Duration{0}, period - std::max(core::Duration{0}, took));
 }
 
+bool Scheduler::set_aside(const CheckOutcome& out, const config::CheckConfig& check,
+                          Millis loop_lag) {
+  if (out.ok) return false;
+  if (out.failure == net::Failure::local) return true;
+  // A lag of a tenth of the timeout (at least 25 ms) is enough for a reply
+  // that was in time to be read too late.
+  return out.failure == net::Failure::timeout &&
+         loop_lag > std::max(Millis{25}, check.timeout / 10);
+}
+
 void Scheduler::set_targets(const std::vector<ProbeTarget>& targets) {
   std::map<std::string, std::shared_ptr<Entry>> next;
   for (const ProbeTarget& t : targets) {
@@ -56,8 +75,7 @@ void Scheduler::set_targets(const std::vector<ProbeTarget>& targets) {
       entries_.erase(it);
       continue;
     }
-    auto e = std::make_shared<Entry>(loop_);
-    e->target = t;
+    auto e = std::make_shared<Entry>(loop_, t);
     next[t.target] = e;
     std::uniform_int_distribution<std::int64_t> first(
         0, std::max<std::int64_t>(0, t.check.interval.count() - 1));
@@ -71,6 +89,8 @@ void Scheduler::set_targets(const std::vector<ProbeTarget>& targets) {
 }
 
 void Scheduler::stop() {
+  stopped_ = true;
+  heartbeat_.cancel();
   for (auto& [name, e] : entries_) {
     e->retired = true;
     e->timer.cancel();
@@ -78,8 +98,21 @@ void Scheduler::stop() {
   entries_.clear();
 }
 
+LoadReport Scheduler::load() const {
+  return gauge_.report(Steady::now());
+}
+
+void Scheduler::beat() {
+  gauge_.expect_heartbeat(Steady::now() + LoadGauge::kHeartbeat);
+  heartbeat_.start(LoadGauge::kHeartbeat, [this] {
+    gauge_.heartbeat(Steady::now());
+    if (!stopped_) beat();
+  });
+}
+
 void Scheduler::arm(const std::shared_ptr<Entry>& e, core::Duration delay) {
   std::weak_ptr<Entry> weak = e;
+  e->due = Steady::now() + delay;
   e->timer.start(delay, [this, weak] {
     if (auto live = weak.lock()) fire(live);
   });
@@ -88,21 +121,34 @@ void Scheduler::arm(const std::shared_ptr<Entry>& e, core::Duration delay) {
 void Scheduler::fire(const std::shared_ptr<Entry>& e) {
   if (e->retired || e->running) return;
   e->running = true;
+  const SteadyTime steady_start = Steady::now();
+  gauge_.started(e->due, steady_start);
   const core::TimePoint started = clock_.now();
-  runner_(loop_, e->target, [this, e, started](CheckOutcome out) {
+  runner_(loop_, e->target, [this, e, started, steady_start](CheckOutcome out) {
     e->running = false;
     if (e->retired) return;
+    const SteadyTime steady_end = Steady::now();
+    gauge_.completed(steady_end);
+    const core::TimePoint now = clock_.now();
+    std::uniform_real_distribution<double> jitter(-1.0, 1.0);
+    if (set_aside(out, e->target.check, gauge_.loop_lag_since(steady_start, steady_end))) {
+      // Neither an observation nor a step of the counter: the next check
+      // comes at the usual time and decides.
+      gauge_.set_aside(steady_end);
+      arm(e, next_delay(e->target.check, e->counter.pending(), now - started, jitter(rng_)));
+      return;
+    }
+    e->counter.feed(out.ok);
     core::Observation o;
     o.target = e->target.target;
     o.vantage = vantage_;
     o.ok = out.ok;
     o.latency = out.latency;
     o.detail = std::move(out.detail);
-    o.at = clock_.now();
+    o.at = now;
     sink_(o);
     if (e->retired) return;  // the sink may have reconfigured us
-    std::uniform_real_distribution<double> jitter(-1.0, 1.0);
-    arm(e, next_delay(e->target.check, pending_(e->target.target), o.at - started, jitter(rng_)));
+    arm(e, next_delay(e->target.check, e->counter.pending(), o.at - started, jitter(rng_)));
   });
 }
 

@@ -1,7 +1,11 @@
 #pragma once
 // Runs every target's check on its own jittered timer: `interval` normally,
-// `edge_interval` while a state change is pending, never two checks of one
-// target at once, first runs spread over the first interval.
+// `edge_interval` while a state change is pending (by its own rise/fall
+// counter of the results it produced), never two checks of one target at
+// once, first runs spread over the first interval. It watches its own
+// timekeeping (probe/load_gauge.h): a failure that may be its loop's fault
+// rather than the target's -- a timeout while the loop lagged, a local
+// resource exhausted -- is set aside, never reported as an observation.
 
 #include <functional>
 #include <map>
@@ -11,7 +15,9 @@
 #include <vector>
 
 #include "core/model.h"
+#include "net/loop.h"
 #include "probe/check.h"
+#include "probe/load_gauge.h"
 
 namespace drpilot::net {
 class Loop;
@@ -22,18 +28,22 @@ namespace drpilot::probe {
 class Scheduler {
  public:
   using Sink = std::function<void(core::Observation)>;
-  using Pending = std::function<bool(const std::string& target)>;
   using Runner =
       std::function<void(net::Loop&, const ProbeTarget&, std::function<void(CheckOutcome)>)>;
 
   Scheduler(net::Loop& loop, const core::Clock& clock, std::string vantage, Sink sink,
-            Pending pending, std::uint64_t seed, Runner runner = run_check);
+            std::uint64_t seed, Runner runner = run_check);
   ~Scheduler();
 
   // Replaces the set of targets. Targets that remain keep their rhythm; results
   // of checks belonging to a replaced set are discarded.
   void set_targets(const std::vector<ProbeTarget>& targets);
   void stop();
+  // How well this scheduler keeps its schedule (on its loop's thread).
+  LoadReport load() const;
+  // Whether a failed outcome of `check`, which started at `started`, may be
+  // the loop's fault rather than the target's (see the file comment).
+  static bool set_aside(const CheckOutcome& out, const config::CheckConfig& check, Millis loop_lag);
 
   // The delay before the next check, given how long the last one took.
   static core::Duration next_delay(const config::CheckConfig& c, bool pending, core::Duration took,
@@ -43,15 +53,18 @@ class Scheduler {
   struct Entry;
   void arm(const std::shared_ptr<Entry>& e, core::Duration delay);
   void fire(const std::shared_ptr<Entry>& e);
+  void beat();
 
   net::Loop& loop_;
   const core::Clock& clock_;
   std::string vantage_;
   Sink sink_;
-  Pending pending_;
   Runner runner_;
   std::mt19937_64 rng_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
+  LoadGauge gauge_;
+  net::Timer heartbeat_;
+  bool stopped_ = false;
 };
 
 }  // namespace drpilot::probe

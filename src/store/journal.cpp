@@ -49,6 +49,10 @@ Journal Journal::open_read_only(const std::string& path) {
   return Journal(path, true);
 }
 
+std::unique_ptr<Journal> Journal::reader(const std::string& path) {
+  return std::unique_ptr<Journal>(new Journal(path, true));
+}
+
 Journal::Journal(const std::string& path, bool read_only) : path_(path) {
   std::error_code ec;
   const bool exists = fs::exists(path, ec);

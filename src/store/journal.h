@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -64,8 +65,10 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Opens an existing journal read-only (for `drpilot history --journal`).
+  // Opens an existing journal read-only (for `drpilot history --journal`,
+  // and for the API's thread beside the controller's writer).
   static Journal open_read_only(const std::string& path);
+  static std::unique_ptr<Journal> reader(const std::string& path);
 
   void record_verdicts(const std::vector<core::VerdictChange>& targets,
                        const std::vector<core::VerdictChange>& sites, core::TimePoint at);

@@ -15,9 +15,10 @@ using nlohmann::json;
 
 class FakeBackend final : public Backend {
  public:
-  json status() override {
+  std::function<Reply()> status(const StatusQuery& q) override {
     ++reads;
-    return {{"ok", true}};
+    queries.push_back(q);
+    return [] { return Reply{200, {{"ok", true}}}; };
   }
   json history(std::size_t, std::optional<std::int64_t>) override {
     ++reads;
@@ -30,6 +31,7 @@ class FakeBackend final : public Backend {
   }
 
   std::vector<core::Command> commands;
+  std::vector<StatusQuery> queries;
   int reads = 0;
   std::pair<int, json> reply{200, {{"message", "done"}, {"generation", 12}}};
 };

@@ -16,7 +16,9 @@ namespace {
 
 class Backend final : public drpilot::api::Backend {
  public:
-  nlohmann::json status() override { return {{"ok", true}}; }
+  std::function<drpilot::api::Reply()> status(const drpilot::api::StatusQuery&) override {
+    return [] { return drpilot::api::Reply{200, {{"ok", true}}}; };
+  }
   nlohmann::json history(std::size_t, std::optional<std::int64_t>) override {
     return {{"events", nlohmann::json::array()}};
   }

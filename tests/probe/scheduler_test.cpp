@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "net/loop.h"
@@ -46,8 +47,11 @@ void run_for(net::Loop& loop, std::chrono::milliseconds d) {
       loop, [] { return false; }, d);
 }
 
+// The edge interval defaults to the interval: a new target is pending (it
+// has no verdict yet), and most tests are not about the edge interval.
 ProbeTarget probe_target(const std::string& name, core::Duration interval,
-                         core::Duration edge_interval = 1666ms, int jitter_percent = 0) {
+                         core::Duration edge_interval = 0ms, int jitter_percent = 0) {
+  if (edge_interval == 0ms) edge_interval = interval;
   ProbeTarget t;
   t.target = name;
   t.site = name.substr(0, name.find('/'));
@@ -105,12 +109,11 @@ struct SchedulerTest : ::testing::Test {
   Scheduler::Sink sink() {
     return [this](core::Observation o) { seen.push_back(std::move(o)); };
   }
-  static bool never_pending(const std::string&) { return false; }
 };
 
 TEST_F(SchedulerTest, ObservationsCarryTheFactsOfTheCheck) {
   std::vector<Call> calls;
-  Scheduler s(loop, clock, "vantage-a", sink(), never_pending, kSeed,
+  Scheduler s(loop, clock, "vantage-a", sink(), kSeed,
               answering(calls, {false, 37ms, "status 503"}));
   s.set_targets({probe_target("ams/web", 50ms)});
   ASSERT_TRUE(run_until(loop, [&] { return !seen.empty(); }));
@@ -128,8 +131,7 @@ TEST_F(SchedulerTest, ObservationsCarryTheFactsOfTheCheck) {
 
 TEST_F(SchedulerTest, EveryTargetIsCheckedRepeatedly) {
   std::vector<Call> calls;
-  Scheduler s(loop, clock, "controller", sink(), never_pending, kSeed,
-              answering(calls, {true, 1ms, "connected"}));
+  Scheduler s(loop, clock, "controller", sink(), kSeed, answering(calls, {true, 1ms, "connected"}));
   const std::vector<std::string> names{"ams/web", "ams/db", "fra/web", "fra/db", "nyc/web"};
   std::vector<ProbeTarget> targets;
   for (const std::string& n : names) targets.push_back(probe_target(n, 30ms, 30ms, 10));
@@ -143,7 +145,7 @@ TEST_F(SchedulerTest, EveryTargetIsCheckedRepeatedly) {
 
 TEST_F(SchedulerTest, FirstRunsSpreadOverTheFirstInterval) {
   HeldRunner held;  // never completes: each target runs exactly once
-  Scheduler s(loop, clock, "controller", sink(), never_pending, kSeed, held.runner());
+  Scheduler s(loop, clock, "controller", sink(), kSeed, held.runner());
   std::vector<ProbeTarget> targets;
   for (int i = 0; i < 12; ++i)
     targets.push_back(probe_target("s" + std::to_string(i) + "/web", 600ms));
@@ -180,7 +182,7 @@ TEST_F(SchedulerTest, ChecksOfOneTargetNeverOverlap) {
       done({true, 80ms, "status 200"});
     });
   };
-  Scheduler s(loop, clock, "controller", sink(), never_pending, kSeed, slow);
+  Scheduler s(loop, clock, "controller", sink(), kSeed, slow);
   s.set_targets({probe_target("ams/web", 10ms, 10ms)});
   ASSERT_TRUE(run_until(loop, [&] { return seen.size() >= 4; }));
   EXPECT_EQ(most_in_flight, 1);
@@ -192,7 +194,7 @@ TEST_F(SchedulerTest, ChecksOfOneTargetNeverOverlap) {
 
 TEST_F(SchedulerTest, WallClockSteppingBackDoesNotStallATarget) {
   HeldRunner held;
-  Scheduler s(loop, clock, "controller", sink(), never_pending, kSeed, held.runner());
+  Scheduler s(loop, clock, "controller", sink(), kSeed, held.runner());
   s.set_targets({probe_target("ams/web", 50ms)});
   ASSERT_TRUE(run_until(loop, [&] { return held.calls.size() == 1; }));
   clock.advance(-1h);  // e.g. an NTP step while the check was in flight
@@ -203,28 +205,64 @@ TEST_F(SchedulerTest, WallClockSteppingBackDoesNotStallATarget) {
 }
 
 TEST_F(SchedulerTest, EdgeIntervalAppliesWhilePending) {
+  // Unknown, then failing towards down: pending for the first five results
+  // (fall 5), settled once down.
   std::vector<Call> calls;
-  std::vector<std::string> asked;
-  // Pending for the first five results, settled after that.
-  auto pending = [&](const std::string& target) {
-    asked.push_back(target);
-    return seen.size() < 5;
-  };
-  Scheduler s(loop, clock, "controller", sink(), pending, kSeed,
+  Scheduler s(loop, clock, "controller", sink(), kSeed,
               answering(calls, {false, 1ms, "connect refused"}));
-  s.set_targets({probe_target("ams/web", 600ms, 20ms)});
-  ASSERT_TRUE(run_until(loop, [&] { return calls.size() >= 6; }));
-  ASSERT_FALSE(asked.empty());
-  EXPECT_EQ(asked.front(), "ams/web");
+  ProbeTarget t = probe_target("ams/web", 600ms, 20ms);
+  t.check.hysteresis = {.rise = 2, .fall = 5};
+  s.set_targets({t});
+  ASSERT_TRUE(run_until(loop, [&] { return calls.size() >= 7; }));
   for (std::size_t i = 1; i < 5; ++i) {
     EXPECT_LT(calls[i].at - calls[i - 1].at, 300ms) << "gap " << i << " used the long interval";
   }
   EXPECT_GE(calls[5].at - calls[4].at, 595ms) << "settled target kept the edge interval";
+  EXPECT_GE(calls[6].at - calls[5].at, 595ms);
+}
+
+TEST_F(SchedulerTest, ATimeoutWhileTheLoopStalledIsSetAsideNotReported) {
+  // The check times out, but the loop was blocked for 300 ms while it was in
+  // flight: the result says nothing about the target.
+  std::vector<Call> calls;
+  Scheduler::Runner stalled = [&](net::Loop& l, const ProbeTarget&,
+                                  std::function<void(CheckOutcome)> done) {
+    calls.push_back({});
+    l.post([done = std::move(done), n = calls.size()] {
+      if (n == 1) std::this_thread::sleep_for(300ms);  // the loop stalls
+      done({false, 300ms, "timeout after 300ms (waiting for the response)", net::Failure::timeout});
+    });
+  };
+  Scheduler s(loop, clock, "controller", sink(), kSeed, stalled);
+  ProbeTarget t = probe_target("ams/web", 50ms);
+  t.check.timeout = 300ms;
+  s.set_targets({t});
+  ASSERT_TRUE(run_until(loop, [&] { return seen.size() >= 1; }));
+  EXPECT_GE(calls.size(), 2u);
+  EXPECT_EQ(s.load().set_aside, 1u);
+  EXPECT_GE(s.load().loop.max, 200ms);
+}
+
+TEST(SchedulerSetAside, OnlyFailuresThatMayBeOursAreSetAside) {
+  config::CheckConfig c;
+  c.timeout = 1000ms;
+  using F = net::Failure;
+  EXPECT_FALSE(Scheduler::set_aside({true, 1ms, "status 200"}, c, 5s));
+  EXPECT_FALSE(Scheduler::set_aside({false, 1ms, "status 503", F::remote}, c, 5s));
+  EXPECT_FALSE(Scheduler::set_aside({false, 1ms, "connect refused", F::remote}, c, 5s));
+  EXPECT_TRUE(Scheduler::set_aside({false, 1ms, "too many open files", F::local}, c, 0ms));
+  // A timeout counts unless the loop lagged by more than a tenth of it (100 ms here).
+  EXPECT_FALSE(Scheduler::set_aside({false, 1s, "timeout", F::timeout}, c, 100ms));
+  EXPECT_TRUE(Scheduler::set_aside({false, 1s, "timeout", F::timeout}, c, 101ms));
+  // ... and at least 25 ms.
+  c.timeout = 100ms;
+  EXPECT_FALSE(Scheduler::set_aside({false, 100ms, "timeout", F::timeout}, c, 25ms));
+  EXPECT_TRUE(Scheduler::set_aside({false, 100ms, "timeout", F::timeout}, c, 26ms));
 }
 
 TEST_F(SchedulerTest, SetTargetsKeepsRemainingTargetsAndDropsRemovedResults) {
   HeldRunner held;
-  Scheduler s(loop, clock, "controller", sink(), never_pending, kSeed, held.runner());
+  Scheduler s(loop, clock, "controller", sink(), kSeed, held.runner());
   const ProbeTarget a = probe_target("ams/web", 100ms);
   const ProbeTarget b = probe_target("fra/web", 100ms);
   const ProbeTarget c = probe_target("nyc/web", 100ms);
@@ -249,7 +287,7 @@ TEST_F(SchedulerTest, SetTargetsKeepsRemainingTargetsAndDropsRemovedResults) {
 
 TEST_F(SchedulerTest, ReplacedTargetDropsTheOldResultAndChecksTheNewAddress) {
   HeldRunner held;
-  Scheduler s(loop, clock, "controller", sink(), never_pending, kSeed, held.runner());
+  Scheduler s(loop, clock, "controller", sink(), kSeed, held.runner());
   ProbeTarget a = probe_target("ams/web", 100ms);
   s.set_targets({a});
   ASSERT_TRUE(run_until(loop, [&] { return held.calls.size() == 1; }));
@@ -270,7 +308,7 @@ TEST_F(SchedulerTest, ChangedCheckSettingsReplaceTheTarget) {
   // A reload that changes only the path (or port, interval, ...) must not count
   // the result of a check that was made with the old settings.
   HeldRunner held;
-  Scheduler s(loop, clock, "controller", sink(), never_pending, kSeed, held.runner());
+  Scheduler s(loop, clock, "controller", sink(), kSeed, held.runner());
   ProbeTarget a = probe_target("ams/web", 100ms);
   s.set_targets({a});
   ASSERT_TRUE(run_until(loop, [&] { return held.calls.size() == 1; }));
@@ -289,8 +327,7 @@ TEST_F(SchedulerTest, ChangedCheckSettingsReplaceTheTarget) {
 
 TEST_F(SchedulerTest, StopHaltsEverything) {
   std::vector<Call> calls;
-  Scheduler s(loop, clock, "controller", sink(), never_pending, kSeed,
-              answering(calls, {true, 1ms, "connected"}));
+  Scheduler s(loop, clock, "controller", sink(), kSeed, answering(calls, {true, 1ms, "connected"}));
   s.set_targets({probe_target("ams/web", 20ms, 20ms), probe_target("fra/web", 20ms, 20ms)});
   ASSERT_TRUE(run_until(loop, [&] { return seen.size() >= 4; }));
   s.stop();
@@ -304,7 +341,7 @@ TEST_F(SchedulerTest, StopHaltsEverything) {
 
 TEST_F(SchedulerTest, ResultArrivingAfterStopIsDropped) {
   HeldRunner held;
-  Scheduler s(loop, clock, "controller", sink(), never_pending, kSeed, held.runner());
+  Scheduler s(loop, clock, "controller", sink(), kSeed, held.runner());
   s.set_targets({probe_target("ams/web", 50ms)});
   ASSERT_TRUE(run_until(loop, [&] { return held.calls.size() == 1; }));
   s.stop();
@@ -317,7 +354,7 @@ TEST_F(SchedulerTest, ResultArrivingAfterStopIsDropped) {
 TEST_F(SchedulerTest, ResultArrivingAfterDestructionIsHarmless) {
   HeldRunner held;
   {
-    Scheduler s(loop, clock, "controller", sink(), never_pending, kSeed, held.runner());
+    Scheduler s(loop, clock, "controller", sink(), kSeed, held.runner());
     s.set_targets({probe_target("ams/web", 50ms)});
     ASSERT_TRUE(run_until(loop, [&] { return held.calls.size() == 1; }));
   }
@@ -334,7 +371,7 @@ TEST_F(SchedulerTest, SinkMayStopTheScheduler) {
         seen.push_back(std::move(o));
         s->stop();
       },
-      never_pending, kSeed, answering(calls, {true, 1ms, "connected"}));
+      kSeed, answering(calls, {true, 1ms, "connected"}));
   s->set_targets({probe_target("ams/web", 20ms, 20ms)});
   ASSERT_TRUE(run_until(loop, [&] { return !seen.empty(); }));
   run_for(loop, 200ms);
