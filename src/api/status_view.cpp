@@ -195,6 +195,10 @@ StatusSnapshot snapshot_status(const core::Engine& engine,
     if (rp.flap_frozen) s.flap_frozen.emplace_back(key, rp.automatic_changes.size());
   }
   s.cut_off = engine.controller_cut_off();
+  for (const auto& [name, v] : engine.site_verdicts()) {
+    s.sites_up += v.state == core::Health::up;
+    s.sites_down += v.state == core::Health::down;
+  }
 
   // Which records and sites, by their configured positions.
   std::vector<std::size_t> records, sites;
@@ -284,6 +288,14 @@ json render_status(const StatusSnapshot& s) {
   out["automation"] = {
       {"state", automation}, {"reason", automation_reason}, {"frozen_records", frozen_records}};
 
+  // The whole at a glance, whatever part of it this document holds.
+  out["summary"] = {
+      {"sites",
+       {{"total", s.total_sites},
+        {"up", s.sites_up},
+        {"down", s.sites_down},
+        {"unknown", s.total_sites - std::min(s.total_sites, s.sites_up + s.sites_down)}}},
+      {"records", s.total_records}};
   out["plan"] = {
       {"generation", s.generation},
       {"made_at", s.generation == 0 ? json(nullptr) : json(core::format_time(s.made_at))},

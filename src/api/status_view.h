@@ -83,8 +83,9 @@ struct StatusSnapshot {
   std::vector<std::pair<std::string, std::size_t>> flap_frozen;  // key, automatic changes
   bool cut_off = false;
   std::size_t total_records = 0, total_sites = 0;
-  std::string next_cursor;  // empty: this was the last page
-  std::string not_found;    // the site or record the query names does not exist
+  std::size_t sites_up = 0, sites_down = 0;  // of every site; the rest are unknown
+  std::string next_cursor;                   // empty: this was the last page
+  std::string not_found;                     // the site or record the query names does not exist
 };
 
 StatusSnapshot snapshot_status(const core::Engine& engine,

@@ -266,6 +266,8 @@ std::string Engine::data_move_problem(const std::string& group, const std::strin
   return core::data_move_problem(in, group, to);
 }
 
+// Stops at the first site the controller's own vantage does not see down:
+// in the usual case (the controller sees sites up) that is the first one.
 bool Engine::controller_cut_off() const {
   const TimePoint now = clock_.now();
   std::vector<SiteView> views;
@@ -289,8 +291,8 @@ bool Engine::controller_cut_off() const {
         }
       }
     }
-    if (!any) return false;  // no own view of this site: not cut off from it
-    v.self_state = self_down ? Health::down : Health::up;
+    if (!any || !self_down) return false;  // no own view, or the site is seen: not cut off
+    v.self_state = Health::down;
     v.others_up = static_cast<int>(others_up.size());
     views.push_back(v);
   }

@@ -20,6 +20,7 @@
 
 #include "core/time.h"
 #include "net/http.h"
+#include "net/http_text.h"
 #include "net/loop_impl.h"
 
 namespace drpilot::net {
@@ -39,62 +40,16 @@ struct Exchange {
   Clock::time_point deadline;
 };
 
-std::string elapsed_text(const Exchange& x) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - x.start);
-  return core::format_duration(ms);
-}
-
 bool is_ip_literal(const std::string& host) {
   beast::error_code ec;
   asio::ip::make_address(host, ec);
   return !ec;
 }
 
-// RFC 9110 section 7.2: host and, unless it is the scheme's default, the port;
-// an IPv6 literal in brackets.
-std::string host_header(const ClientRequest& req) {
-  if (!req.host_header.empty()) return req.host_header;
-  const bool v6 = req.host.find(':') != std::string::npos;
-  std::string h = v6 ? "[" + req.host + "]" : req.host;
-  if (req.port != (req.tls ? 443 : 80)) h += ":" + std::to_string(req.port);
-  return h;
-}
-
-// Turns a transport error into the short reason an operator reads in status.
-std::string describe(const beast::error_code& ec, const Exchange& x, const char* phase) {
-  if (ec == beast::error::timeout || ec == asio::error::timed_out) {
-    return std::string("timeout after ") + elapsed_text(x) + " (" + phase + ")";
-  }
-  if (ec == asio::error::connection_refused) return "connect refused";
-  if (ec == asio::error::host_unreachable) return "host unreachable";
-  if (ec == asio::error::network_unreachable) return "network unreachable";
-  if (ec == asio::error::connection_reset) return std::string("connection reset (") + phase + ")";
-  if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-      ec == http::error::partial_message) {
-    return std::string("connection closed by the server (") + phase + ")";
-  }
-  if (ec == http::error::header_limit) return "response header too large";
-  if (ec.category() == asio::error::get_ssl_category() ||
-      ec.category() == asio::ssl::error::get_stream_category()) {
-    return "TLS error: " + ec.message();
-  }
-  if (ec.category() == beast::http::make_error_code(http::error::bad_version).category()) {
-    return "malformed HTTP response: " + ec.message();
-  }
-  return std::string(phase) + " failed: " + ec.message();
-}
-
-Failure classify(const beast::error_code& ec) {
-  if (ec == beast::error::timeout || ec == asio::error::timed_out) return Failure::timeout;
-  if (ec.category() == boost::system::system_category() && is_local_errno(ec.value())) {
-    return Failure::local;
-  }
-  return Failure::remote;
-}
-
 void fail(ClientResult& r, const beast::error_code& ec, const Exchange& x, const char* phase) {
-  r.error = describe(ec, x, phase);
-  r.failure = classify(ec);
+  r.error = describe_failure(
+      ec, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - x.start), phase);
+  r.failure = classify_failure(ec);
 }
 
 ssl::context& tls_context(bool verify) {

@@ -9,6 +9,8 @@ struct CheckPool::Worker {
   std::unique_ptr<Scheduler> scheduler;  // lives and dies on `thread`
   std::thread thread;
   net::Timer publish{loop};
+  net::Timer flush{loop};  // sends this thread's results to the control loop
+  bool flush_armed = false;
   mutable std::mutex mutex;  // guards `load`
   LoadReport load;
 };
@@ -21,8 +23,9 @@ CheckPool::CheckPool(net::Loop& control, const core::Clock& clock, std::string v
   }
   for (int i = 0; i < threads; ++i) {
     auto w = std::make_unique<Worker>();
+    Worker* raw = w.get();
     w->scheduler = std::make_unique<Scheduler>(
-        w->loop, clock, vantage, [this](core::Observation o) { deliver(std::move(o)); },
+        w->loop, clock, vantage, [this, raw](core::Observation o) { deliver(*raw, std::move(o)); },
         seed + static_cast<std::uint64_t>(i) * 0x9e3779b97f4a7c15ULL, runner);
     workers_.push_back(std::move(w));
   }
@@ -42,6 +45,7 @@ CheckPool::CheckPool(net::Loop& control, const core::Clock& clock, std::string v
       worker->loop.run();
       // Timers and sockets belong to this thread's loop: they go here.
       worker->publish.cancel();
+      worker->flush.cancel();
       worker->scheduler.reset();
     });
   }
@@ -87,20 +91,21 @@ void CheckPool::set_targets(const std::vector<ProbeTarget>& targets) {
   }
 }
 
-// On a check thread: the first observation of a batch asks the control loop
-// to take them all.
-void CheckPool::deliver(core::Observation o) {
-  bool first = false;
+// On a check thread: the first result since this thread's last batch starts
+// the batch window; when it ends, the control loop takes everything waiting.
+void CheckPool::deliver(Worker& w, core::Observation o) {
   {
     std::lock_guard lock(inbox_mutex_);
-    first = inbox_.empty();
     inbox_.push_back(std::move(o));
   }
-  if (first) {
-    control_.post([this, alive = alive_] {
+  if (w.flush_armed) return;
+  w.flush_armed = true;
+  w.flush.start(kBatchWindow, [this, &w, alive = alive_] {
+    w.flush_armed = false;
+    control_.post([this, alive] {
       if (*alive) drain();
     });
-  }
+  });
 }
 
 void CheckPool::drain() {

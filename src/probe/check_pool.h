@@ -3,8 +3,9 @@
 // and API rendering on the control loop never delay a check, its timers or
 // its sockets, and the checks use more than one core when they need to.
 // Targets are spread over the threads by a hash of their name; each thread
-// runs a Scheduler. Results reach the control loop in batches: whatever
-// arrived since the control loop last took them, in one call.
+// runs a Scheduler. Results reach the control loop in batches, at most one
+// per thread every few milliseconds: the control loop wakes per batch, not
+// per check.
 
 #include <atomic>
 #include <cstdint>
@@ -36,6 +37,9 @@ class CheckPool {
   // since its previous call, in arrival order.
   using BatchSink = std::function<void(std::vector<core::Observation>)>;
 
+  // How long a result may wait for others to travel with it.
+  static constexpr Millis kBatchWindow{5};
+
   // `threads` <= 0: one per core, at most 4.
   CheckPool(net::Loop& control, const core::Clock& clock, std::string vantage, BatchSink sink,
             std::uint64_t seed, int threads, Scheduler::Runner runner = run_check);
@@ -55,7 +59,7 @@ class CheckPool {
 
  private:
   struct Worker;
-  void deliver(core::Observation o);
+  void deliver(Worker& w, core::Observation o);
   void drain();
 
   net::Loop& control_;

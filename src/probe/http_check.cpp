@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "net/http_probe.h"
+
 namespace drpilot::probe {
 
 // Only this much of a body is ever read: enough for a health marker, and a
@@ -47,10 +49,10 @@ CheckOutcome judge_http(const config::CheckConfig& check, const net::ClientResul
 }
 
 void run_http_check(net::Loop& loop, const ProbeTarget& t, std::function<void(CheckOutcome)> done) {
-  net::http_request(loop, http_check_request(t),
-                    [check = t.check, done = std::move(done)](net::ClientResult r) {
-                      done(judge_http(check, r));
-                    });
+  net::http_probe(loop, http_check_request(t),
+                  [check = t.check, done = std::move(done)](net::ClientResult r) {
+                    done(judge_http(check, r));
+                  });
 }
 
 }  // namespace drpilot::probe

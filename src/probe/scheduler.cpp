@@ -9,17 +9,26 @@ namespace drpilot::probe {
 using Steady = std::chrono::steady_clock;
 
 struct Scheduler::Entry {
-  Entry(net::Loop& loop, const ProbeTarget& t)
-      : target(t), timer(loop), counter(t.check.hysteresis) {}
+  explicit Entry(const ProbeTarget& t) : target(t), counter(t.check.hysteresis) {}
   ProbeTarget target;
-  net::Timer timer;
   // This scheduler's own view of the target, from the results it reported:
   // while a transition is pending the target is checked at the edge interval.
   core::HysteresisCounter counter;
-  SteadyTime due{};      // when the armed check is due
-  bool running = false;  // a check is in flight
-  bool retired = false;  // removed or replaced: drop its results
+  SteadyTime due{};       // when the armed check is due (slot-rounded)
+  std::uint64_t seq = 0;  // bumped on every arming
+  bool running = false;   // a check is in flight
+  bool retired = false;   // removed or replaced: drop its results
 };
+
+namespace {
+
+SteadyTime round_up(SteadyTime t, Millis slot) {
+  const auto since = t.time_since_epoch();
+  const auto rem = since % slot;
+  return rem == decltype(rem)::zero() ? t : t + (slot - rem);
+}
+
+}  // namespace
 
 Scheduler::Scheduler(net::Loop& loop, const core::Clock& clock, std::string vantage, Sink sink,
                      std::uint64_t seed, Runner runner)
@@ -29,6 +38,7 @@ Scheduler::Scheduler(net::Loop& loop, const core::Clock& clock, std::string vant
       sink_(std::move(sink)),
       runner_(std::move(runner)),
       rng_(seed),
+      timer_(loop),
       heartbeat_(loop) {
   beat();
 }
@@ -75,27 +85,24 @@ void Scheduler::set_targets(const std::vector<ProbeTarget>& targets) {
       entries_.erase(it);
       continue;
     }
-    auto e = std::make_shared<Entry>(loop_, t);
+    auto e = std::make_shared<Entry>(t);
     next[t.target] = e;
     std::uniform_int_distribution<std::int64_t> first(
         0, std::max<std::int64_t>(0, t.check.interval.count() - 1));
     arm(e, core::Duration{first(rng_)});
   }
-  for (auto& [name, e] : entries_) {
-    e->retired = true;
-    e->timer.cancel();
-  }
+  for (auto& [name, e] : entries_) e->retired = true;
   entries_ = std::move(next);
 }
 
 void Scheduler::stop() {
   stopped_ = true;
   heartbeat_.cancel();
-  for (auto& [name, e] : entries_) {
-    e->retired = true;
-    e->timer.cancel();
-  }
+  timer_.cancel();
+  timer_at_ = SteadyTime{};
+  for (auto& [name, e] : entries_) e->retired = true;
   entries_.clear();
+  due_ = {};
 }
 
 LoadReport Scheduler::load() const {
@@ -110,12 +117,39 @@ void Scheduler::beat() {
   });
 }
 
+Millis Scheduler::slot_for(core::Duration interval) {
+  const Millis want = interval / 50;
+  for (Millis s : {Millis{20}, Millis{10}, Millis{5}, Millis{2}}) {
+    if (want >= s) return s;
+  }
+  return Millis{1};
+}
+
 void Scheduler::arm(const std::shared_ptr<Entry>& e, core::Duration delay) {
-  std::weak_ptr<Entry> weak = e;
-  e->due = Steady::now() + delay;
-  e->timer.start(delay, [this, weak] {
-    if (auto live = weak.lock()) fire(live);
+  e->due = round_up(Steady::now() + delay, slot_for(delay));
+  due_.push({e->due, ++e->seq, e});
+  wake_for(e->due);
+}
+
+// Keeps the one timer armed for the earliest due time.
+void Scheduler::wake_for(SteadyTime at) {
+  if (timer_at_ != SteadyTime{} && timer_at_ <= at) return;
+  timer_at_ = at;
+  const auto delay = std::max(Millis{0}, std::chrono::ceil<Millis>(at - Steady::now()));
+  timer_.start(delay, [this] {
+    timer_at_ = SteadyTime{};
+    run_due();
   });
+}
+
+void Scheduler::run_due() {
+  const SteadyTime now = Steady::now();
+  while (!due_.empty() && due_.top().at <= now) {
+    Due d = due_.top();
+    due_.pop();
+    if (d.seq == d.entry->seq) fire(d.entry);
+  }
+  if (!due_.empty() && !stopped_) wake_for(due_.top().at);
 }
 
 void Scheduler::fire(const std::shared_ptr<Entry>& e) {

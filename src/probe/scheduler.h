@@ -6,10 +6,16 @@
 // timekeeping (probe/load_gauge.h): a failure that may be its loop's fault
 // rather than the target's -- a timeout while the loop lagged, a local
 // resource exhausted -- is set aside, never reported as an observation.
+//
+// One timer serves every target: due times are rounded up to a slot of a few
+// milliseconds, so checks that fall due together start in one wakeup of the
+// loop. At thousands of checks per second this is most of the difference
+// between a context switch per check and one per batch.
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <queue>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,9 +55,22 @@ class Scheduler {
   static core::Duration next_delay(const config::CheckConfig& c, bool pending, core::Duration took,
                                    double jitter_draw);
 
+  // Due times are rounded up to a multiple of a slot: a fiftieth of the
+  // interval (what jitter spreads far more), from 1 to 20 ms, on a grid that
+  // every slot size shares.
+  static Millis slot_for(core::Duration interval);
+
  private:
   struct Entry;
+  struct Due {
+    SteadyTime at;
+    std::uint64_t seq;  // the entry's arming it belongs to: older ones are stale
+    std::shared_ptr<Entry> entry;
+    bool operator>(const Due& o) const { return at > o.at; }
+  };
   void arm(const std::shared_ptr<Entry>& e, core::Duration delay);
+  void wake_for(SteadyTime at);
+  void run_due();
   void fire(const std::shared_ptr<Entry>& e);
   void beat();
 
@@ -62,6 +81,9 @@ class Scheduler {
   Runner runner_;
   std::mt19937_64 rng_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due_;
+  net::Timer timer_;
+  SteadyTime timer_at_{};  // what timer_ is armed for ({}: not armed)
   LoadGauge gauge_;
   net::Timer heartbeat_;
   bool stopped_ = false;
