@@ -6,8 +6,8 @@ void LocalHealth::set_targets(const std::vector<probe::ProbeTarget>& targets) {
   std::map<std::string, Entry> next;
   for (const probe::ProbeTarget& t : targets) {
     auto it = targets_.find(t.target);
-    Entry e = it != targets_.end() ? it->second : Entry(t.check.hysteresis);
-    e.counter.set_params(t.check.hysteresis);
+    Entry e = it != targets_.end() ? it->second : Entry(t.check->hysteresis);
+    e.counter.set_params(t.check->hysteresis);
     next.emplace(t.target, std::move(e));
   }
   targets_ = std::move(next);

@@ -40,7 +40,7 @@ std::vector<probe::ProbeTarget> agent_targets(const config::Config& cfg,
     t.target = name;
     t.site = region->name;
     t.address = region->endpoint;
-    t.check = *c;
+    t.check = probe::share(*c);
     out.push_back(std::move(t));
   }
   return out;

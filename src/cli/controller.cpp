@@ -31,7 +31,8 @@ std::string endpoints_text(const std::vector<config::Endpoint>& eps) {
 }
 }  // namespace
 
-Controller::Controller(net::Loop& loop, config::Config cfg, const core::Clock& clock)
+Controller::Controller(net::Loop& loop, std::shared_ptr<const config::Config> cfg,
+                       const core::Clock& clock)
     : loop_(loop), cfg_(std::move(cfg)), clock_(clock), tick_timer_(loop) {}
 
 Controller::~Controller() {
@@ -43,9 +44,9 @@ void Controller::start() {
   // What can fail on the configuration (a secret that cannot be read) fails
   // first, before the journal records a start that never happened.
   std::optional<std::string> token;
-  if (!cfg_.api_token.empty()) {
+  if (!cfg_->api_token.empty()) {
     std::string err;
-    token = config::resolve_secret(cfg_.api_token, err);
+    token = config::resolve_secret(cfg_->api_token, err);
     if (!token) throw std::runtime_error("api token: " + err);
   }
 
@@ -55,33 +56,33 @@ void Controller::start() {
   configure_agents();
 
   std::vector<std::unique_ptr<providers::Provider>> configured;
-  for (const config::ProviderConfig& pc : cfg_.providers) {
+  for (const config::ProviderConfig& pc : cfg_->providers) {
     configured.push_back(providers::make_provider(pc, clock_));
   }
 
-  journal_ = std::make_unique<store::Journal>(cfg_.journal_path);
-  engine_ = std::make_unique<core::Engine>(cfg_.engine_spec(), clock_);
+  journal_ = std::make_unique<store::Journal>(cfg_->journal_path);
+  engine_ = std::make_unique<core::Engine>(cfg_->engine_spec(), clock_);
 
   store::JournalState state = journal_->load_state();
   if (state.plan) {
     engine_->restore(*state.plan, state.targets, state.sites);
     if (state.overrides) apply(engine_->set_overrides(*state.overrides));
-    log_event("resume", {{"journal", cfg_.journal_path},
+    log_event("resume", {{"journal", cfg_->journal_path},
                          {"generation", std::to_string(state.plan->generation)},
                          {"verdicts", std::to_string(state.targets.size() + state.sites.size())}});
   } else {
     log_event("journal",
-              {{"path", cfg_.journal_path}, {"state", journal_->created() ? "created" : "empty"}});
+              {{"path", cfg_->journal_path}, {"state", journal_->created() ? "created" : "empty"}});
   }
   // The first plan (or the resumed one, re-evaluated) exists before anything
   // is served: DNS never answers from nothing.
   apply(engine_->tick());
 
-  if (cfg_.dns.enabled) {
+  if (cfg_->dns.enabled) {
     dns::ServerOptions opts;
-    for (const config::Endpoint& e : cfg_.dns.listen) opts.listen.emplace_back(e.host, e.port);
-    opts.udp_threads = cfg_.dns.udp_threads;
-    opts.tcp_idle_timeout = cfg_.dns.tcp_idle_timeout;
+    for (const config::Endpoint& e : cfg_->dns.listen) opts.listen.emplace_back(e.host, e.port);
+    opts.udp_threads = cfg_->dns.udp_threads;
+    opts.tcp_idle_timeout = cfg_->dns.tcp_idle_timeout;
     dns_ = std::make_unique<dns::Server>(opts);
   }
   std::map<std::string, std::uint64_t> applied, verified;
@@ -94,24 +95,25 @@ void Controller::start() {
   start_world(state.released, applied, verified, std::move(configured));
   if (dns_) {
     dns_->start();
-    log_event("dns", {{"listen", endpoints_text(cfg_.dns.listen)}});
+    log_event("dns", {{"listen", endpoints_text(cfg_->dns.listen)}});
   }
-  shared_cfg_ = std::make_shared<const config::Config>(cfg_);
-  history_reader_ = store::Journal::reader(cfg_.journal_path);
-  api_ = std::make_unique<api::ApiServer>(loop_, cfg_.api_listen.host, cfg_.api_listen.port, *this,
-                                          token);
+  history_reader_ = store::Journal::reader(cfg_->journal_path);
+  api_ = std::make_unique<api::ApiServer>(loop_, cfg_->api_listen.host, cfg_->api_listen.port,
+                                          *this, token);
   api_->start();
-  log_event("api", {{"listen", cfg_.api_listen.to_string()}});
+  log_event("api", {{"listen", cfg_->api_listen.to_string()}});
 
+  std::vector<probe::ProbeTarget> targets = probe::targets_from_config(*cfg_);
   checks_ = std::make_unique<probe::CheckPool>(
-      loop_, clock_, cfg_.vantage,
+      loop_, clock_, cfg_->vantage,
       [this](std::vector<core::Observation> batch) { on_observations(batch); }, random_seed(),
-      cfg_.check_threads, check_runner());
-  checks_->set_targets(probe::targets_from_config(cfg_));
+      cfg_->check_threads > 0 ? cfg_->check_threads : probe::CheckPool::threads_for(targets),
+      check_runner());
+  checks_->set_targets(targets);
   log_event("checks", {{"targets", std::to_string(checks_->load().targets)},
                        {"threads", std::to_string(checks_->threads())}});
 
-  journal_->record_event("lifecycle", "controller", "controller started with " + cfg_.path,
+  journal_->record_event("lifecycle", "controller", "controller started with " + cfg_->path,
                          clock_.now(), {{"generation", engine_->plan().generation}});
   running_ = true;
   note_tick();
@@ -246,32 +248,33 @@ void Controller::journal_event(const std::string& subject, const std::string& me
 }
 
 std::string Controller::refuse_reload(const std::string& errors) {
-  log_event("reload_refused", {{"config", cfg_.path}, {"errors", errors}});
+  log_event("reload_refused", {{"config", cfg_->path}, {"errors", errors}});
   journal_event("config", "configuration reload refused; the running one stays",
                 {{"errors", errors}});
   return errors;
 }
 
 std::string Controller::reload() {
-  config::LoadResult r = config::load_config_file(cfg_.path);
+  config::LoadResult r = config::load_config_file(cfg_->path);
   if (!r.ok()) return refuse_reload(r.error_text());
   config::Config next = std::move(*r.config);
   // What is bound, opened or named at start-up cannot change under a running
   // controller; the vantage names every piece of evidence already collected.
   std::vector<std::string> needs_restart;
-  if (next.journal_path != cfg_.journal_path) needs_restart.push_back("journal.path");
-  if (!(next.api_listen == cfg_.api_listen)) needs_restart.push_back("api.listen");
-  if (next.vantage != cfg_.vantage) needs_restart.push_back("controller.vantage");
-  if (next.check_threads != cfg_.check_threads) needs_restart.push_back("controller.check_threads");
-  if (next.dns.enabled != cfg_.dns.enabled || next.dns.listen != cfg_.dns.listen ||
-      next.dns.udp_threads != cfg_.dns.udp_threads ||
-      next.dns.tcp_idle_timeout != cfg_.dns.tcp_idle_timeout) {
+  if (next.journal_path != cfg_->journal_path) needs_restart.push_back("journal.path");
+  if (!(next.api_listen == cfg_->api_listen)) needs_restart.push_back("api.listen");
+  if (next.vantage != cfg_->vantage) needs_restart.push_back("controller.vantage");
+  if (next.check_threads != cfg_->check_threads)
+    needs_restart.push_back("controller.check_threads");
+  if (next.dns.enabled != cfg_->dns.enabled || next.dns.listen != cfg_->dns.listen ||
+      next.dns.udp_threads != cfg_->dns.udp_threads ||
+      next.dns.tcp_idle_timeout != cfg_->dns.tcp_idle_timeout) {
     needs_restart.push_back("dns.listen/udp_threads/tcp_idle_timeout");
   }
-  if (next.providers != cfg_.providers) needs_restart.push_back("providers");
-  if (!(next.api_token == cfg_.api_token)) needs_restart.push_back("api.token");
-  if (!(next.aws == cfg_.aws)) needs_restart.push_back("aws");
-  if (!credentials_ && next.data_regions != cfg_.data_regions) {
+  if (next.providers != cfg_->providers) needs_restart.push_back("providers");
+  if (!(next.api_token == cfg_->api_token)) needs_restart.push_back("api.token");
+  if (!(next.aws == cfg_->aws)) needs_restart.push_back("aws");
+  if (!credentials_ && next.data_regions != cfg_->data_regions) {
     // Credentials are read at start only when something needs them.
     for (const config::DataRegionConfig& d : next.data_regions) {
       if (!d.checks.empty()) {
@@ -287,28 +290,27 @@ std::string Controller::reload() {
                          " needs a restart; the running configuration stays\n");
   }
   const bool canary_changed =
-      next.table_groups != cfg_.table_groups || next.data_regions != cfg_.data_regions;
-  cfg_ = std::move(next);
-  shared_cfg_ = std::make_shared<const config::Config>(cfg_);
+      next.table_groups != cfg_->table_groups || next.data_regions != cfg_->data_regions;
+  cfg_ = std::make_shared<const config::Config>(std::move(next));
   configure_agents();
   if (canary_changed) start_canary();
-  if (embedded_) embedded_->configure(cfg_.dns.zones, cfg_.site_specs(), cfg_.records);
-  if (gate_) gate_->reconfigure(cfg_.hooks);
-  const core::EngineStep step = engine_->reconfigure(cfg_.engine_spec());
+  if (embedded_) embedded_->configure(cfg_->dns.zones, cfg_->site_specs(), cfg_->records);
+  if (gate_) gate_->reconfigure(cfg_->hooks);
+  const core::EngineStep step = engine_->reconfigure(cfg_->engine_spec());
   apply(step);
   // The same generation may need publishing anew (a TTL, a zone changed).
   if (!step.plan_changed) offer_plan();
-  checks_->set_targets(probe::targets_from_config(cfg_));
-  log_event("reloaded", {{"config", cfg_.path}});
-  journal_event("config", "configuration reloaded from " + cfg_.path);
+  checks_->set_targets(probe::targets_from_config(*cfg_));
+  log_event("reloaded", {{"config", cfg_->path}});
+  journal_event("config", "configuration reloaded from " + cfg_->path);
   return "";
 }
 
 std::function<api::Reply()> Controller::status(const api::StatusQuery& q) {
   api::ControllerInfo info;
   info.version = DRPILOT_VERSION;
-  info.config_path = cfg_.path;
-  info.journal_path = cfg_.journal_path;
+  info.config_path = cfg_->path;
+  info.journal_path = cfg_->journal_path;
   info.started_at = started_at_;
   info.alerts = alerts_;
   info.providers = providers_status();
@@ -319,7 +321,7 @@ std::function<api::Reply()> Controller::status(const api::StatusQuery& q) {
     info.held_back = gate_->held_back();
   }
   auto snap = std::make_shared<const api::StatusSnapshot>(
-      api::snapshot_status(*engine_, shared_cfg_, std::move(info), clock_.now(), q));
+      api::snapshot_status(*engine_, cfg_, std::move(info), clock_.now(), q));
   return [snap]() -> api::Reply {
     if (!snap->not_found.empty()) return {404, {{"error", snap->not_found}}};
     return {200, api::render_status(*snap)};

@@ -53,7 +53,7 @@ namespace drpilot::cli {
 
 class Controller : public api::Backend {
  public:
-  Controller(net::Loop& loop, config::Config cfg, const core::Clock& clock);
+  Controller(net::Loop& loop, std::shared_ptr<const config::Config> cfg, const core::Clock& clock);
   ~Controller() override;
 
   // Opens the journal and resumes from it, binds DNS and the API, starts the
@@ -114,7 +114,8 @@ class Controller : public api::Backend {
   void clear_alert(const std::string& prefix);
 
   net::Loop& loop_;
-  config::Config cfg_;
+  // Immutable; a reload replaces it. Status snapshots share it.
+  std::shared_ptr<const config::Config> cfg_;
   const core::Clock& clock_;
   std::unique_ptr<store::Journal> journal_;
   std::unique_ptr<core::Engine> engine_;
@@ -132,8 +133,7 @@ class Controller : public api::Backend {
   std::atomic<std::int64_t> last_tick_{0};
   probe::LoadGauge control_gauge_;  // the tick's lateness: the control loop's lag
   bool overloaded_ = false;
-  std::shared_ptr<const config::Config> shared_cfg_;  // cfg_ as status snapshots hold it
-  std::unique_ptr<store::Journal> history_reader_;    // the API thread's own connection
+  std::unique_ptr<store::Journal> history_reader_;  // the API thread's own connection
   core::TimePoint started_at_{};
   std::vector<std::string> alerts_;
   std::atomic<bool> running_{false};

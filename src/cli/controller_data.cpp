@@ -33,10 +33,10 @@ std::string lower(std::string s) {
 }  // namespace
 
 bool Controller::needs_aws() const {
-  for (const config::DataRegionConfig& d : cfg_.data_regions) {
+  for (const config::DataRegionConfig& d : cfg_->data_regions) {
     if (!d.checks.empty()) return true;
   }
-  for (const config::TableGroupConfig& g : cfg_.table_groups) {
+  for (const config::TableGroupConfig& g : cfg_->table_groups) {
     if (!g.canary_table.empty()) return true;
   }
   return false;
@@ -45,7 +45,7 @@ bool Controller::needs_aws() const {
 void Controller::start_data() {
   if (!needs_aws()) return;
   std::string error;
-  auto creds = aws::load_credentials({cfg_.aws.profile, cfg_.aws.credentials_file}, error);
+  auto creds = aws::load_credentials({cfg_->aws.profile, cfg_->aws.credentials_file}, error);
   if (!creds) throw std::runtime_error("AWS credentials for the data regions: " + error);
   data_probe_ = std::make_unique<probe::DataProbe>(*creds, random_seed());
   credentials_ = std::make_unique<aws::Credentials>(*creds);
@@ -58,16 +58,16 @@ void Controller::start_canary() {
   canary_.reset();
   if (!credentials_) return;
   probe::CanaryOptions o;
-  o.vantage = cfg_.vantage;
+  o.vantage = cfg_->vantage;
   o.credentials = *credentials_;
-  for (const config::TableGroupConfig& g : cfg_.table_groups) {
+  for (const config::TableGroupConfig& g : cfg_->table_groups) {
     if (g.canary_table.empty()) continue;
     probe::CanaryGroup cg;
     cg.group = g.name;
     cg.table = g.canary_table;
     cg.key = g.canary_key;
     cg.interval = g.canary_interval;
-    for (const config::DataRegionConfig& d : cfg_.data_regions)
+    for (const config::DataRegionConfig& d : cfg_->data_regions)
       cg.regions.push_back({d.name, d.region, d.endpoint});
     o.groups.push_back(std::move(cg));
   }
@@ -99,7 +99,7 @@ void Controller::on_lag(const core::LagSample& s) {
 // crossing: the history shows when replication fell behind and for how long.
 void Controller::note_lag() {
   const auto lag = engine_->lag();
-  for (const config::TableGroupConfig& g : cfg_.table_groups) {
+  for (const config::TableGroupConfig& g : cfg_->table_groups) {
     for (const auto& [key, stat] : lag) {
       if (std::get<0>(key) != g.name) continue;
       const std::string pair = g.name + "/" + std::get<1>(key) + "/" + std::get<2>(key);
@@ -144,7 +144,7 @@ void Controller::configure_agents() {
   agent_keys_.clear();
   agent_targets_.clear();
   clear_alert("agent ");
-  for (const config::AgentConfig& a : cfg_.agents) {
+  for (const config::AgentConfig& a : cfg_->agents) {
     std::string error;
     auto key = config::resolve_secret(a.key, error);
     if (!key) {
@@ -153,7 +153,7 @@ void Controller::configure_agents() {
     }
     agent_keys_[a.name] = *key;
     std::set<std::string>& allowed = agent_targets_[a.name];
-    for (const probe::ProbeTarget& t : agent::agent_targets(cfg_, a, error))
+    for (const probe::ProbeTarget& t : agent::agent_targets(*cfg_, a, error))
       allowed.insert(t.target);
   }
   if (!replay_) replay_ = std::make_unique<api::ReplayGuard>(2 * api::kMaxClockSkew);
@@ -167,7 +167,7 @@ net::ServerResponse Controller::agent_report(const net::ServerRequest& req) {
     // Counted for every configured agent, also before its first accepted
     // report: an agent whose every report is refused (a wrong key) must show
     // why in status. Unknown names get no entry, so they cannot grow the map.
-    if (cfg_.find_agent(name)) {
+    if (cfg_->find_agent(name)) {
       AgentState& st = agents_[name];
       st.refused++;
       st.last_refusal = why;
@@ -175,7 +175,7 @@ net::ServerResponse Controller::agent_report(const net::ServerRequest& req) {
     return api::json_response(status, {{"error", why}});
   };
   if (name.empty()) return refuse(401, "the report has no X-Drpilot-Agent header");
-  const config::AgentConfig* agent = cfg_.find_agent(name);
+  const config::AgentConfig* agent = cfg_->find_agent(name);
   if (!agent)
     return refuse(401, "there is no agent named '" + name + "' in this controller's configuration");
   auto key = agent_keys_.find(name);
@@ -254,7 +254,7 @@ net::ServerResponse Controller::agent_report(const net::ServerRequest& req) {
 json Controller::agents_status() const {
   json out = json::array();
   const core::TimePoint now = clock_.now();
-  for (const config::AgentConfig& a : cfg_.agents) {
+  for (const config::AgentConfig& a : cfg_->agents) {
     json j = {{"name", a.name}, {"site", a.site}};
     auto it = agents_.find(a.name);
     if (it == agents_.end() || it->second.reports == 0) {
@@ -262,7 +262,7 @@ json Controller::agents_status() const {
       j["reason"] = "no report received since the controller started";
     } else {
       const AgentState& s = it->second;
-      const bool fresh = now - s.last_report <= cfg_.freshness;
+      const bool fresh = now - s.last_report <= cfg_->freshness;
       j["state"] = !fresh ? "silent" : s.applied_ok && s.healthy ? "ok" : "degraded";
       j["reason"] = !fresh ? "last report " + core::format_duration(now - s.last_report) + " ago"
                     : !s.applied_ok ? "its last apply failed: " + s.applied_error
@@ -294,7 +294,7 @@ std::pair<int, json> Controller::data_switchover(const core::Command& cmd) {
   if (!cmd.group.empty()) {
     groups.push_back(cmd.group);
   } else {
-    for (const config::TableGroupConfig& g : cfg_.table_groups) {
+    for (const config::TableGroupConfig& g : cfg_->table_groups) {
       if (g.write_mode != config::WriteMode::single) continue;
       auto it = engine_->plan().groups.find(g.name);
       if (it != engine_->plan().groups.end() && it->second.primary == cmd.data_region) continue;
@@ -303,7 +303,7 @@ std::pair<int, json> Controller::data_switchover(const core::Command& cmd) {
     if (groups.empty()) {
       return {
           409,
-          {{"error", cfg_.table_groups.empty()
+          {{"error", cfg_->table_groups.empty()
                          ? "there are no table groups"
                          : "every single-mode table group already writes to " + cmd.data_region}}};
     }
@@ -313,7 +313,7 @@ std::pair<int, json> Controller::data_switchover(const core::Command& cmd) {
     if (!problem.empty()) {
       log_event("command_refused",
                 {{"command", "switchover"}, {"who", cmd.who}, {"reason", problem}});
-      const int status = cfg_.find_data_region(cmd.data_region) ? 409 : 404;
+      const int status = cfg_->find_data_region(cmd.data_region) ? 409 : 404;
       return {status, {{"error", problem}}};
     }
   }

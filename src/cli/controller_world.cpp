@@ -42,12 +42,12 @@ void Controller::start_world(const std::optional<core::Plan>& released,
       loop_, clock_, [this](const providers::ReconcileEvent& e) { on_reconcile(e); },
       random_seed());
 
-  const providers::Target current = providers::make_target(cfg_, engine_->plan());
+  const providers::Target current = providers::make_target(*cfg_, engine_->plan());
   std::optional<providers::Target> released_target;
-  if (released) released_target = providers::make_target(cfg_, *released);
+  if (released) released_target = providers::make_target(*cfg_, *released);
   if (dns_) {
-    auto embedded = std::make_unique<providers::EmbeddedDns>(*dns_, listen_text(cfg_.dns.listen));
-    embedded->configure(cfg_.dns.zones, cfg_.site_specs(), cfg_.records);
+    auto embedded = std::make_unique<providers::EmbeddedDns>(*dns_, listen_text(cfg_->dns.listen));
+    embedded->configure(cfg_->dns.zones, cfg_->site_specs(), cfg_->records);
     // The first answers, published here before the server starts: what was
     // last let through (or, on a first start, the first plan).
     const providers::Target& first = released_target ? *released_target : current;
@@ -57,7 +57,7 @@ void Controller::start_world(const std::optional<core::Plan>& released,
                      lookup(verified, "embedded-dns"));
   }
   for (std::size_t i = 0; i < configured.size(); ++i) {
-    const config::ProviderConfig& pc = cfg_.providers[i];
+    const config::ProviderConfig& pc = cfg_->providers[i];
     net::Backoff backoff;
     backoff.cap = pc.retry_max;
     reconciler_->add(std::move(configured[i]), backoff, lookup(applied, pc.name),
@@ -66,15 +66,15 @@ void Controller::start_world(const std::optional<core::Plan>& released,
 
   // Hooks see the controller's environment without the secrets it holds.
   std::vector<std::string> hidden;
-  if (!cfg_.api_token.env.empty()) hidden.push_back(cfg_.api_token.env);
-  for (const config::ProviderConfig& pc : cfg_.providers) {
+  if (!cfg_->api_token.env.empty()) hidden.push_back(cfg_->api_token.env);
+  for (const config::ProviderConfig& pc : cfg_->providers) {
     if (!pc.token.env.empty()) hidden.push_back(pc.token.env);
   }
   pre_hooks_ = std::make_unique<providers::HookThread>(loop_, hidden);
   post_hooks_ = std::make_unique<providers::HookThread>(loop_, hidden);
   providers::ChangeGate::Runner pre = pre_hooks_->runner(), post = post_hooks_->runner();
   gate_ = std::make_unique<providers::ChangeGate>(
-      loop_, cfg_.hooks,
+      loop_, cfg_->hooks,
       [pre, post](providers::HookJob job,
                   std::function<void(std::vector<providers::HookResult>)> done) {
         (job.kind == "post_change" ? post : pre)(std::move(job), std::move(done));
@@ -87,7 +87,7 @@ void Controller::start_world(const std::optional<core::Plan>& released,
 }
 
 void Controller::offer_plan() {
-  if (gate_) gate_->offer(providers::make_target(cfg_, engine_->plan()));
+  if (gate_) gate_->offer(providers::make_target(*cfg_, engine_->plan()));
 }
 
 // The gate let a target through: hand it to every provider, then remember it

@@ -29,7 +29,7 @@ AgentRun::AgentRun(net::Loop& loop, const core::Clock& clock, const config::Conf
   options_.log = std::move(log);
   bool dynamodb = false;
   for (const probe::ProbeTarget& t : options_.targets)
-    dynamodb |= t.check.kind == config::CheckKind::dynamodb;
+    dynamodb |= t.check->kind == config::CheckKind::dynamodb;
   if (dynamodb) {
     auto creds = aws::load_credentials(aws::credential_options_from_config(cfg), error);
     if (!creds) {

@@ -1,5 +1,7 @@
 // drpilot run / demo / lab: the long-running modes.
 
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +18,7 @@
 #include "config/config.h"
 #include "lab/lab.h"
 #include "net/loop.h"
+#include "net/signal_thread.h"
 
 namespace drpilot::cli {
 namespace {
@@ -116,9 +119,14 @@ bool bootstrap_lab(const config::Config& cfg) {
 }
 
 // Runs the loop until SIGINT/SIGTERM; SIGHUP reloads the configuration.
-int serve(const config::Config& cfg, bool with_lab, bool with_controller,
+int serve(std::shared_ptr<const config::Config> shared, bool with_lab, bool with_controller,
           const std::string& banner_self) {
+  const config::Config& cfg = *shared;
+  // First, before any thread starts: they all inherit the blocked signals.
   net::Loop loop;
+  std::function<void(int)> on_signal;
+  net::SignalThread signals({SIGHUP}, {SIGINT, SIGTERM},
+                            [&](int sig) { loop.post([&, sig] { on_signal(sig); }); });
   core::SystemClock clock;
   std::unique_ptr<lab::Lab> lab;
   std::unique_ptr<Controller> controller;
@@ -133,7 +141,7 @@ int serve(const config::Config& cfg, bool with_lab, bool with_controller,
   // The controller (and, in the demo, the agents) once the lab is ready.
   auto start_controller = [&]() -> bool {
     try {
-      controller = std::make_unique<Controller>(loop, cfg, clock);
+      controller = std::make_unique<Controller>(loop, shared, clock);
       controller->start();
       if (with_lab) {
         agents = std::make_unique<DemoAgents>(loop, clock, cfg);
@@ -143,6 +151,9 @@ int serve(const config::Config& cfg, bool with_lab, bool with_controller,
       std::cerr << "drpilot: " << e.what() << "\n";
       return false;
     }
+    // Loading a large configuration (the YAML tree is many times its size)
+    // and starting leave freed memory behind: hand it back to the system.
+    malloc_trim(0);
     if (!banner_self.empty()) print_demo_banner(cfg, banner_self);
     return true;
   };
@@ -189,13 +200,14 @@ int serve(const config::Config& cfg, bool with_lab, bool with_controller,
     if (lab) lab->stop();
     return 1;
   }
-  loop.on_signals({SIGINT, SIGTERM}, [&](int sig) {
+  on_signal = [&](int sig) {
+    if (sig == SIGHUP) {
+      if (controller) controller->reload();
+      return;
+    }
     log_event("shutdown", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
     stop_all();
-  });
-  loop.on_signals({SIGHUP}, [&](int) {
-    if (controller) controller->reload();
-  });
+  };
   loop.run();
   if (bootstrap.joinable()) bootstrap.join();
   return rc;
@@ -215,7 +227,7 @@ std::string default_config_path() {
 int run_controller(const std::string& config_path) {
   auto cfg = load_or_report(config_path);
   if (!cfg) return 1;
-  return serve(*cfg, false, true, "");
+  return serve(std::make_shared<const config::Config>(std::move(*cfg)), false, true, "");
 }
 
 int run_lab(const std::string& config_path) {
@@ -226,7 +238,7 @@ int run_lab(const std::string& config_path) {
               << " has no 'lab' section, so there is nothing to simulate\n";
     return 1;
   }
-  return serve(*cfg, true, false, "");
+  return serve(std::make_shared<const config::Config>(std::move(*cfg)), true, false, "");
 }
 
 int run_demo(const std::string& config_path, const std::string& self) {
@@ -237,7 +249,7 @@ int run_demo(const std::string& config_path, const std::string& self) {
               << " has no 'lab' section; the demo needs simulated sites\n";
     return 1;
   }
-  return serve(*cfg, true, true, self);
+  return serve(std::make_shared<const config::Config>(std::move(*cfg)), true, true, self);
 }
 
 }  // namespace drpilot::cli

@@ -69,7 +69,9 @@ struct Schema {
                       range(f("check_threads", VT::integer, "0",
                               "Threads that run this controller's checks, each with its own "
                               "event loop, so planning, the journal and the API never delay a "
-                              "check. 0: one per core, at most 4. Changing it needs a restart."),
+                              "check. 0: one per 15,000 checks a second (at their normal "
+                              "interval), at most one per core and 4 in all. Changing it needs "
+                              "a restart."),
                             0, 64, ""),
                   }};
     journal = {"journal",

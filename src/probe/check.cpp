@@ -5,8 +5,12 @@
 
 namespace drpilot::probe {
 
+std::shared_ptr<const config::CheckConfig> share(config::CheckConfig c) {
+  return std::make_shared<const config::CheckConfig>(std::move(c));
+}
+
 void run_check(net::Loop& loop, const ProbeTarget& t, std::function<void(CheckOutcome)> done) {
-  switch (t.check.kind) {
+  switch (t.check->kind) {
     case config::CheckKind::http:
     case config::CheckKind::https:
       run_http_check(loop, t, std::move(done));

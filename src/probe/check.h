@@ -3,6 +3,7 @@
 // observation's ok/detail.
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "config/config.h"
@@ -20,8 +21,13 @@ struct ProbeTarget {
   std::string site;
   std::string address;  // what to connect to (a dynamodb check: the endpoint URL)
   std::string region;   // a dynamodb check: the AWS region it signs for
-  config::CheckConfig check;
+  // Shared by every target of one check: a controller with thousands of sites
+  // keeps one copy of each check's settings. Never null.
+  std::shared_ptr<const config::CheckConfig> check;
 };
+
+// A check's settings, shared (for building targets).
+std::shared_ptr<const config::CheckConfig> share(config::CheckConfig c);
 
 struct CheckOutcome {
   bool ok = false;

@@ -1,6 +1,7 @@
 #include "probe/check_pool.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace drpilot::probe {
 
@@ -51,6 +52,17 @@ CheckPool::CheckPool(net::Loop& control, const core::Clock& clock, std::string v
   }
 }
 
+int CheckPool::threads_for(const std::vector<ProbeTarget>& targets) {
+  constexpr double kPerThread = 15'000;
+  double due = 0;
+  for (const ProbeTarget& t : targets) {
+    if (t.check->interval.count() > 0)
+      due += 1000.0 / static_cast<double>(t.check->interval.count());
+  }
+  const int cores = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  return std::clamp(static_cast<int>(std::ceil(due / kPerThread)), 1, cores);
+}
+
 CheckPool::~CheckPool() {
   stop();
 }
@@ -76,7 +88,9 @@ void CheckPool::set_targets(const std::vector<ProbeTarget>& targets) {
   double due = 0;
   for (const ProbeTarget& t : targets) {
     parts[std::hash<std::string>{}(t.target) % parts.size()].push_back(t);
-    if (t.check.interval.count() > 0) due += 1000.0 / static_cast<double>(t.check.interval.count());
+    if (t.check->interval.count() > 0) {
+      due += 1000.0 / static_cast<double>(t.check->interval.count());
+    }
   }
   {
     std::lock_guard lock(load_mutex_);

@@ -40,6 +40,11 @@ class CheckPool {
   // How long a result may wait for others to travel with it.
   static constexpr Millis kBatchWindow{5};
 
+  // Threads for `targets`: one per 15,000 checks a second at their normal
+  // interval (a thread keeps up with about twice that on a 2 GHz core; more
+  // threads for fewer checks only add wakeups), at most one per core, at most 4.
+  static int threads_for(const std::vector<ProbeTarget>& targets);
+
   // `threads` <= 0: one per core, at most 4.
   CheckPool(net::Loop& control, const core::Clock& clock, std::string vantage, BatchSink sink,
             std::uint64_t seed, int threads, Scheduler::Runner runner = run_check);

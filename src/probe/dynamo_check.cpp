@@ -96,12 +96,12 @@ void DataProbe::run(net::Loop& loop, const ProbeTarget& t, std::function<void(Ch
   aws::DynamoOptions o;
   o.region = t.region;
   o.endpoint = t.address;
-  o.timeout = t.check.timeout;
-  o.connect_timeout = t.check.connect_timeout;
+  o.timeout = t.check->timeout;
+  o.connect_timeout = t.check->connect_timeout;
   // One attempt: hysteresis (rise/fall) is the retry of a health check.
   o.max_attempts = 1;
-  o.tls_verify = t.check.tls_verify;
-  const config::CheckConfig check = t.check;
+  o.tls_verify = t.check->tls_verify;
+  const std::shared_ptr<const config::CheckConfig> check = t.check;
   const std::uint64_t seed = seed_++;
   worker->push([&loop, o, check, seed, creds = credentials_, alive = alive_,
                 done = std::move(done)]() mutable {
@@ -109,15 +109,15 @@ void DataProbe::run(net::Loop& loop, const ProbeTarget& t, std::function<void(Ch
     CheckOutcome out;
     try {
       aws::DynamoClient client(o, creds, seed);
-      if (check.operation == config::DynamoCheck::sentinel) {
-        json key = json::parse(check.key_json, nullptr, false);
+      if (check->operation == config::DynamoCheck::sentinel) {
+        json key = json::parse(check->key_json, nullptr, false);
         out = judge_sentinel(
             client.call("GetItem",
-                        {{"TableName", check.table}, {"Key", key}, {"ConsistentRead", true}}),
-            check.table);
+                        {{"TableName", check->table}, {"Key", key}, {"ConsistentRead", true}}),
+            check->table);
       } else {
-        out =
-            judge_describe(client.call("DescribeTable", {{"TableName", check.table}}), check.table);
+        out = judge_describe(client.call("DescribeTable", {{"TableName", check->table}}),
+                             check->table);
       }
     } catch (const std::exception& e) {
       out = failed(e.what());
@@ -136,7 +136,7 @@ void DataProbe::run(net::Loop& loop, const ProbeTarget& t, std::function<void(Ch
 std::function<void(net::Loop&, const ProbeTarget&, std::function<void(CheckOutcome)>)>
 DataProbe::runner() {
   return [this](net::Loop& loop, const ProbeTarget& t, std::function<void(CheckOutcome)> done) {
-    if (t.check.kind == config::CheckKind::dynamodb) {
+    if (t.check->kind == config::CheckKind::dynamodb) {
       run(loop, t, std::move(done));
     } else {
       run_check(loop, t, std::move(done));

@@ -11,7 +11,7 @@ namespace drpilot::probe {
 constexpr std::size_t kBodyWindow = 5 * 1024;
 
 net::ClientRequest http_check_request(const ProbeTarget& t) {
-  const config::CheckConfig& c = t.check;
+  const config::CheckConfig& c = *t.check;
   net::ClientRequest req;
   req.method = "GET";
   req.tls = c.kind == config::CheckKind::https;
@@ -51,7 +51,7 @@ CheckOutcome judge_http(const config::CheckConfig& check, const net::ClientResul
 void run_http_check(net::Loop& loop, const ProbeTarget& t, std::function<void(CheckOutcome)> done) {
   net::http_probe(loop, http_check_request(t),
                   [check = t.check, done = std::move(done)](net::ClientResult r) {
-                    done(judge_http(check, r));
+                    done(judge_http(*check, r));
                   });
 }
 

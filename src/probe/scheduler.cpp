@@ -9,7 +9,7 @@ namespace drpilot::probe {
 using Steady = std::chrono::steady_clock;
 
 struct Scheduler::Entry {
-  explicit Entry(const ProbeTarget& t) : target(t), counter(t.check.hysteresis) {}
+  explicit Entry(const ProbeTarget& t) : target(t), counter(t.check->hysteresis) {}
   ProbeTarget target;
   // This scheduler's own view of the target, from the results it reported:
   // while a transition is pending the target is checked at the edge interval.
@@ -78,7 +78,7 @@ void Scheduler::set_targets(const std::vector<ProbeTarget>& targets) {
     // change (port, path, interval, ...) starts afresh, so a result obtained
     // with the old settings is never counted and a new interval applies at once.
     const bool same = it != entries_.end() && it->second->target.address == t.address &&
-                      it->second->target.check == t.check;
+                      *it->second->target.check == *t.check;
     if (same) {
       it->second->target = t;
       next[t.target] = it->second;
@@ -88,7 +88,7 @@ void Scheduler::set_targets(const std::vector<ProbeTarget>& targets) {
     auto e = std::make_shared<Entry>(t);
     next[t.target] = e;
     std::uniform_int_distribution<std::int64_t> first(
-        0, std::max<std::int64_t>(0, t.check.interval.count() - 1));
+        0, std::max<std::int64_t>(0, t.check->interval.count() - 1));
     arm(e, core::Duration{first(rng_)});
   }
   for (auto& [name, e] : entries_) e->retired = true;
@@ -165,11 +165,11 @@ void Scheduler::fire(const std::shared_ptr<Entry>& e) {
     gauge_.completed(steady_end);
     const core::TimePoint now = clock_.now();
     std::uniform_real_distribution<double> jitter(-1.0, 1.0);
-    if (set_aside(out, e->target.check, gauge_.loop_lag_since(steady_start, steady_end))) {
+    if (set_aside(out, *e->target.check, gauge_.loop_lag_since(steady_start, steady_end))) {
       // Neither an observation nor a step of the counter: the next check
       // comes at the usual time and decides.
       gauge_.set_aside(steady_end);
-      arm(e, next_delay(e->target.check, e->counter.pending(), now - started, jitter(rng_)));
+      arm(e, next_delay(*e->target.check, e->counter.pending(), now - started, jitter(rng_)));
       return;
     }
     e->counter.feed(out.ok);
@@ -182,7 +182,7 @@ void Scheduler::fire(const std::shared_ptr<Entry>& e) {
     o.at = now;
     sink_(o);
     if (e->retired) return;  // the sink may have reconfigured us
-    arm(e, next_delay(e->target.check, e->counter.pending(), o.at - started, jitter(rng_)));
+    arm(e, next_delay(*e->target.check, e->counter.pending(), o.at - started, jitter(rng_)));
   });
 }
 

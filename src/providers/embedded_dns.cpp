@@ -12,15 +12,15 @@ EmbeddedDns::EmbeddedDns(dns::Server& server, std::string listen)
 
 void EmbeddedDns::configure(std::vector<core::ZoneSpec> zones, std::vector<core::SiteSpec> sites,
                             std::vector<core::RecordSpec> records) {
+  auto next = std::make_shared<const Settings>(
+      Settings{std::move(zones), std::move(sites), std::move(records)});
   std::lock_guard lock(mutex_);
-  zones_ = std::move(zones);
-  sites_ = std::move(sites);
-  records_ = std::move(records);
+  settings_ = std::move(next);
 }
 
 EmbeddedDns::Inputs EmbeddedDns::inputs_for(const Target& target) const {
   std::lock_guard lock(mutex_);
-  Inputs in{zones_, sites_, records_, target.generation, {}};
+  Inputs in{settings_, target.generation, {}};
   for (const auto& [key, rp] : target.plan.records) in.answers[key] = rp.sites;
   return in;
 }
@@ -50,7 +50,8 @@ std::optional<Failure> EmbeddedDns::apply(const Target& target, const Changes&) 
   const Inputs want = inputs_for(target);
   std::shared_ptr<const dns::Snapshot> snapshot;
   try {
-    snapshot = dns::build_snapshot(want.zones, want.sites, want.records, target.plan);
+    snapshot = dns::build_snapshot(want.settings->zones, want.settings->sites,
+                                   want.settings->records, target.plan);
   } catch (const std::invalid_argument& e) {
     Failure f = fail(std::string("cannot build the DNS answers: ") + e.what());
     f.permanent = true;

@@ -35,10 +35,15 @@ class EmbeddedDns final : public Provider {
   std::optional<Failure> apply(const Target& target, const Changes& changes) override;
 
  private:
-  struct Inputs {
+  // What configure() gave, shared rather than copied: with thousands of
+  // sites a copy per diff would cost more than the diff.
+  struct Settings {
     std::vector<core::ZoneSpec> zones;
     std::vector<core::SiteSpec> sites;
     std::vector<core::RecordSpec> records;
+  };
+  struct Inputs {
+    std::shared_ptr<const Settings> settings;  // the same object: the same settings
     std::uint64_t generation = 0;
     std::map<std::string, std::vector<std::string>> answers;  // record key -> sites
     bool operator==(const Inputs&) const = default;
@@ -47,10 +52,8 @@ class EmbeddedDns final : public Provider {
 
   dns::Server& server_;
   std::string listen_;
-  mutable std::mutex mutex_;  // guards the configuration below against configure()
-  std::vector<core::ZoneSpec> zones_;
-  std::vector<core::SiteSpec> sites_;
-  std::vector<core::RecordSpec> records_;
+  mutable std::mutex mutex_;  // guards settings_ against configure()
+  std::shared_ptr<const Settings> settings_ = std::make_shared<const Settings>();
   // What was published last, and the snapshot itself (to see that the server
   // still answers from it).
   std::optional<Inputs> published_;

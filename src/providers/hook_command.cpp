@@ -87,6 +87,11 @@ HookResult run_hook(const config::HookCommand& hook, const HookEnv& env,
   if (pid == 0) {
     // Its own process group, so a timeout kills what it started too.
     setpgid(0, 0);
+    // The controller takes its signals on a thread of its own and blocks
+    // them everywhere else: a hook must get SIGTERM like any process.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);

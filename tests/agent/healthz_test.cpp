@@ -9,6 +9,7 @@
 #include <string>
 
 #include "agent/local_health.h"
+#include "support/check_settings.h"
 
 namespace drpilot::agent {
 namespace {
@@ -95,8 +96,8 @@ TEST(HealthzResponse, OtherPathsAndMethods) {
 probe::ProbeTarget target(const std::string& name, int rise, int fall) {
   probe::ProbeTarget t;
   t.target = name;
-  t.check.hysteresis.rise = rise;
-  t.check.hysteresis.fall = fall;
+  test::settings(t).hysteresis.rise = rise;
+  test::settings(t).hysteresis.fall = fall;
   return t;
 }
 

@@ -3,6 +3,7 @@
 // loop in batches, on its thread.
 
 #include "probe/check_pool.h"
+#include "support/check_settings.h"
 
 #include <gtest/gtest.h>
 
@@ -21,9 +22,9 @@ ProbeTarget target(const std::string& name, core::Duration interval) {
   t.target = name;
   t.site = name.substr(0, name.find('/'));
   t.address = "127.0.0.1";
-  t.check.interval = interval;
-  t.check.edge_interval = interval;
-  t.check.jitter_percent = 0;
+  test::settings(t).interval = interval;
+  test::settings(t).edge_interval = interval;
+  test::settings(t).jitter_percent = 0;
   return t;
 }
 

@@ -9,6 +9,7 @@
 #include "net/http.h"
 #include "net/loop.h"
 #include "probe/check.h"
+#include "support/check_settings.h"
 #include "support/process.h"
 
 namespace drpilot::probe {
@@ -35,11 +36,11 @@ ProbeTarget target(config::CheckKind kind, std::uint16_t port) {
   t.target = "local/check";
   t.site = "local";
   t.address = "127.0.0.1";
-  t.check.name = "check";
-  t.check.kind = kind;
-  t.check.port = port;
-  t.check.connect_timeout = 1s;
-  t.check.timeout = 2s;
+  test::settings(t).name = "check";
+  test::settings(t).kind = kind;
+  test::settings(t).port = port;
+  test::settings(t).connect_timeout = 1s;
+  test::settings(t).timeout = 2s;
   return t;
 }
 
@@ -67,8 +68,8 @@ TEST(HttpCheck, ExpectedStatusIsOk) {
   net::Loop loop;
   FixedServer site(loop, {200, "text/plain", "fine", {}});
   ProbeTarget t = http_target(site.port());
-  t.check.path = "/healthz";
-  t.check.host = "www.example.test";
+  test::settings(t).path = "/healthz";
+  test::settings(t).host = "www.example.test";
   CheckOutcome o = check_once(loop, t);
   EXPECT_TRUE(o.ok) << o.detail;
   EXPECT_EQ(o.detail, "status 200");
@@ -96,7 +97,7 @@ TEST(HttpCheck, MarkerWithinTheWindowIsFound) {
   net::Loop loop;
   FixedServer site(loop, {200, "text/plain", big_body(4 * 1024, "ALIVE"), {}});
   ProbeTarget t = http_target(site.port());
-  t.check.expect_body = "ALIVE";
+  test::settings(t).expect_body = "ALIVE";
   CheckOutcome o = check_once(loop, t);
   EXPECT_TRUE(o.ok) << o.detail;
   EXPECT_EQ(o.detail, "status 200");
@@ -106,7 +107,7 @@ TEST(HttpCheck, MarkerBeyondTheWindowIsNotRead) {
   net::Loop loop;
   FixedServer site(loop, {200, "text/plain", big_body(6 * 1024, "ALIVE"), {}});
   ProbeTarget t = http_target(site.port());
-  t.check.expect_body = "ALIVE";
+  test::settings(t).expect_body = "ALIVE";
   CheckOutcome o = check_once(loop, t);
   EXPECT_FALSE(o.ok);
   EXPECT_EQ(o.detail, "status 200, body lacks 'ALIVE' in its first 5120 bytes");
@@ -117,7 +118,7 @@ TEST(HttpCheck, UnansweredRequestTimesOutNearTheConfiguredTimeout) {
   net::HttpServer silent(loop, "127.0.0.1", 0, [](const net::ServerRequest&, net::Responder) {});
   silent.start();
   ProbeTarget t = http_target(silent.port());
-  t.check.timeout = 400ms;
+  test::settings(t).timeout = 400ms;
   const auto start = std::chrono::steady_clock::now();
   CheckOutcome o = check_once(loop, t);
   const auto took = std::chrono::steady_clock::now() - start;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "probe/http_check.h"
+#include "support/check_settings.h"
 
 namespace drpilot::probe {
 namespace {
@@ -106,14 +107,14 @@ TEST(HttpCheckRequest, CarriesTheCheckConfiguration) {
   ProbeTarget t;
   t.target = "ams/web";
   t.address = "192.0.2.10";
-  t.check.kind = config::CheckKind::https;
-  t.check.port = 8443;
-  t.check.path = "/healthz?deep=1";
-  t.check.host = "www.example.test";
-  t.check.connect_timeout = 300ms;
-  t.check.timeout = 900ms;
-  t.check.tls_verify = false;
-  t.check.expect_body = "ok";
+  test::settings(t).kind = config::CheckKind::https;
+  test::settings(t).port = 8443;
+  test::settings(t).path = "/healthz?deep=1";
+  test::settings(t).host = "www.example.test";
+  test::settings(t).connect_timeout = 300ms;
+  test::settings(t).timeout = 900ms;
+  test::settings(t).tls_verify = false;
+  test::settings(t).expect_body = "ok";
   net::ClientRequest req = http_check_request(t);
   EXPECT_EQ(req.method, "GET");
   EXPECT_TRUE(req.tls);
@@ -130,7 +131,7 @@ TEST(HttpCheckRequest, CarriesTheCheckConfiguration) {
 TEST(HttpCheckRequest, BodyIsNotReadWithoutAMarker) {
   ProbeTarget t;
   t.address = "127.0.0.1";
-  t.check.kind = config::CheckKind::http;
+  test::settings(t).kind = config::CheckKind::http;
   net::ClientRequest req = http_check_request(t);
   EXPECT_FALSE(req.tls);
   EXPECT_TRUE(req.tls_verify);

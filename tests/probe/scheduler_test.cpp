@@ -13,6 +13,7 @@
 
 #include "net/loop.h"
 #include "probe/scheduler.h"
+#include "support/check_settings.h"
 
 namespace drpilot::probe {
 namespace {
@@ -56,10 +57,10 @@ ProbeTarget probe_target(const std::string& name, core::Duration interval,
   t.target = name;
   t.site = name.substr(0, name.find('/'));
   t.address = "127.0.0.1";
-  t.check.name = name.substr(name.find('/') + 1);
-  t.check.interval = interval;
-  t.check.edge_interval = edge_interval;
-  t.check.jitter_percent = jitter_percent;
+  test::settings(t).name = name.substr(name.find('/') + 1);
+  test::settings(t).interval = interval;
+  test::settings(t).edge_interval = edge_interval;
+  test::settings(t).jitter_percent = jitter_percent;
   return t;
 }
 
@@ -126,7 +127,7 @@ TEST_F(SchedulerTest, ObservationsCarryTheFactsOfTheCheck) {
   EXPECT_EQ(o.at, clock.now());
   ASSERT_FALSE(calls.empty());
   EXPECT_EQ(calls.front().target.address, "127.0.0.1");
-  EXPECT_EQ(calls.front().target.check.name, "web");
+  EXPECT_EQ(calls.front().target.check->name, "web");
 }
 
 TEST_F(SchedulerTest, EveryTargetIsCheckedRepeatedly) {
@@ -211,7 +212,7 @@ TEST_F(SchedulerTest, EdgeIntervalAppliesWhilePending) {
   Scheduler s(loop, clock, "controller", sink(), kSeed,
               answering(calls, {false, 1ms, "connect refused"}));
   ProbeTarget t = probe_target("ams/web", 600ms, 20ms);
-  t.check.hysteresis = {.rise = 2, .fall = 5};
+  test::settings(t).hysteresis = {.rise = 2, .fall = 5};
   s.set_targets({t});
   ASSERT_TRUE(run_until(loop, [&] { return calls.size() >= 7; }));
   for (std::size_t i = 1; i < 5; ++i) {
@@ -235,7 +236,7 @@ TEST_F(SchedulerTest, ATimeoutWhileTheLoopStalledIsSetAsideNotReported) {
   };
   Scheduler s(loop, clock, "controller", sink(), kSeed, stalled);
   ProbeTarget t = probe_target("ams/web", 50ms);
-  t.check.timeout = 300ms;
+  test::settings(t).timeout = 300ms;
   s.set_targets({t});
   ASSERT_TRUE(run_until(loop, [&] { return seen.size() >= 1; }));
   EXPECT_GE(calls.size(), 2u);
@@ -313,10 +314,10 @@ TEST_F(SchedulerTest, ChangedCheckSettingsReplaceTheTarget) {
   s.set_targets({a});
   ASSERT_TRUE(run_until(loop, [&] { return held.calls.size() == 1; }));
 
-  a.check.path = "/ready";
+  test::settings(a).path = "/ready";
   s.set_targets({a});
   ASSERT_TRUE(run_until(loop, [&] { return held.calls.size() == 2; }));
-  EXPECT_EQ(held.calls[1].target.check.path, "/ready");
+  EXPECT_EQ(held.calls[1].target.check->path, "/ready");
 
   held.calls[0].done({false, 1ms, "status 404 from the old path"});
   EXPECT_TRUE(seen.empty());

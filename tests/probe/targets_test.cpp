@@ -5,6 +5,7 @@
 #include <map>
 
 #include "probe/targets.h"
+#include "support/check_settings.h"
 
 namespace drpilot::probe {
 namespace {
@@ -41,12 +42,12 @@ records:
   const ProbeTarget& ams_web = *by_name.at("ams/web");
   EXPECT_EQ(ams_web.site, "ams");
   EXPECT_EQ(ams_web.address, "192.0.2.1");  // the first endpoint
-  EXPECT_EQ(ams_web.check.name, "web");
-  EXPECT_EQ(ams_web.check.port, 8080);
+  EXPECT_EQ(ams_web.check->name, "web");
+  EXPECT_EQ(ams_web.check->port, 8080);
 
   const ProbeTarget& ams_db = *by_name.at("ams/db");
   EXPECT_EQ(ams_db.address, "192.0.2.99");  // the check's own address wins
-  EXPECT_EQ(ams_db.check.kind, config::CheckKind::tcp);
+  EXPECT_EQ(ams_db.check->kind, config::CheckKind::tcp);
 
   const ProbeTarget& fra_web = *by_name.at("fra/web");
   EXPECT_EQ(fra_web.site, "fra");
