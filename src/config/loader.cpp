@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "config/limits.h"
 #include "config/yaml_reader.h"
 
 namespace drpilot::config {
@@ -566,8 +567,16 @@ class Loader {
     }
   }
 
+  static std::string too_many_targets() {
+    return "the configuration asks for more than " + std::to_string(kMaxTargets) +
+           " check targets (each site times its checks, each data region times its checks), "
+           "the most one controller checks (see Limits in docs/configuration.md): split the "
+           "sites between controllers";
+  }
+
   void read_sites(SectionReader& root) {
     std::set<std::string> names;
+    std::size_t targets = 0;
     for (SectionReader& s : root.items("sites")) {
       if (!s.valid()) continue;
       SiteConfig site;
@@ -587,6 +596,11 @@ class Loader {
       if (auto v = s.integer("priority")) site.spec.priority = static_cast<int>(*v);
       if (auto v = s.integer("weight")) site.spec.weight = static_cast<int>(*v);
       if (auto v = s.identifier_list("checks")) site.checks = *v;
+      targets += site.checks.size();
+      if (targets > kMaxTargets) {
+        s.error("checks", too_many_targets() + "; the sites from here on are not read");
+        return;
+      }
       if (auto v = s.identifier_list("data_regions")) {
         site.data_regions = *v;
         site.spec.data_regions = *v;
@@ -597,6 +611,7 @@ class Loader {
   }
 
   void read_records(SectionReader& root) {
+    std::size_t named = 0;  // sites named by the records read so far
     for (SectionReader& r : root.items("records")) {
       if (!r.valid()) continue;
       core::RecordSpec rec;
@@ -612,6 +627,13 @@ class Loader {
       if (auto s = r.identifier_list("sites")) rec.sites = *s;
       if (auto a = r.choice("all_down")) {
         rec.all_down = *a == "fail-open" ? core::AllDown::fail_open : core::AllDown::fail_static;
+      }
+      named += rec.sites.size();
+      if (named > kMaxRecordSites) {
+        r.error("sites", "the records name more than " + std::to_string(kMaxRecordSites) +
+                             " sites in all (a limit of one controller, see Limits in "
+                             "docs/configuration.md); the records from here on are not read");
+        return;
       }
       record_readers_.push_back(r);
       cfg_.records.push_back(std::move(rec));
@@ -631,6 +653,8 @@ class Loader {
 
   void read_data_regions(SectionReader& root) {
     std::set<std::string> names;
+    std::size_t targets = 0;
+    for (const SiteConfig& site : cfg_.sites) targets += site.checks.size();
     for (SectionReader& d : root.items("data_regions")) {
       if (!d.valid()) continue;
       DataRegionConfig dr;
@@ -649,6 +673,11 @@ class Loader {
         }
       }
       if (auto v = d.identifier_list("checks")) dr.checks = *v;
+      targets += dr.checks.size();
+      if (targets > kMaxTargets) {
+        d.error("checks", too_many_targets());
+        return;
+      }
       data_region_readers_.push_back(d);
       cfg_.data_regions.push_back(std::move(dr));
     }
@@ -1118,8 +1147,23 @@ std::string LoadResult::error_text() const {
   return s;
 }
 
+namespace {
+
+LoadResult too_large(const std::string& name, std::size_t bytes) {
+  LoadResult r;
+  r.errors.push_back({name, 0, 0,
+                      "the file is " + std::to_string((bytes + (1 << 20) - 1) >> 20) +
+                          " MiB; a configuration may be at most " +
+                          std::to_string(kMaxFileBytes >> 20) +
+                          " MiB (see Limits in docs/configuration.md)"});
+  return r;
+}
+
+}  // namespace
+
 LoadResult load_config_string(const std::string& text, const std::string& name,
                               const std::string& base_dir) {
+  if (text.size() > kMaxFileBytes) return too_large(name, text.size());
   return Loader(name, base_dir).load(text);
 }
 
@@ -1137,6 +1181,9 @@ LoadResult load_config_file(const std::string& path) {
         {path, 0, 0, "cannot read the configuration file: " + std::string(std::strerror(errno))});
     return r;
   }
+  // Refused before it is read: the YAML tree takes many times the file.
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > kMaxFileBytes) return too_large(path, size);
   std::ostringstream ss;
   ss << in.rdbuf();
   std::string base = fs::path(path).parent_path().string();

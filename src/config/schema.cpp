@@ -1,5 +1,7 @@
 #include "config/schema.h"
 
+#include "config/limits.h"
+
 #include <string>
 
 namespace drpilot::config {
@@ -273,10 +275,11 @@ struct Schema {
                         "Not used yet: reserved for weighted routing, which is not "
                         "implemented."),
                       0, 1000000),
-                f("checks", VT::identifier_list, "[]",
-                  "Checks of this site. A site is down when any of its checks is down, up "
-                  "when all are up. A site without checks stays unknown and is never "
-                  "failed away from."),
+                range(f("checks", VT::identifier_list, "[]",
+                        "Checks of this site. A site is down when any of its checks is down, "
+                        "up when all are up. A site without checks stays unknown and is "
+                        "never failed away from."),
+                      0, kMaxChecksPerSite),
                 f("data_regions", VT::identifier_list, "[]",
                   "Data regions this site may use, preferred (local) first. Its assignment "
                   "moves down the list when its data region is down."),
@@ -295,7 +298,7 @@ struct Schema {
                   range(req("sites", VT::identifier_list,
                             "Sites that may answer, by name. Each needs an endpoint of the "
                             "record's type (IPv4 for A, IPv6 for AAAA)."),
-                        1, std::nullopt),
+                        1, kMaxSitesPerRecord),
                   choice("all_down", {"fail-static", "fail-open"}, "fail-static",
                          "When every site is down: keep the last good answer, or the preferred "
                          "site if there never was one (fail-static), or answer with all "
@@ -524,28 +527,28 @@ struct Schema {
                        "How late a write reaches the other lab regions."),
                      0, kHour, "duration"),
            }};
-    root = {"",
-            "The top level of the file. Only sites and records are required; every "
-            "section left out takes its defaults. Without a dns section drpilot decides and "
-            "reports but serves no answers.",
-            {
-                sub("controller", VT::section, controller, false, "See controller."),
-                sub("journal", VT::section, journal, false, "See journal."),
-                sub("api", VT::section, api, false, "See api."),
-                sub("dns", VT::section, dns, false, "See dns."),
-                sub("policy", VT::section, policy, false, "See policy."),
-                sub("checks", VT::section_list, check, false, "See checks[]."),
-                range(sub("sites", VT::section_list, site, true, "See sites[]."), 1, std::nullopt),
-                range(sub("records", VT::section_list, record, true, "See records[]."), 1,
-                      std::nullopt),
-                sub("providers", VT::section_list, provider, false, "See providers[]."),
-                sub("hooks", VT::section, hooks, false, "See hooks."),
-                sub("aws", VT::section, aws, false, "See aws."),
-                sub("data_regions", VT::section_list, data_region, false, "See data_regions[]."),
-                sub("table_groups", VT::section_list, table_group, false, "See table_groups[]."),
-                sub("agents", VT::section_list, agent, false, "See agents[]."),
-                sub("lab", VT::section, lab, false, "See lab."),
-            }};
+    root = {
+        "",
+        "The top level of the file. Only sites and records are required; every "
+        "section left out takes its defaults. Without a dns section drpilot decides and "
+        "reports but serves no answers.",
+        {
+            sub("controller", VT::section, controller, false, "See controller."),
+            sub("journal", VT::section, journal, false, "See journal."),
+            sub("api", VT::section, api, false, "See api."),
+            sub("dns", VT::section, dns, false, "See dns."),
+            sub("policy", VT::section, policy, false, "See policy."),
+            range(sub("checks", VT::section_list, check, false, "See checks[]."), 0, kMaxChecks),
+            range(sub("sites", VT::section_list, site, true, "See sites[]."), 1, kMaxSites),
+            range(sub("records", VT::section_list, record, true, "See records[]."), 1, kMaxRecords),
+            sub("providers", VT::section_list, provider, false, "See providers[]."),
+            sub("hooks", VT::section, hooks, false, "See hooks."),
+            sub("aws", VT::section, aws, false, "See aws."),
+            sub("data_regions", VT::section_list, data_region, false, "See data_regions[]."),
+            sub("table_groups", VT::section_list, table_group, false, "See table_groups[]."),
+            sub("agents", VT::section_list, agent, false, "See agents[]."),
+            sub("lab", VT::section, lab, false, "See lab."),
+        }};
   }
 };
 
@@ -617,6 +620,27 @@ broken.yaml:5:14: 'timeout': expected a duration such as 250ms, 10s, 5m or 1h, g
 | IP address | `192.0.2.10`, `2001:db8::10` | A literal address; host names are not accepted. |
 | address:port | `127.0.0.1:8080`, `"[::1]:53"` | IPv6 in brackets, port 1-65535. Quote the bracketed form, or YAML reads it as a list. |
 | list | `[a, b]`, or one `- item` per line | |
+
+## Limits
+
+One controller takes on at most what the table says; a configuration beyond a limit
+is refused when it is read, with the limit named, rather than run slowly. At 10,000
+targets checked every second the check threads use about half a core
+([BENCHMARKS.md](../BENCHMARKS.md)); the limits leave room beyond that.
+
+| what | at most |
+|---|---|
+| the configuration file | 8 MiB (its YAML tree takes about fifty times that in memory) |
+| sites | 20,000 |
+| records | 20,000 |
+| checks (definitions in `checks`) | 1,000 |
+| checks of one site | 100 |
+| sites of one record | 1,000 |
+| check targets (each site × its checks, each data region × its checks) | 20,000 |
+| sites named by all records together | 100,000 |
+
+A larger estate is split between controllers, each with its own configuration (its
+own sites, records and zone).
 
 ## An example
 
