@@ -69,18 +69,23 @@ class Response {
     std::size_t record = ns_start;
     for (std::size_t i = 0; i < zone.ns.count(); ++i) {
       const std::size_t name_offset = record + 2 + 10;  // owner pointer, fixed fields
-      record += 2 + zone.ns.tails[i].size();
+      record += 2 + 10 + zone.ns.rdatas[i].size();
       const Node* node = zone.glue[i];
       if (node == nullptr) continue;
       for (const Rrset* set : {&node->a, &node->aaaa}) {
-        for (const std::string& tail : set->tails) {
+        // Each record of the set without its 2-byte owner: its tail.
+        const std::string& aw = set->answer_wire;
+        for (std::size_t at = 0; at + 12 <= aw.size();) {
+          const std::size_t rdlength =
+              std::size_t(std::uint8_t(aw[at + 10])) << 8 | std::uint8_t(aw[at + 11]);
           if (name_offset <= kMaxPointerTarget) {
             w_.u16(std::uint16_t(0xC000 | name_offset));
           } else {
             w_.bytes(zone.ns.rdatas[i].data(), zone.ns.rdatas[i].size());
           }
-          w_.bytes(tail.data(), tail.size());
+          w_.bytes(aw.data() + at + 2, 10 + rdlength);
           ++h_.arcount;
+          at += 12 + rdlength;
         }
       }
     }

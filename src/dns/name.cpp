@@ -18,6 +18,10 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+}
+
 }  // namespace
 
 WireError read_name(const std::uint8_t* msg, std::size_t len, std::size_t& pos, std::uint8_t* out,
@@ -62,22 +66,27 @@ void lower_name(std::uint8_t* name, std::size_t size) {
   }
 }
 
+// Written straight into the result: a length octet is reserved where each
+// label starts and filled in when the label ends.
 std::optional<std::string> name_to_wire(std::string_view text) {
-  std::string wire;
   if (text.empty() || text == ".") return std::string(1, '\0');
-  std::string label;
-  auto flush = [&]() {
-    if (label.empty() || label.size() > kMaxLabelSize) return false;
-    wire += char(label.size());
-    wire += label;
-    label.clear();
+  std::string wire;
+  wire.reserve(text.size() + 2);
+  std::size_t start = 0;  // where the current label's length octet is
+  wire += '\0';
+  auto end_label = [&]() {
+    const std::size_t size = wire.size() - start - 1;
+    if (size == 0 || size > kMaxLabelSize) return false;
+    wire[start] = char(size);
+    start = wire.size();
+    wire += '\0';
     return true;
   };
   std::size_t i = 0;
   while (i < text.size()) {
     const char c = text[i];
     if (c == '.') {
-      if (!flush()) return std::nullopt;
+      if (!end_label()) return std::nullopt;
       ++i;
       continue;
     }
@@ -88,22 +97,21 @@ std::optional<std::string> name_to_wire(std::string_view text) {
         const int value =
             (text[i + 1] - '0') * 100 + (text[i + 2] - '0') * 10 + (text[i + 3] - '0');
         if (value > 255) return std::nullopt;
-        label += char(value);
+        wire += lower(char(value));
         i += 4;
       } else {
-        label += text[i + 1];
+        wire += lower(text[i + 1]);
         i += 2;
       }
       continue;
     }
-    label += c;
+    wire += lower(c);
     ++i;
   }
-  // A name ending in an unescaped dot leaves no pending label.
-  if (!label.empty() && !flush()) return std::nullopt;
-  wire += '\0';
+  // A name ending in an unescaped dot leaves no pending label: its reserved
+  // octet is the root's.
+  if (wire.size() - start - 1 > 0 && !end_label()) return std::nullopt;
   if (wire.size() > kMaxNameSize) return std::nullopt;
-  lower_name(reinterpret_cast<std::uint8_t*>(wire.data()), wire.size());
   return wire;
 }
 

@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
-#include <set>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "dns/name.h"
 #include "dns/wire.h"
@@ -40,12 +41,18 @@ std::string record_tail(std::uint16_t type, std::uint32_t ttl, const std::string
 }
 
 void encode(Rrset& set) {
-  set.answer_wire.clear();
-  set.tails.clear();
+  std::size_t size = 0;
+  for (const std::string& rdata : set.rdatas) size += 12 + rdata.size();
+  std::string& w = set.answer_wire;
+  w.clear();
+  w.reserve(size);
   for (const std::string& rdata : set.rdatas) {
-    set.tails.push_back(record_tail(set.type, set.ttl, rdata));
-    set.answer_wire += "\xC0\x0C";  // owner: the question name at offset 12
-    set.answer_wire += set.tails.back();
+    w += "\xC0\x0C";  // owner: the question name at offset 12
+    put16(w, set.type);
+    put16(w, klass::IN);
+    put32(w, set.ttl);
+    put16(w, std::uint16_t(rdata.size()));
+    w += rdata;
   }
 }
 
@@ -87,19 +94,89 @@ const Zone* Snapshot::find_zone(std::string_view wire) const {
   return nullptr;
 }
 
+// ---- inputs prepared once per configuration ------------------------------
+
+SnapshotInputs::SnapshotInputs(std::vector<core::ZoneSpec> zones,
+                               const std::vector<core::SiteSpec>& sites,
+                               const std::vector<core::RecordSpec>& records)
+    : zones_(std::move(zones)) {
+  std::unordered_set<std::string> apexes;
+  for (const core::ZoneSpec& z : zones_) {
+    if (!apexes.insert(wire_or_throw(z.name, "zone")).second) {
+      throw std::invalid_argument("zone '" + z.name + "' is listed twice");
+    }
+    for (const core::NameServer& ns : z.ns) wire_or_throw(ns.name, "name server");
+  }
+  // The longest served zone that contains `wire`, or "".
+  auto apex_of = [&](std::string_view wire) -> std::string {
+    while (!wire.empty()) {
+      if (apexes.count(std::string(wire))) return std::string(wire);
+      if (wire[0] == 0) break;
+      wire = parent_of(wire);
+    }
+    return "";
+  };
+  sites_.reserve(sites.size());
+  for (const core::SiteSpec& site : sites) {
+    Site& s = sites_[site.name];
+    for (const std::string& a : site.ipv4) {
+      if (auto rdata = address_rdata(AF_INET, a)) s.v4.push_back(std::move(*rdata));
+    }
+    for (const std::string& a : site.ipv6) {
+      if (auto rdata = address_rdata(AF_INET6, a)) s.v6.push_back(std::move(*rdata));
+    }
+  }
+  records_.reserve(records.size());
+  for (const core::RecordSpec& r : records) {
+    Record rec;
+    rec.wire = wire_or_throw(r.name, "record");
+    rec.key = r.key();
+    rec.apex = apex_of(rec.wire);
+    rec.v4 = r.type == core::RecordType::A;
+    rec.ttl = clamp_ttl(r.ttl);
+    records_.push_back(std::move(rec));
+  }
+  // In key order, to walk beside a plan's records.
+  std::sort(records_.begin(), records_.end(),
+            [](const Record& a, const Record& b) { return a.key < b.key; });
+  // Names between every name served and its zone's apex exist too (RFC
+  // 8020); the walk continues above a nested zone's apex into the enclosing
+  // zone. They depend on the names only, not on a plan.
+  std::vector<std::string> names;
+  for (const Record& r : records_) {
+    if (!r.apex.empty()) names.push_back(r.wire);
+  }
+  for (const core::ZoneSpec& z : zones_) {
+    for (const core::NameServer& ns : z.ns) {
+      if (!ns.addresses.empty()) names.push_back(wire_or_throw(ns.name, "name server"));
+    }
+  }
+  std::unordered_set<std::string> seen;
+  for (const std::string& name : names) {
+    std::string_view wire = name;
+    while (wire.size() > 1) {
+      wire = parent_of(wire);
+      std::string apex = apex_of(wire);
+      if (apex.empty()) break;
+      if (seen.insert(std::string(wire)).second) {
+        empty_non_terminals_.emplace_back(std::string(wire), std::move(apex));
+      }
+    }
+  }
+}
+
+SnapshotInputs::~SnapshotInputs() = default;
+
 // Fills a Snapshot in passes (zones, records, glue, empty non-terminals,
 // glue links, encoding); a friend so Snapshot itself stays read-only.
 class SnapshotBuilder {
  public:
-  SnapshotBuilder(const std::vector<core::ZoneSpec>& zones,
-                  const std::vector<core::SiteSpec>& sites,
-                  const std::vector<core::RecordSpec>& records, const core::Plan& plan)
-      : zones_(zones), records_(records), plan_(plan) {
-    for (const core::SiteSpec& site : sites) sites_[site.name] = &site;
-  }
+  SnapshotBuilder(const SnapshotInputs& in, const core::Plan& plan) : in_(in), plan_(plan) {}
 
   std::shared_ptr<const Snapshot> build() {
     snap_ = std::make_shared<Snapshot>();
+    snap_->nodes_.reserve(in_.records_.size() + in_.empty_non_terminals_.size() +
+                          2 * in_.zones_.size() + 8);
     snap_->generation_ = plan_.generation;
     // The SOA serial tells secondaries and humans which generation is served;
     // 0 is avoided because some tools read it as "no zone".
@@ -108,7 +185,7 @@ class SnapshotBuilder {
     add_zones();
     add_records();
     add_glue();
-    add_empty_non_terminals();
+    for (const auto& [wire, apex] : in_.empty_non_terminals_) node_for(wire, zone(apex));
     link_glue();
     for (auto& [wire, zone] : snap_->zones_) {
       encode(zone.soa);
@@ -122,6 +199,8 @@ class SnapshotBuilder {
   }
 
  private:
+  const Zone* zone(const std::string& apex) const { return &snap_->zones_.find(apex)->second; }
+
   Node& node_for(const std::string& wire, const Zone* zone) {
     auto [it, inserted] = snap_->nodes_.try_emplace(wire);
     if (inserted) {
@@ -132,11 +211,8 @@ class SnapshotBuilder {
   }
 
   void add_zones() {
-    for (const core::ZoneSpec& spec : zones_) {
+    for (const core::ZoneSpec& spec : in_.zones_) {
       const std::string apex = wire_or_throw(spec.name, "zone");
-      if (snap_->zones_.count(apex)) {
-        throw std::invalid_argument("zone '" + spec.name + "' is listed twice");
-      }
       Zone zone;
       zone.name = spec.name;
       zone.apex = apex;
@@ -166,27 +242,24 @@ class SnapshotBuilder {
     for (const auto& [wire, zone] : snap_->zones_) node_for(wire, &zone);
   }
 
+  // The prepared records and the plan's both in key order: one walk, no lookups.
   void add_records() {
-    for (const core::RecordSpec& record : records_) {
-      const std::string wire = wire_or_throw(record.name, "record");
-      const Zone* zone = snap_->find_zone(wire);
-      if (zone == nullptr) continue;  // served by another provider, not by us
-      Node& node = node_for(wire, zone);
-      const bool v4 = record.type == core::RecordType::A;
-      Rrset& set = v4 ? node.a : node.aaaa;
+    auto planned = plan_.records.begin();
+    for (const SnapshotInputs::Record& record : in_.records_) {
+      if (record.apex.empty()) continue;  // served by another provider, not by us
+      Node& node = node_for(record.wire, zone(record.apex));
+      Rrset& set = record.v4 ? node.a : node.aaaa;
       if (from_records_.insert(&set).second) {
-        set.type = v4 ? type::A : type::AAAA;
-        set.ttl = clamp_ttl(record.ttl);
+        set.type = record.v4 ? type::A : type::AAAA;
+        set.ttl = record.ttl;
       }
-      auto planned = plan_.records.find(record.key());
-      if (planned == plan_.records.end()) continue;  // no sites yet: NODATA
+      while (planned != plan_.records.end() && planned->first < record.key) ++planned;
+      if (planned == plan_.records.end() || planned->first != record.key) continue;  // NODATA
       for (const std::string& site_name : planned->second.sites) {
-        auto site = sites_.find(site_name);
-        if (site == sites_.end()) continue;
-        for (const std::string& text : v4 ? site->second->ipv4 : site->second->ipv6) {
-          if (auto rdata = address_rdata(v4 ? AF_INET : AF_INET6, text)) {
-            add_unique(set.rdatas, std::move(*rdata));
-          }
+        auto site = in_.sites_.find(site_name);
+        if (site == in_.sites_.end()) continue;
+        for (const std::string& rdata : record.v4 ? site->second.v4 : site->second.v6) {
+          add_unique(set.rdatas, rdata);
         }
       }
     }
@@ -195,7 +268,7 @@ class SnapshotBuilder {
   // Addresses of name servers inside a zone we serve. Without them a
   // resolver could never reach a name server named inside its own zone.
   void add_glue() {
-    for (const core::ZoneSpec& spec : zones_) {
+    for (const core::ZoneSpec& spec : in_.zones_) {
       for (const core::NameServer& ns : spec.ns) {
         if (ns.addresses.empty()) continue;
         const std::string wire = wire_or_throw(ns.name, "name server");
@@ -218,23 +291,6 @@ class SnapshotBuilder {
     }
   }
 
-  // A name between an existing name and its zone apex exists too (RFC 8020):
-  // it must answer NODATA, not NXDOMAIN. The walk continues above a nested
-  // zone's apex into the enclosing zone.
-  void add_empty_non_terminals() {
-    std::vector<std::string> names;
-    for (const auto& [wire, node] : snap_->nodes_) names.push_back(wire);
-    for (const std::string& name : names) {
-      std::string_view wire = name;
-      while (wire.size() > 1) {
-        wire = parent_of(wire);
-        const Zone* zone = snap_->find_zone(wire);
-        if (zone == nullptr) break;
-        node_for(std::string(wire), zone);
-      }
-    }
-  }
-
   void link_glue() {
     for (auto& [wire, zone] : snap_->zones_) {
       for (const std::string& target : zone.ns.rdatas) {
@@ -244,19 +300,22 @@ class SnapshotBuilder {
     }
   }
 
-  const std::vector<core::ZoneSpec>& zones_;
-  const std::vector<core::RecordSpec>& records_;
+  const SnapshotInputs& in_;
   const core::Plan& plan_;
-  std::map<std::string, const core::SiteSpec*> sites_;
-  std::set<const Rrset*> from_records_;
+  std::unordered_set<const Rrset*> from_records_;
   std::shared_ptr<Snapshot> snap_;
 };
+
+std::shared_ptr<const Snapshot> build_snapshot(const SnapshotInputs& inputs,
+                                               const core::Plan& plan) {
+  return SnapshotBuilder(inputs, plan).build();
+}
 
 std::shared_ptr<const Snapshot> build_snapshot(const std::vector<core::ZoneSpec>& zones,
                                                const std::vector<core::SiteSpec>& sites,
                                                const std::vector<core::RecordSpec>& records,
                                                const core::Plan& plan) {
-  return SnapshotBuilder(zones, sites, records, plan).build();
+  return build_snapshot(SnapshotInputs(zones, sites, records), plan);
 }
 
 }  // namespace drpilot::dns

@@ -23,11 +23,9 @@ struct Rrset {
   std::vector<std::string> rdatas;  // in answer order
   // Every record as it appears in an answer to a query for this very name:
   // owner = compression pointer to the question (offset 12), then TYPE,
-  // CLASS IN, TTL, RDLENGTH, RDATA.
+  // CLASS IN, TTL, RDLENGTH, RDATA. Skipping each record's 2-byte owner
+  // gives its tail, for use under another owner (glue).
   std::string answer_wire;
-  // The same records without their owner (TYPE onwards), for use under
-  // another owner (glue in the additional section).
-  std::vector<std::string> tails;
 
   bool empty() const { return rdatas.empty(); }
   std::size_t count() const { return rdatas.size(); }
@@ -87,6 +85,35 @@ class Snapshot {
   std::uint32_t serial_ = 1;
 };
 
+// What a snapshot is built from besides the plan, prepared once per
+// configuration: names in wire form, addresses as RDATA, the records in key
+// order, the empty non-terminals. With ten thousand records this is most of
+// the work, and it does not change with the plan.
+class SnapshotInputs {
+ public:
+  // Throws std::invalid_argument like build_snapshot.
+  SnapshotInputs(std::vector<core::ZoneSpec> zones, const std::vector<core::SiteSpec>& sites,
+                 const std::vector<core::RecordSpec>& records);
+  ~SnapshotInputs();
+
+ private:
+  friend class SnapshotBuilder;
+  struct Record {
+    std::string wire;  // the name, wire form, lower case
+    std::string key;   // RecordSpec::key(), to find it in a plan
+    std::string apex;  // the served zone it is in (wire); empty: not ours
+    bool v4 = true;
+    std::uint32_t ttl = 0;
+  };
+  struct Site {
+    std::vector<std::string> v4, v6;  // addresses as RDATA
+  };
+  std::vector<core::ZoneSpec> zones_;
+  std::vector<Record> records_;
+  std::unordered_map<std::string, Site> sites_;
+  std::vector<std::pair<std::string, std::string>> empty_non_terminals_;  // (wire, zone apex)
+};
+
 // Builds the view of `plan` for the zones we serve:
 //  - per record name: A from the IPv4 and AAAA from the IPv6 endpoints of the
 //    plan's sites (plan site order, then endpoint order, duplicates dropped),
@@ -98,6 +125,9 @@ class Snapshot {
 //    type replaces the glue), and empty non-terminals between names and apex.
 // Throws std::invalid_argument for a zone or name server name that is not a
 // valid domain name, or a zone listed twice.
+std::shared_ptr<const Snapshot> build_snapshot(const SnapshotInputs& inputs,
+                                               const core::Plan& plan);
+// The same, preparing the inputs on the way.
 std::shared_ptr<const Snapshot> build_snapshot(const std::vector<core::ZoneSpec>& zones,
                                                const std::vector<core::SiteSpec>& sites,
                                                const std::vector<core::RecordSpec>& records,

@@ -10,6 +10,8 @@ namespace drpilot::providers {
 EmbeddedDns::EmbeddedDns(dns::Server& server, std::string listen)
     : Provider("embedded-dns"), server_(server), listen_(std::move(listen)) {}
 
+EmbeddedDns::~EmbeddedDns() = default;
+
 void EmbeddedDns::configure(std::vector<core::ZoneSpec> zones, std::vector<core::SiteSpec> sites,
                             std::vector<core::RecordSpec> records) {
   auto next = std::make_shared<const Settings>(
@@ -50,8 +52,12 @@ std::optional<Failure> EmbeddedDns::apply(const Target& target, const Changes&) 
   const Inputs want = inputs_for(target);
   std::shared_ptr<const dns::Snapshot> snapshot;
   try {
-    snapshot = dns::build_snapshot(want.settings->zones, want.settings->sites,
-                                   want.settings->records, target.plan);
+    if (prepared_from_ != want.settings) {
+      prepared_ = std::make_unique<dns::SnapshotInputs>(want.settings->zones, want.settings->sites,
+                                                        want.settings->records);
+      prepared_from_ = want.settings;
+    }
+    snapshot = dns::build_snapshot(*prepared_, target.plan);
   } catch (const std::invalid_argument& e) {
     Failure f = fail(std::string("cannot build the DNS answers: ") + e.what());
     f.permanent = true;

@@ -15,6 +15,7 @@
 namespace drpilot::dns {
 class Server;
 class Snapshot;
+class SnapshotInputs;
 }  // namespace drpilot::dns
 
 namespace drpilot::providers {
@@ -23,6 +24,7 @@ class EmbeddedDns final : public Provider {
  public:
   // `server` outlives the provider; `listen` describes it for status.
   EmbeddedDns(dns::Server& server, std::string listen);
+  ~EmbeddedDns() override;
 
   // What the snapshot is built from besides the plan (zones, sites for their
   // addresses, records for their TTLs). Thread-safe; takes effect on the next diff.
@@ -36,7 +38,8 @@ class EmbeddedDns final : public Provider {
 
  private:
   // What configure() gave, shared rather than copied: with thousands of
-  // sites a copy per diff would cost more than the diff.
+  // sites a copy per diff would cost more than the diff. The snapshot's
+  // inputs are prepared from it once, on the first apply.
   struct Settings {
     std::vector<core::ZoneSpec> zones;
     std::vector<core::SiteSpec> sites;
@@ -58,6 +61,8 @@ class EmbeddedDns final : public Provider {
   // still answers from it).
   std::optional<Inputs> published_;
   std::shared_ptr<const dns::Snapshot> snapshot_;
+  std::shared_ptr<const Settings> prepared_from_;  // what prepared_ was made from
+  std::unique_ptr<dns::SnapshotInputs> prepared_;
 };
 
 }  // namespace drpilot::providers
