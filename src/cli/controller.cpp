@@ -209,8 +209,8 @@ void Controller::apply(const core::EngineStep& step) {
                        {"reason", c.after.reason}});
   }
   try {
-    journal_->record_verdicts(step.target_changes, step.site_changes, now);
-    if (step.plan_changed) journal_->record_plan(engine_->plan());
+    journal_->record_step(step.target_changes, step.site_changes, now,
+                          step.plan_changed ? &engine_->plan() : nullptr);
     clear_alert("journal write failed");
   } catch (const std::exception& e) {
     // Keep steering traffic: a lost record is bad, a stale answer is worse.

@@ -153,6 +153,34 @@ core::Verdict verdict_from_json(const json& j) {
   return v;
 }
 
+core::RecordPlan record_from_json(const std::string& key, const json& r) {
+  if (!r.is_object()) throw std::runtime_error("record '" + key + "' must be an object");
+  core::RecordPlan rp;
+  for (const json& s : field(r, "sites", json::value_t::array)) {
+    if (!s.is_string()) throw std::runtime_error("record '" + key + "' has a non-string site");
+    rp.sites.push_back(s.get<std::string>());
+  }
+  rp.reason = string_field(r, "reason");
+  rp.change_reason = r.contains("change_reason") ? string_field(r, "change_reason") : rp.reason;
+  rp.changed_at = core::from_ms(int_field(r, "changed_at_ms"));
+  rp.last_change = change_kind(string_field(r, "last_change"));
+  rp.last_automatic_change = core::from_ms(int_field(r, "last_automatic_change_ms"));
+  for (const json& t : field(r, "automatic_changes_ms", json::value_t::array)) {
+    if (!t.is_number_integer())
+      throw std::runtime_error("record '" + key + "' has a bad change time");
+    rp.automatic_changes.push_back(core::from_ms(t.get<std::int64_t>()));
+  }
+  rp.flap_frozen = field(r, "flap_frozen", json::value_t::boolean).get<bool>();
+  return rp;
+}
+
+bool same_stored(const core::RecordPlan& a, const core::RecordPlan& b) {
+  return a.sites == b.sites && a.reason == b.reason && a.change_reason == b.change_reason &&
+         a.changed_at == b.changed_at && a.last_change == b.last_change &&
+         a.last_automatic_change == b.last_automatic_change &&
+         a.automatic_changes == b.automatic_changes && a.flap_frozen == b.flap_frozen;
+}
+
 core::Plan plan_from_json(const json& j) {
   if (!j.is_object()) throw std::runtime_error("a plan must be an object");
   core::Plan p;
@@ -162,26 +190,7 @@ core::Plan plan_from_json(const json& j) {
   p.made_at = core::from_ms(int_field(j, "made_at_ms"));
   p.summary = string_field(j, "summary");
   const json& records = field(j, "records", json::value_t::object);
-  for (const auto& [key, r] : records.items()) {
-    if (!r.is_object()) throw std::runtime_error("record '" + key + "' must be an object");
-    core::RecordPlan rp;
-    for (const json& s : field(r, "sites", json::value_t::array)) {
-      if (!s.is_string()) throw std::runtime_error("record '" + key + "' has a non-string site");
-      rp.sites.push_back(s.get<std::string>());
-    }
-    rp.reason = string_field(r, "reason");
-    rp.change_reason = r.contains("change_reason") ? string_field(r, "change_reason") : rp.reason;
-    rp.changed_at = core::from_ms(int_field(r, "changed_at_ms"));
-    rp.last_change = change_kind(string_field(r, "last_change"));
-    rp.last_automatic_change = core::from_ms(int_field(r, "last_automatic_change_ms"));
-    for (const json& t : field(r, "automatic_changes_ms", json::value_t::array)) {
-      if (!t.is_number_integer())
-        throw std::runtime_error("record '" + key + "' has a bad change time");
-      rp.automatic_changes.push_back(core::from_ms(t.get<std::int64_t>()));
-    }
-    rp.flap_frozen = field(r, "flap_frozen", json::value_t::boolean).get<bool>();
-    p.records[key] = std::move(rp);
-  }
+  for (const auto& [key, r] : records.items()) p.records[key] = record_from_json(key, r);
   if (j.contains("groups")) {
     for (const auto& [name, g] : field(j, "groups", json::value_t::object).items()) {
       p.groups[name] = group_from_json(name, g);

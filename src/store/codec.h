@@ -21,6 +21,9 @@ nlohmann::json to_json(const core::Overrides& o);
 // Throw std::runtime_error with a description of what is wrong.
 core::Verdict verdict_from_json(const nlohmann::json& j);
 core::Plan plan_from_json(const nlohmann::json& j);
+core::RecordPlan record_from_json(const std::string& key, const nlohmann::json& j);
+// Whether two record plans store alike (every field to_json writes).
+bool same_stored(const core::RecordPlan& a, const core::RecordPlan& b);
 core::Overrides overrides_from_json(const nlohmann::json& j);
 
 }  // namespace drpilot::store

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <tuple>
 
 #include "store/codec.h"
 
@@ -202,38 +203,104 @@ void Journal::put_state(const std::string& key, const json& value) {
 // Each call is one transaction: the events and the state they imply land together.
 void Journal::record_verdicts(const std::vector<core::VerdictChange>& targets,
                               const std::vector<core::VerdictChange>& sites, core::TimePoint at) {
-  if (targets.empty() && sites.empty()) return;
-  transaction([&] {
-    for (const auto* list : {&targets, &sites}) {
-      const bool is_site = list == &sites;
-      for (const core::VerdictChange& c : *list) {
-        JournalEvent e;
-        e.at = at;
-        e.kind = "verdict";
-        e.subject = c.subject;
-        e.message = describe_change(c);
-        e.data = {{"scope", is_site ? "site" : "target"},
-                  {"before", to_json(c.before)},
-                  {"after", to_json(c.after)}};
-        insert_event(e);
-        put_state((is_site ? "site:" : "target:") + c.subject, to_json(c.after));
-      }
-    }
-  });
+  record_step(targets, sites, at, nullptr);
 }
 
 void Journal::record_plan(const core::Plan& plan) {
+  record_step({}, {}, plan.made_at, &plan);
+}
+
+void Journal::record_step(const std::vector<core::VerdictChange>& targets,
+                          const std::vector<core::VerdictChange>& sites, core::TimePoint at,
+                          const core::Plan* plan) {
+  if (targets.empty() && sites.empty() && !plan) return;
   transaction([&] {
-    JournalEvent e;
-    e.at = plan.made_at;
-    e.kind = "plan";
-    e.subject = "generation " + std::to_string(plan.generation);
-    e.generation = plan.generation;
-    e.message = plan.summary;
-    e.data = to_json(plan);
-    insert_event(e);
-    put_state("plan", to_json(plan));
+    put_verdicts(targets, sites, at);
+    if (plan) put_plan_event(*plan);
   });
+  if (plan) stored_plan_ = *plan;
+}
+
+void Journal::put_verdicts(const std::vector<core::VerdictChange>& targets,
+                           const std::vector<core::VerdictChange>& sites, core::TimePoint at) {
+  for (const auto* list : {&targets, &sites}) {
+    const bool is_site = list == &sites;
+    for (const core::VerdictChange& c : *list) {
+      JournalEvent e;
+      e.at = at;
+      e.kind = "verdict";
+      e.subject = c.subject;
+      e.message = describe_change(c);
+      e.data = {{"scope", is_site ? "site" : "target"},
+                {"before", to_json(c.before)},
+                {"after", to_json(c.after)}};
+      insert_event(e);
+      put_state((is_site ? "site:" : "target:") + c.subject, to_json(c.after));
+    }
+  }
+}
+
+void Journal::delete_state(const std::string& key) {
+  Stmt st(db_, "DELETE FROM state WHERE key = ?");
+  sqlite3_bind_text(st.s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st.s) != SQLITE_DONE) fail("cannot delete state");
+}
+
+namespace {
+
+// A plan without its records: what the head row holds.
+json plan_head(const core::Plan& plan) {
+  core::Plan head;
+  head.generation = plan.generation;
+  head.made_at = plan.made_at;
+  head.summary = plan.summary;
+  head.groups = plan.groups;
+  return to_json(head);
+}
+
+}  // namespace
+
+std::map<std::string, const core::RecordPlan*> Journal::put_plan(
+    const std::string& name, const core::Plan& plan, const std::optional<core::Plan>& stored) {
+  const std::string prefix = name + "/record:";
+  std::map<std::string, const core::RecordPlan*> written;
+  if (!stored) {
+    // Unknown rows (a journal from before, or the first write): start clean.
+    Stmt del(db_, "DELETE FROM state WHERE key >= ? AND key < ?");
+    const std::string end = name + "/record;";  // ';' follows ':'
+    sqlite3_bind_text(del.s, 1, prefix.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(del.s, 2, end.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(del.s) != SQLITE_DONE) fail("cannot clear the stored plan");
+  } else {
+    for (const auto& [key, rp] : stored->records) {
+      if (!plan.records.count(key)) delete_state(prefix + key);
+    }
+  }
+  put_state(name, plan_head(plan));
+  for (const auto& [key, rp] : plan.records) {
+    if (stored) {
+      auto it = stored->records.find(key);
+      if (it != stored->records.end() && same_stored(it->second, rp)) continue;
+    }
+    put_state(prefix + key, to_json(rp));
+    written[key] = &rp;
+  }
+  return written;
+}
+
+// The event says what this generation changed: its head and the records that
+// differ from the previous plan.
+void Journal::put_plan_event(const core::Plan& plan) {
+  const auto written = put_plan("plan", plan, stored_plan_);
+  JournalEvent e;
+  e.at = plan.made_at;
+  e.kind = "plan";
+  e.subject = "generation " + std::to_string(plan.generation);
+  e.generation = plan.generation;
+  e.message = plan.summary;
+  e.data = plan_head(plan);
+  for (const auto& [key, rp] : written) e.data["records"][key] = to_json(*rp);
+  insert_event(e);
 }
 
 nlohmann::json to_json(const JournalEvent& e) {
@@ -288,11 +355,13 @@ void Journal::record_provider(const std::string& provider, const std::string& st
 }
 
 void Journal::record_released(const core::Plan& plan) {
-  put_state("released", to_json(plan));
+  transaction([&] { put_plan("released", plan, stored_released_); });
+  stored_released_ = plan;
 }
 
 JournalState Journal::load_state() {
   JournalState out;
+  bool plan_head = false, released_head = false;
   Stmt st(db_, "SELECT key, value FROM state");
   int rc;
   while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
@@ -300,8 +369,26 @@ JournalState Journal::load_state() {
     const std::string text = column_text(st.s, 1);
     try {
       json j = json::parse(text);
+      // A plan's records have rows of their own ("plan/record:KEY"); a
+      // journal written before that holds them inside the head row.
+      auto record_row = [&](const std::string& name) -> std::optional<std::string> {
+        const std::string prefix = name + "/record:";
+        if (key.rfind(prefix, 0) != 0) return std::nullopt;
+        return key.substr(prefix.size());
+      };
       if (key == "plan") {
-        out.plan = plan_from_json(j);
+        core::Plan head = plan_from_json(j);
+        if (out.plan) {  // records read before the head: rows win
+          for (auto& [k, rp] : out.plan->records) head.records[k] = std::move(rp);
+        }
+        out.plan = std::move(head);
+        plan_head = true;
+      } else if (auto rec = record_row("plan")) {
+        if (!out.plan) out.plan.emplace();
+        out.plan->records[*rec] = record_from_json(*rec, j);
+      } else if (auto rel = record_row("released")) {
+        if (!out.released) out.released.emplace();
+        out.released->records[*rel] = record_from_json(*rel, j);
       } else if (key.rfind("target:", 0) == 0) {
         out.targets[key.substr(7)] = verdict_from_json(j);
       } else if (key.rfind("site:", 0) == 0) {
@@ -309,7 +396,12 @@ JournalState Journal::load_state() {
       } else if (key == "overrides") {
         out.overrides = overrides_from_json(j);
       } else if (key == "released") {
-        out.released = plan_from_json(j);
+        core::Plan head = plan_from_json(j);
+        if (out.released) {
+          for (auto& [k, rp] : out.released->records) head.records[k] = std::move(rp);
+        }
+        out.released = std::move(head);
+        released_head = true;
       } else if (key.rfind("provider:", 0) == 0) {
         if (!j.is_object() || !j.contains("applied") || !j.contains("verified") ||
             !j["applied"].is_number_unsigned() || !j["verified"].is_number_unsigned()) {
@@ -324,6 +416,13 @@ JournalState Journal::load_state() {
     }
   }
   if (rc != SQLITE_DONE) fail("cannot read state");
+  for (auto [name, has_head, plan] : {std::tuple{"plan", plan_head, &out.plan},
+                                      std::tuple{"released", released_head, &out.released}}) {
+    if (*plan && !has_head) {
+      throw JournalError("journal " + path_ + ": stored state '" + name +
+                         "' has records but no head; refusing to resume from it");
+    }
+  }
   return out;
 }
 

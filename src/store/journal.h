@@ -73,6 +73,11 @@ class Journal {
   void record_verdicts(const std::vector<core::VerdictChange>& targets,
                        const std::vector<core::VerdictChange>& sites, core::TimePoint at);
   void record_plan(const core::Plan& plan);
+  // One engine step: its verdict changes and, when it made one, its new plan,
+  // in one transaction (one write to disk, however many changes).
+  void record_step(const std::vector<core::VerdictChange>& targets,
+                   const std::vector<core::VerdictChange>& sites, core::TimePoint at,
+                   const core::Plan* plan);
   void record_event(std::string_view kind, std::string_view subject, std::string_view message,
                     core::TimePoint at, const nlohmann::json& data = nullptr);
   // An event and the state it implies, in one transaction.
@@ -97,7 +102,19 @@ class Journal {
   void check_identity();
   void initialize();
   void insert_event(const JournalEvent& e);
+  void put_verdicts(const std::vector<core::VerdictChange>& targets,
+                    const std::vector<core::VerdictChange>& sites, core::TimePoint at);
+  void put_plan_event(const core::Plan& plan);
   void put_state(const std::string& key, const nlohmann::json& value);
+  void delete_state(const std::string& key);
+  // A plan as state under `name`: its head in row `name`, each record in a
+  // row `name/record:<key>`, written only where it differs from `stored` (the
+  // journal's copy of what the rows hold; empty: unknown, rewrite all).
+  // Returns the records written; with thousands of records a plan change
+  // costs what changed, not the whole plan.
+  std::map<std::string, const core::RecordPlan*> put_plan(const std::string& name,
+                                                          const core::Plan& plan,
+                                                          const std::optional<core::Plan>& stored);
   // Runs `body` in one IMMEDIATE transaction; rolls back if it throws.
   template <class F>
   void transaction(F&& body);
@@ -106,6 +123,8 @@ class Journal {
   std::string path_;
   sqlite3* db_ = nullptr;
   bool created_ = false;
+  // What the state rows hold of the plan and the released plan, once written.
+  std::optional<core::Plan> stored_plan_, stored_released_;
 };
 
 std::string describe_change(const core::VerdictChange& c);
