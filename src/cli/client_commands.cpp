@@ -17,6 +17,7 @@
 #include "config/secrets.h"
 #include "core/time.h"
 #include "net/http.h"
+#include "net/url_codec.h"
 #include "store/journal.h"
 
 namespace drpilot::cli {
@@ -131,10 +132,13 @@ void print_data_side(const json& s) {
   }
 }
 
-int show_status(const ConnectionOptions& where, bool as_json) {
+int show_status(const ConnectionOptions& where, bool as_json, const std::string& site,
+                const std::string& record) {
   std::string api;
-  Fetched f = read_from_controller(where, "/api/v1/status",
-                                   "is the controller running? use --api URL", api);
+  std::string path = "/api/v1/status";
+  if (!site.empty()) path += "?site=" + net::url_encode(site);
+  if (!record.empty()) path += "?record=" + net::url_encode(record);
+  Fetched f = read_from_controller(where, path, "is the controller running? use --api URL", api);
   if (!f.ok) return 1;
   if (as_json) {
     std::cout << f.body.dump(2) << "\n";
@@ -151,6 +155,12 @@ int show_status(const ConnectionOptions& where, bool as_json) {
     if (str(automation, "state") != "active")
       std::printf("  %s\n", str(automation, "reason").c_str());
     for (const json& a : s.at("alerts")) std::printf("ALERT: %s\n", a.get<std::string>().c_str());
+    if (s.contains("summary")) {
+      const json& sites = s["summary"]["sites"];
+      std::printf("%s sites: %s up, %s down, %s unknown\n", str(sites, "total").c_str(),
+                  str(sites, "up").c_str(), str(sites, "down").c_str(),
+                  str(sites, "unknown").c_str());
+    }
     std::printf("\nRECORDS\n");
     for (const json& r : s.at("records")) {
       std::printf("  %s %s (%s, ttl %s): %s -> %s\n", str(r, "name").c_str(),

@@ -27,7 +27,9 @@ int lab_action(const std::string& action, const std::string& site, int slow_ms,
 // Also reads every secret the file names unless `check_secrets` is false.
 int check_config(const std::string& config_path, bool check_secrets);
 int print_config_reference();
-int show_status(const ConnectionOptions& where, bool as_json);
+// `site` or `record` (at most one): only that part of the status.
+int show_status(const ConnectionOptions& where, bool as_json, const std::string& site = "",
+                const std::string& record = "");
 int show_history(const ConnectionOptions& where, int limit, bool as_json,
                  const std::string& journal_path);
 // drain, undrain, pin, unpin, freeze, resume, switchover.

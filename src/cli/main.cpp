@@ -116,6 +116,11 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "Show sites, verdicts, the current answer and why.");
   connection(status, false);
   status->add_flag("--json", as_json, "Print the raw status document");
+  std::string status_site, status_record;
+  auto* site_opt = status->add_option("--site", status_site,
+                                      "Only this site and the records that answer with it");
+  status->add_option("--record", status_record, "Only this record and its sites")
+      ->excludes(site_opt);
 
   auto* history = app.add_subcommand("history", "Show what happened and why, oldest first.");
   connection(history, false);
@@ -235,7 +240,7 @@ int main(int argc, char** argv) {
     return lab_action(lab_action_name, site, slow_ms, control, config_path);
   }
   if (check->parsed()) return check_config(config_path, !skip_secrets);
-  if (status->parsed()) return show_status(where, as_json);
+  if (status->parsed()) return show_status(where, as_json, status_site, status_record);
   if (history->parsed()) return show_history(where, limit, as_json, journal);
   if (!op.name.empty()) return operator_command(op, where);
   if (app.got_subcommand("config-reference")) return print_config_reference();
