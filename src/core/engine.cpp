@@ -52,7 +52,13 @@ void Engine::declare_targets() {
     auto it = owners.find(t.site);
     if (it == owners.end()) continue;  // a target of nothing configured: never rolled up
     owners_[it->second].targets.push_back(i);
+    owners_[it->second].book.push_back(book_.state(t.target));
     owner_of_target_[t.target] = it->second;
+  }
+  // Map nodes stay where they are: an owner keeps a pointer to its verdict.
+  // A new entry has no `since` yet: the first roll-up gives it one.
+  for (Owner& o : owners_) {
+    o.verdict = &(o.data_region ? data_verdicts_ : site_verdicts_)[o.name];
   }
   index_.emplace(spec_.sites, spec_.records);
   owner_dirty_.assign(owners_.size(), 1);
@@ -201,9 +207,9 @@ bool Engine::roll_up(const Owner& owner, EngineStep& step) {
   Health state = Health::up;
   std::string down_reason, unknown_reason;
   Duration latency{0};
-  for (std::size_t i : owner.targets) {
-    const CheckTarget& t = spec_.targets[i];
-    const Verdict& v = book_.verdict(t.target);
+  for (std::size_t k = 0; k < owner.targets.size(); ++k) {
+    const CheckTarget& t = spec_.targets[owner.targets[k]];
+    const Verdict& v = owner.book[k]->verdict;
     latency = std::max(latency, v.latency);
     if (v.state == Health::down) {
       state = Health::down;
@@ -214,6 +220,14 @@ bool Engine::roll_up(const Owner& owner, EngineStep& step) {
       if (unknown_reason.empty()) unknown_reason = t.check + ": " + v.reason;
     }
   }
+  static const std::string kAllPass = "every check passes";
+  Verdict& current = *owner.verdict;
+  current.latency = latency;
+  // The usual case, an up site staying up, without building a sentence.
+  if (!owner.targets.empty() && state == Health::up && current.state == Health::up &&
+      current.since != TimePoint{} && current.reason == kAllPass) {
+    return false;
+  }
   std::string reason;
   if (owner.targets.empty()) {
     state = Health::unknown;
@@ -223,11 +237,8 @@ bool Engine::roll_up(const Owner& owner, EngineStep& step) {
   } else if (state == Health::unknown) {
     reason = std::move(unknown_reason);
   } else {
-    reason = "every check passes";
+    reason = kAllPass;
   }
-  std::map<std::string, Verdict>& verdicts = owner.data_region ? data_verdicts_ : site_verdicts_;
-  Verdict& current = verdicts[owner.name];
-  current.latency = latency;
   if (current.state == state && current.since != TimePoint{}) {
     if (current.reason == reason) return false;
     current.reason = std::move(reason);

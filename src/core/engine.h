@@ -117,7 +117,9 @@ class Engine {
   struct Owner {
     std::string name;
     bool data_region = false;
-    std::vector<std::size_t> targets;  // indices into spec_.targets
+    std::vector<std::size_t> targets;      // indices into spec_.targets
+    std::vector<const TargetState*> book;  // the same targets in the health book
+    Verdict* verdict = nullptr;            // its entry in site_verdicts_ or data_verdicts_
   };
 
   void declare_targets();

@@ -1,10 +1,22 @@
 #include "core/health_book.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "core/quorum.h"
 
 namespace drpilot::core {
+
+namespace {
+
+// Changes in target order, whatever order the targets are kept in.
+std::vector<VerdictChange> sorted(std::vector<VerdictChange> changes) {
+  std::sort(changes.begin(), changes.end(),
+            [](const VerdictChange& a, const VerdictChange& b) { return a.subject < b.subject; });
+  return changes;
+}
+
+}  // namespace
 
 void HealthBook::add_target(const std::string& target, Hysteresis h) {
   auto [it, inserted] = targets_.try_emplace(target);
@@ -76,7 +88,7 @@ std::vector<VerdictChange> HealthBook::refresh_due(TimePoint now,
     evaluated.push_back(due.second);
     if (auto c = evaluate(due.second, t, now)) changes.push_back(std::move(*c));
   }
-  return changes;
+  return sorted(std::move(changes));
 }
 
 std::vector<VerdictChange> HealthBook::refresh(TimePoint now) {
@@ -84,7 +96,7 @@ std::vector<VerdictChange> HealthBook::refresh(TimePoint now) {
   for (auto& [name, t] : targets_) {
     if (auto c = evaluate(name, t, now)) changes.push_back(std::move(*c));
   }
-  return changes;
+  return sorted(std::move(changes));
 }
 
 void HealthBook::restore(const std::string& target, const std::string& vantage, const Verdict& v,
@@ -99,6 +111,11 @@ void HealthBook::restore(const std::string& target, const std::string& vantage, 
   vit->second.last_detail = "restored from the journal";
   t.verdict = v;
   expect_staleness(target, t, now);
+}
+
+const TargetState* HealthBook::state(const std::string& target) const {
+  auto it = targets_.find(target);
+  return it == targets_.end() ? nullptr : &it->second;
 }
 
 const Verdict& HealthBook::verdict(const std::string& target) const {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -56,8 +57,11 @@ class HealthBook {
                TimePoint now);
 
   const Verdict& verdict(const std::string& target) const;
+  // The target's state, or null; stable until the target is removed.
+  const TargetState* state(const std::string& target) const;
   bool pending(const std::string& target, const std::string& vantage) const;
-  const std::map<std::string, TargetState>& targets() const { return targets_; }
+  // Unordered: looked up by name for every observation, never walked in order.
+  const std::unordered_map<std::string, TargetState>& targets() const { return targets_; }
   Duration freshness() const { return freshness_; }
   // Takes effect for every vantage, including when each will go stale.
   void set_freshness(Duration d);
@@ -69,7 +73,7 @@ class HealthBook {
   void expect_staleness(const std::string& target, TargetState& t, TimePoint seen);
 
   Duration freshness_;
-  std::map<std::string, TargetState> targets_;
+  std::unordered_map<std::string, TargetState> targets_;
   using Due = std::pair<TimePoint, std::string>;
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> stale_checks_;
 };

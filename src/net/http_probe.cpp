@@ -7,6 +7,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,6 +65,10 @@ class Probe : public std::enable_shared_from_this<Probe> {
     const int fd =
         ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd < 0) return fail_later(errno_code(errno));
+    // The handshake's last ACK waits to travel with the request instead of
+    // being a packet of its own (one packet, and one wakeup of the peer, less).
+    const int off = 0;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof off);
     const bool connected = ::connect(fd, ep.data(), static_cast<socklen_t>(ep.size())) == 0;
     const int err = errno;
     if (!connected && err != EINPROGRESS) {

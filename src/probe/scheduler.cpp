@@ -118,8 +118,8 @@ void Scheduler::beat() {
 }
 
 Millis Scheduler::slot_for(core::Duration interval) {
-  const Millis want = interval / 50;
-  for (Millis s : {Millis{20}, Millis{10}, Millis{5}, Millis{2}}) {
+  const Millis want = interval / 20;
+  for (Millis s : {Millis{50}, Millis{20}, Millis{10}, Millis{5}, Millis{2}}) {
     if (want >= s) return s;
   }
   return Millis{1};

@@ -55,9 +55,9 @@ class Scheduler {
   static core::Duration next_delay(const config::CheckConfig& c, bool pending, core::Duration took,
                                    double jitter_draw);
 
-  // Due times are rounded up to a multiple of a slot: a fiftieth of the
-  // interval (what jitter spreads far more), from 1 to 20 ms, on a grid that
-  // every slot size shares.
+  // Due times are rounded up to a multiple of a slot: a twentieth of the
+  // interval (half of what a 10 % jitter spreads), from 1 to 50 ms, on a grid
+  // that every slot size shares.
   static Millis slot_for(core::Duration interval);
 
  private:
