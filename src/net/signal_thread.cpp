@@ -34,8 +34,8 @@ void SignalThread::run() {
   using Clock = std::chrono::steady_clock;
   Clock::time_point deadline = Clock::time_point::max();
   while (!done_) {
-    // Wakes at least every 100 ms to see done_ and the deadline.
-    timespec wait{0, 100'000'000};
+    // Wakes at least every 250 ms to see done_ and the deadline.
+    timespec wait{0, 250'000'000};
     siginfo_t info;
     const int sig = sigtimedwait(&signals_, &info, &wait);
     if (done_) return;

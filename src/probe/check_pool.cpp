@@ -9,7 +9,6 @@ struct CheckPool::Worker {
   net::Loop loop;
   std::unique_ptr<Scheduler> scheduler;  // lives and dies on `thread`
   std::thread thread;
-  net::Timer publish{loop};
   net::Timer flush{loop};  // sends this thread's results to the control loop
   bool flush_armed = false;
   mutable std::mutex mutex;  // guards `load`
@@ -32,20 +31,15 @@ CheckPool::CheckPool(net::Loop& control, const core::Clock& clock, std::string v
   }
   for (auto& w : workers_) {
     Worker* worker = w.get();
+    // Publishes this thread's load for load(), every heartbeat.
+    worker->scheduler->on_heartbeat([worker] {
+      LoadReport r = worker->scheduler->load();
+      std::lock_guard lock(worker->mutex);
+      worker->load = r;
+    });
     worker->thread = std::thread([worker] {
-      // Publishes this thread's load for load(), every heartbeat.
-      std::function<void()> publish = [worker, &publish] {
-        LoadReport r = worker->scheduler->load();
-        {
-          std::lock_guard lock(worker->mutex);
-          worker->load = r;
-        }
-        worker->publish.start(LoadGauge::kHeartbeat, publish);
-      };
-      publish();
       worker->loop.run();
       // Timers and sockets belong to this thread's loop: they go here.
-      worker->publish.cancel();
       worker->flush.cancel();
       worker->scheduler.reset();
     });

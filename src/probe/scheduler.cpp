@@ -113,6 +113,7 @@ void Scheduler::beat() {
   gauge_.expect_heartbeat(Steady::now() + LoadGauge::kHeartbeat);
   heartbeat_.start(LoadGauge::kHeartbeat, [this] {
     gauge_.heartbeat(Steady::now());
+    if (on_beat_) on_beat_();
     if (!stopped_) beat();
   });
 }

@@ -47,6 +47,9 @@ class Scheduler {
   void stop();
   // How well this scheduler keeps its schedule (on its loop's thread).
   LoadReport load() const;
+  // Runs on every heartbeat (LoadGauge::kHeartbeat), on the loop's thread:
+  // for whoever wants the load without a timer of its own.
+  void on_heartbeat(std::function<void()> fn) { on_beat_ = std::move(fn); }
   // Whether a failed outcome of `check`, which started at `started`, may be
   // the loop's fault rather than the target's (see the file comment).
   static bool set_aside(const CheckOutcome& out, const config::CheckConfig& check, Millis loop_lag);
@@ -86,6 +89,7 @@ class Scheduler {
   SteadyTime timer_at_{};  // what timer_ is armed for ({}: not armed)
   LoadGauge gauge_;
   net::Timer heartbeat_;
+  std::function<void()> on_beat_;
   bool stopped_ = false;
 };
 
