@@ -59,10 +59,7 @@ void ApiServer::handle(const net::ServerRequest& req, net::Responder respond) {
       return;
     case Action::Kind::status:
       via_control([this, q = a.status] { return backend_.status(q); },
-                  [](std::function<Reply()> render) {
-                    auto [status, body] = render();
-                    return json_response(status, body);
-                  });
+                  [](std::function<net::ServerResponse()> render) { return render(); });
       return;
     case Action::Kind::command:
       via_control([this, cmd = a.command] { return backend_.command(cmd); },

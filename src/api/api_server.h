@@ -35,8 +35,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   // On the control loop: an immutable copy of what `q` asks for. The
-  // returned function renders it, on another thread.
-  virtual std::function<Reply()> status(const StatusQuery& q) = 0;
+  // returned function renders it into the reply, on another thread.
+  virtual std::function<net::ServerResponse()> status(const StatusQuery& q) = 0;
   // On the API's thread, concurrently with the control loop: newest first,
   // `before_id` pages backwards.
   virtual nlohmann::json history(std::size_t limit, std::optional<std::int64_t> before_id) = 0;

@@ -220,10 +220,8 @@ net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
       return a.reply;
     case Action::Kind::healthz:
       return healthz_response(backend.live());
-    case Action::Kind::status: {
-      auto [status, body] = backend.status(a.status)();
-      return json_response(status, body);
-    }
+    case Action::Kind::status:
+      return backend.status(a.status)();
     case Action::Kind::history:
       return json_response(200, backend.history(a.limit, a.before));
     case Action::Kind::command: {

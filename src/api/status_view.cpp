@@ -1,5 +1,7 @@
 #include "api/status_view.h"
 
+#include "api/json_text.h"
+
 #include <unordered_set>
 
 namespace drpilot::api {
@@ -41,116 +43,162 @@ bool names(const core::RecordSpec& r, const std::string& site) {
   return std::find(r.sites.begin(), r.sites.end(), site) != r.sites.end();
 }
 
-// ---- rendering: JSON from the snapshot, off the control loop --------------
+// ---- rendering: JSON text from the snapshot, off the control loop ---------
 
-json ms_or_null(core::TimePoint t) {
-  return t == core::TimePoint{} ? json(nullptr) : json(core::format_time(t));
-}
+using core::format_time;
 
-json verdict_json(const core::Verdict& v) {
-  json j = {{"verdict", core::to_string(v.state)},
-            {"reason", v.reason},
-            {"latency_ms", v.latency.count()}};
-  j["since"] = ms_or_null(v.since);
-  return j;
-}
-
-json check_json(const Snap::Check& c) {
-  json j = verdict_json(c.verdict);
-  j["name"] = c.name;
-  j["target"] = c.target;
-  json vantages = json::array();
-  for (const Snap::Vantage& v : c.vantages) {
-    vantages.push_back({{"vantage", v.name},
-                        {"state", core::to_string(v.state)},
-                        {"last_ok", v.last_ok},
-                        {"detail", v.detail},
-                        {"latency_ms", v.latency.count()},
-                        {"last_seen", core::format_time(v.last_seen)},
-                        {"fresh", v.fresh},
-                        {"ok_streak", v.ok_streak},
-                        {"fail_streak", v.fail_streak}});
+void time_or_null(JsonText& w, core::TimePoint t) {
+  if (t == core::TimePoint{}) {
+    w.null();
+  } else {
+    w.value(format_time(t));
   }
-  j["vantages"] = vantages;
-  return j;
 }
 
-json checks_json(const Snap::Owner& o) {
-  json checks = json::array();
-  for (const Snap::Check& c : o.checks) checks.push_back(check_json(c));
-  return checks;
+// The fields of a verdict, inside an object being written.
+void verdict_fields(JsonText& w, const core::Verdict& v) {
+  w.key("verdict").value(core::to_string(v.state));
+  w.key("reason").value(v.reason);
+  w.key("latency_ms").value(static_cast<std::int64_t>(v.latency.count()));
+  w.key("since");
+  time_or_null(w, v.since);
 }
 
-json data_regions_json(const Snap& s) {
-  json out = json::array();
+void checks(JsonText& w, const Snap::Owner& o) {
+  w.key("checks").begin_array();
+  for (const Snap::Check& c : o.checks) {
+    w.begin_object();
+    verdict_fields(w, c.verdict);
+    w.key("name").value(c.name);
+    w.key("target").value(c.target);
+    w.key("vantages").begin_array();
+    for (const Snap::Vantage& v : c.vantages) {
+      w.begin_object()
+          .key("vantage")
+          .value(v.name)
+          .key("state")
+          .value(core::to_string(v.state))
+          .key("last_ok")
+          .value(v.last_ok)
+          .key("detail")
+          .value(v.detail)
+          .key("latency_ms")
+          .value(static_cast<std::int64_t>(v.latency.count()))
+          .key("last_seen")
+          .value(format_time(v.last_seen))
+          .key("fresh")
+          .value(v.fresh)
+          .key("ok_streak")
+          .value(v.ok_streak)
+          .key("fail_streak")
+          .value(v.fail_streak)
+          .end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void strings(JsonText& w, const std::vector<std::string>& list) {
+  w.begin_array();
+  for (const std::string& x : list) w.value(x);
+  w.end_array();
+}
+
+void data_regions(JsonText& w, const Snap& s) {
+  w.begin_array();
   for (const Snap::Owner& o : s.data_regions) {
     const config::DataRegionConfig& d = s.cfg->data_regions[o.config];
-    json j = {{"name", d.name},
-              {"region", d.region},
-              {"endpoint", d.endpoint.empty() ? "https://dynamodb." + d.region + ".amazonaws.com"
-                                              : d.endpoint}};
-    j.update(verdict_json(o.verdict));
-    j["checks"] = checks_json(o);
-    out.push_back(j);
+    w.begin_object();
+    w.key("name").value(d.name);
+    w.key("region").value(d.region);
+    w.key("endpoint")
+        .value(d.endpoint.empty() ? "https://dynamodb." + d.region + ".amazonaws.com" : d.endpoint);
+    verdict_fields(w, o.verdict);
+    checks(w, o);
+    w.end_object();
   }
-  return out;
+  w.end_array();
 }
 
-json lag_json(const core::LagStat& s) {
-  return {{"last_ms", s.last.count()},
-          {"current_ms", s.current.count()},
-          {"p50_ms", s.p50.count()},
-          {"max_ms", s.max.count()},
-          {"samples", s.samples},
-          {"last_seen", ms_or_null(s.last_seen)},
-          {"newest_heartbeat", ms_or_null(s.newest_written)}};
+void lag(JsonText& w, const core::LagStat& s) {
+  w.key("last_ms").value(static_cast<std::int64_t>(s.last.count()));
+  w.key("current_ms").value(static_cast<std::int64_t>(s.current.count()));
+  w.key("p50_ms").value(static_cast<std::int64_t>(s.p50.count()));
+  w.key("max_ms").value(static_cast<std::int64_t>(s.max.count()));
+  w.key("samples").value(static_cast<std::int64_t>(s.samples));
+  w.key("last_seen");
+  time_or_null(w, s.last_seen);
+  w.key("newest_heartbeat");
+  time_or_null(w, s.newest_written);
 }
 
-json groups_json(const Snap& s) {
-  json out = json::array();
+void groups(JsonText& w, const Snap& s) {
+  w.begin_array();
   for (const config::TableGroupConfig& g : s.cfg->table_groups) {
-    json j = {{"name", g.name},
-              {"tables", g.tables},
-              {"write_mode", g.write_mode == config::WriteMode::single ? "single" : "any"},
-              {"rpo_budget_ms", g.rpo_budget.count()},
-              {"canary", !g.canary_table.empty()}};
+    w.begin_object();
+    w.key("name").value(g.name);
+    w.key("tables");
+    strings(w, g.tables);
+    w.key("write_mode").value(g.write_mode == config::WriteMode::single ? "single" : "any");
+    w.key("rpo_budget_ms").value(static_cast<std::int64_t>(g.rpo_budget.count()));
+    w.key("canary").value(!g.canary_table.empty());
     auto it = s.groups.find(g.name);
-    json sites = json::array();
+    w.key("assignments").begin_array();
     if (it != s.groups.end()) {
-      const core::GroupPlan& gp = it->second;
-      j["primary"] = gp.primary.empty() ? json(nullptr) : json(gp.primary);
-      j["primary_reason"] = gp.primary_reason;
-      j["primary_change_reason"] = gp.primary_change_reason;
-      j["primary_since"] = ms_or_null(gp.primary_since);
-      j["move"] = {{"phase", core::to_string(gp.move)},
-                   {"from", gp.move_from},
-                   {"to", gp.move_to},
-                   {"note", gp.move_note},
-                   {"paused_at", gp.move == core::DataMovePhase::none ? json(nullptr)
-                                                                      : ms_or_null(gp.paused_at)}};
-      for (const auto& [site, a] : gp.sites) {
-        sites.push_back({{"site", site},
-                         {"data_region", a.data_region},
-                         {"write_region", a.write_region},
-                         {"role", core::to_string(a.role)},
-                         {"reason", a.reason},
-                         {"change_reason", a.change_reason},
-                         {"changed_at", ms_or_null(a.changed_at)}});
+      for (const auto& [site, a] : it->second.sites) {
+        w.begin_object();
+        w.key("site").value(site);
+        w.key("data_region").value(a.data_region);
+        w.key("write_region").value(a.write_region);
+        w.key("role").value(core::to_string(a.role));
+        w.key("reason").value(a.reason);
+        w.key("change_reason").value(a.change_reason);
+        w.key("changed_at");
+        time_or_null(w, a.changed_at);
+        w.end_object();
       }
     }
-    j["assignments"] = sites;
-    json pairs = json::array();
+    w.end_array();
+    if (it != s.groups.end()) {
+      const core::GroupPlan& gp = it->second;
+      w.key("primary");
+      if (gp.primary.empty()) {
+        w.null();
+      } else {
+        w.value(gp.primary);
+      }
+      w.key("primary_reason").value(gp.primary_reason);
+      w.key("primary_change_reason").value(gp.primary_change_reason);
+      w.key("primary_since");
+      time_or_null(w, gp.primary_since);
+      w.key("move").begin_object();
+      w.key("phase").value(core::to_string(gp.move));
+      w.key("from").value(gp.move_from);
+      w.key("to").value(gp.move_to);
+      w.key("note").value(gp.move_note);
+      w.key("paused_at");
+      time_or_null(w, gp.move == core::DataMovePhase::none ? core::TimePoint{} : gp.paused_at);
+      w.end_object();
+    }
+    w.key("lag").begin_array();
     for (const auto& [key, stat] : s.lag) {
       if (std::get<0>(key) != g.name) continue;
-      json p = lag_json(stat);
-      p["from"] = std::get<1>(key);
-      p["to"] = std::get<2>(key);
-      pairs.push_back(p);
+      w.begin_object();
+      lag(w, stat);
+      w.key("from").value(std::get<1>(key));
+      w.key("to").value(std::get<2>(key));
+      w.end_object();
     }
-    j["lag"] = pairs;
-    out.push_back(j);
+    w.end_array();
+    w.end_object();
   }
-  return out;
+  w.end_array();
+}
+
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 // Alerts about the data side and the vantages: a controller that is the one
@@ -260,109 +308,138 @@ StatusSnapshot snapshot_status(const core::Engine& engine,
   return s;
 }
 
-json render_status(const StatusSnapshot& s) {
+std::string render_status(const StatusSnapshot& s) {
   const config::Config& cfg = *s.cfg;
   const ControllerInfo& info = s.info;
-  json out;
-  out["controller"] = {{"version", info.version},
-                       {"vantage", cfg.vantage},
-                       {"config", info.config_path},
-                       {"journal", info.journal_path},
-                       {"started_at", core::format_time(info.started_at)},
-                       {"now", core::format_time(s.now)}};
-  if (!info.load.is_null()) out["load"] = info.load;
+  JsonText w;
+  w.begin_object();
+  w.key("controller").begin_object();
+  w.key("version").value(info.version);
+  w.key("vantage").value(cfg.vantage);
+  w.key("config").value(info.config_path);
+  w.key("journal").value(info.journal_path);
+  w.key("started_at").value(format_time(info.started_at));
+  w.key("now").value(format_time(s.now));
+  w.end_object();
+  if (!info.load.is_null()) w.key("load").raw(dump(info.load));
 
-  json frozen_records = json::array();
-  for (const auto& [key, n] : s.flap_frozen) frozen_records.push_back(key);
+  // The whole at a glance, whatever part of it this document holds.
+  w.key("summary").begin_object();
+  w.key("sites").begin_object();
+  w.key("total").value(static_cast<std::uint64_t>(s.total_sites));
+  w.key("up").value(static_cast<std::uint64_t>(s.sites_up));
+  w.key("down").value(static_cast<std::uint64_t>(s.sites_down));
+  w.key("unknown").value(static_cast<std::uint64_t>(
+      s.total_sites - std::min(s.total_sites, s.sites_up + s.sites_down)));
+  w.end_object();
+  w.key("records").value(static_cast<std::uint64_t>(s.total_records));
+  w.end_object();
+
   std::string automation = "active";
   std::string automation_reason = "automatic changes are allowed";
   if (s.overrides.frozen) {
     automation = "frozen";
     automation_reason = "frozen by the operator";
     if (!s.overrides.frozen_note.empty()) automation_reason += ": " + s.overrides.frozen_note;
-  } else if (!frozen_records.empty()) {
+  } else if (!s.flap_frozen.empty()) {
     automation = "partly frozen";
     automation_reason = "failback is frozen after repeated automatic changes for " +
-                        std::to_string(frozen_records.size()) + " record(s)";
+                        std::to_string(s.flap_frozen.size()) + " record(s)";
   }
-  out["automation"] = {
-      {"state", automation}, {"reason", automation_reason}, {"frozen_records", frozen_records}};
+  w.key("automation").begin_object();
+  w.key("state").value(automation);
+  w.key("reason").value(automation_reason);
+  w.key("frozen_records").begin_array();
+  for (const auto& [key, n] : s.flap_frozen) w.value(key);
+  w.end_array();
+  w.end_object();
 
-  // The whole at a glance, whatever part of it this document holds.
-  out["summary"] = {
-      {"sites",
-       {{"total", s.total_sites},
-        {"up", s.sites_up},
-        {"down", s.sites_down},
-        {"unknown", s.total_sites - std::min(s.total_sites, s.sites_up + s.sites_down)}}},
-      {"records", s.total_records}};
-  out["plan"] = {
-      {"generation", s.generation},
-      {"made_at", s.generation == 0 ? json(nullptr) : json(core::format_time(s.made_at))},
-      {"summary", s.summary},
-      {"released_generation", info.released_generation},
-      {"held_back", info.held_back}};
-  out["providers"] = info.providers;
-  out["overrides"] = {{"drained", s.overrides.drained},
-                      {"pinned", s.overrides.pinned},
-                      {"frozen", s.overrides.frozen},
-                      {"frozen_note", s.overrides.frozen_note}};
+  w.key("plan").begin_object();
+  w.key("generation").value(s.generation);
+  w.key("made_at");
+  time_or_null(w, s.generation == 0 ? core::TimePoint{} : s.made_at);
+  w.key("summary").value(s.summary);
+  w.key("released_generation").value(info.released_generation);
+  w.key("held_back").value(info.held_back);
+  w.end_object();
+  w.key("providers").raw(dump(info.providers));
+  w.key("overrides")
+      .raw(dump(json{{"drained", s.overrides.drained},
+                     {"pinned", s.overrides.pinned},
+                     {"frozen", s.overrides.frozen},
+                     {"frozen_note", s.overrides.frozen_note}}));
 
-  json records = json::array();
+  w.key("records").begin_array();
   for (const Snap::Record& sr : s.records) {
     const core::RecordSpec& rec = cfg.records[sr.config];
-    json r = {{"name", rec.name},
-              {"type", core::to_string(rec.type)},
-              {"mode", core::to_string(rec.mode)},
-              {"ttl", rec.ttl},
-              {"all_down", core::to_string(rec.all_down)}};
+    w.begin_object();
+    w.key("name").value(rec.name);
+    w.key("type").value(core::to_string(rec.type));
+    w.key("mode").value(core::to_string(rec.mode));
+    w.key("ttl").value(rec.ttl);
+    w.key("all_down").value(core::to_string(rec.all_down));
     if (sr.plan) {
       const core::RecordPlan& p = *sr.plan;
-      r["answer"] = p.sites;
-      r["addresses"] = cfg.addresses(rec, p.sites);
-      r["reason"] = p.reason;
-      r["change_reason"] = p.change_reason;
-      r["changed_at"] = core::format_time(p.changed_at);
-      r["last_change"] = core::to_string(p.last_change);
-      r["flap_frozen"] = p.flap_frozen;
+      w.key("answer");
+      strings(w, p.sites);
+      w.key("addresses");
+      strings(w, cfg.addresses(rec, p.sites));
+      w.key("reason").value(p.reason);
+      w.key("change_reason").value(p.change_reason);
+      w.key("changed_at").value(format_time(p.changed_at));
+      w.key("last_change").value(core::to_string(p.last_change));
+      w.key("flap_frozen").value(p.flap_frozen);
     } else {
-      r["answer"] = json::array();
-      r["addresses"] = json::array();
-      r["reason"] = "no plan yet";
+      w.key("answer").begin_array().end_array();
+      w.key("addresses").begin_array().end_array();
+      w.key("reason").value("no plan yet");
     }
-    records.push_back(r);
+    w.end_object();
   }
-  out["records"] = records;
+  w.end_array();
 
-  json sites = json::array();
+  w.key("sites").begin_array();
   for (const Snap::Owner& o : s.sites) {
     const config::SiteConfig& site = cfg.sites[o.config];
-    json j = {
-        {"name", site.spec.name},     {"priority", site.spec.priority},
-        {"weight", site.spec.weight}, {"ipv4", site.spec.ipv4},
-        {"ipv6", site.spec.ipv6},     {"drained", s.overrides.drained.count(site.spec.name) != 0}};
-    j.update(verdict_json(o.verdict));
-    j["checks"] = checks_json(o);
-    sites.push_back(j);
+    w.begin_object();
+    w.key("name").value(site.spec.name);
+    w.key("priority").value(site.spec.priority);
+    w.key("weight").value(site.spec.weight);
+    w.key("ipv4");
+    strings(w, site.spec.ipv4);
+    w.key("ipv6");
+    strings(w, site.spec.ipv6);
+    w.key("drained").value(s.overrides.drained.count(site.spec.name) != 0);
+    verdict_fields(w, o.verdict);
+    checks(w, o);
+    w.end_object();
   }
-  out["sites"] = sites;
+  w.end_array();
   // What this document holds of the whole, when it does not hold all of it.
   if (!s.query.site.empty() || !s.query.record.empty() || s.query.limit) {
-    json page = {{"records", s.records.size()},
-                 {"sites", s.sites.size()},
-                 {"total_records", s.total_records},
-                 {"total_sites", s.total_sites}};
-    page["next_cursor"] = s.next_cursor.empty() ? json(nullptr) : json(s.next_cursor);
-    out["page"] = page;
+    w.key("page").begin_object();
+    w.key("records").value(static_cast<std::uint64_t>(s.records.size()));
+    w.key("sites").value(static_cast<std::uint64_t>(s.sites.size()));
+    w.key("total_records").value(static_cast<std::uint64_t>(s.total_records));
+    w.key("total_sites").value(static_cast<std::uint64_t>(s.total_sites));
+    w.key("next_cursor");
+    if (s.next_cursor.empty()) {
+      w.null();
+    } else {
+      w.value(s.next_cursor);
+    }
+    w.end_object();
   }
   if (!cfg.data_regions.empty() && s.query.site.empty() && s.query.record.empty() &&
       s.query.cursor.empty()) {
-    out["data_regions"] = data_regions_json(s);
-    out["table_groups"] = groups_json(s);
+    w.key("data_regions");
+    data_regions(w, s);
+    w.key("table_groups");
+    groups(w, s);
   }
-  if (!cfg.agents.empty()) out["agents"] = info.agents;
+  if (!cfg.agents.empty()) w.key("agents").raw(dump(info.agents));
   // A flap freeze needs a human: it is an alert, not only an automation state.
-  json alerts = info.alerts;
+  std::vector<std::string> alerts = info.alerts;
   if (!info.held_back.empty()) alerts.push_back(info.held_back);
   // A provider that does not converge means part of the world still follows
   // an older plan: monitoring should hear of it from the alerts alone.
@@ -379,7 +456,11 @@ json render_status(const StatusSnapshot& s) {
                      std::to_string(cfg.policy.flap_max_changes) + " remain within the window");
   }
   for (const std::string& a : data_alerts(s)) alerts.push_back(a);
-  out["alerts"] = alerts;
+  w.key("alerts");
+  strings(w, alerts);
+  w.end_object();
+  std::string out = w.take();
+  out += '\n';
   return out;
 }
 

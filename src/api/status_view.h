@@ -5,7 +5,7 @@
 // Built in two steps so that a large document never stalls the control
 // loop: snapshot_status() copies, on the control loop, only what the query
 // asks for into an immutable StatusSnapshot; render_status() turns that into
-// JSON on any other thread.
+// JSON text on any other thread.
 
 #include <nlohmann/json.hpp>
 
@@ -92,6 +92,7 @@ StatusSnapshot snapshot_status(const core::Engine& engine,
                                std::shared_ptr<const config::Config> cfg, ControllerInfo info,
                                core::TimePoint now, const StatusQuery& query);
 
-nlohmann::json render_status(const StatusSnapshot& s);
+// The document as compact JSON text (and a newline).
+std::string render_status(const StatusSnapshot& s);
 
 }  // namespace drpilot::api

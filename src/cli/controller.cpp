@@ -306,7 +306,7 @@ std::string Controller::reload() {
   return "";
 }
 
-std::function<api::Reply()> Controller::status(const api::StatusQuery& q) {
+std::function<net::ServerResponse()> Controller::status(const api::StatusQuery& q) {
   api::ControllerInfo info;
   info.version = DRPILOT_VERSION;
   info.config_path = cfg_->path;
@@ -322,9 +322,11 @@ std::function<api::Reply()> Controller::status(const api::StatusQuery& q) {
   }
   auto snap = std::make_shared<const api::StatusSnapshot>(
       api::snapshot_status(*engine_, cfg_, std::move(info), clock_.now(), q));
-  return [snap]() -> api::Reply {
-    if (!snap->not_found.empty()) return {404, {{"error", snap->not_found}}};
-    return {200, api::render_status(*snap)};
+  return [snap] {
+    if (!snap->not_found.empty()) return api::json_response(404, {{"error", snap->not_found}});
+    net::ServerResponse r;
+    r.body = api::render_status(*snap);
+    return r;
   };
 }
 

@@ -64,7 +64,7 @@ class Controller : public api::Backend {
   // stays in force; returns the errors ("" on success).
   std::string reload();
 
-  std::function<api::Reply()> status(const api::StatusQuery& q) override;
+  std::function<net::ServerResponse()> status(const api::StatusQuery& q) override;
   // On the API's thread, through a read-only journal connection of its own.
   nlohmann::json history(std::size_t limit, std::optional<std::int64_t> before_id) override;
   bool live() override;

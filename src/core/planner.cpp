@@ -518,19 +518,27 @@ namespace {
 
 // What a new generation says it changed: every planned record whose answer
 // (or freeze) differs from the previous plan, in key order, then the data side.
+// A summary is read by people (status, history, the log line): past the
+// first ten records it says how many more changed (each record's own reason
+// is in status and in the plan's journal event).
 using PlannedRecord = std::pair<const std::string, RecordPlan>;
+constexpr std::size_t kSummaryRecords = 10;
 
 std::string summarize(const Plan& previous, const std::vector<const PlannedRecord*>& planned,
                       const Plan& next_groups) {
   std::string summary;
+  std::size_t changes = 0;
   for (const auto* kv : planned) {
     const auto& [key, rp] = *kv;
     auto it = previous.records.find(key);
     const bool changed = it == previous.records.end() || it->second.sites != rp.sites ||
                          it->second.flap_frozen != rp.flap_frozen;
-    if (!changed) continue;
+    if (!changed || ++changes > kSummaryRecords) continue;
     if (!summary.empty()) summary += " ";
     summary += key + " -> " + join(rp.sites) + ": " + rp.reason + ".";
+  }
+  if (changes > kSummaryRecords) {
+    summary += " " + std::to_string(changes - kSummaryRecords) + " more records changed.";
   }
   summarize_groups(previous, next_groups, summary);
   return summary;

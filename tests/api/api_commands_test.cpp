@@ -15,10 +15,10 @@ using nlohmann::json;
 
 class FakeBackend final : public Backend {
  public:
-  std::function<Reply()> status(const StatusQuery& q) override {
+  std::function<net::ServerResponse()> status(const StatusQuery& q) override {
     ++reads;
     queries.push_back(q);
-    return [] { return Reply{200, {{"ok", true}}}; };
+    return [] { return json_response(200, {{"ok", true}}); };
   }
   json history(std::size_t, std::optional<std::int64_t>) override {
     ++reads;

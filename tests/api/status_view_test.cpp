@@ -54,7 +54,7 @@ class StatusViewTest : public testing::Test {
   json render(const StatusQuery& q) {
     StatusSnapshot s = snapshot_status(*engine, cfg, ControllerInfo{}, clock.now(), q);
     not_found = s.not_found;
-    return render_status(s);
+    return json::parse(render_status(s));
   }
 
   static std::vector<std::string> names(const json& list) {
@@ -129,22 +129,22 @@ TEST_F(StatusViewTest, PagesHoldEveryRecordAndSiteExactlyOnce) {
 
 TEST_F(StatusViewTest, TheRenderedDocumentDoesNotChangeWhenTheEngineDoes) {
   StatusSnapshot snap = snapshot_status(*engine, cfg, ControllerInfo{}, clock.now(), {});
-  const std::string before = render_status(snap).dump();
+  const std::string before = render_status(snap);
   // The engine moves on (s0 recovers) after the snapshot was taken.
   for (int round = 0; round < 3; ++round) {
     clock.advance(1s);
     engine->observe(core::Observation{"s0/web", "controller", true, 1ms, "connected", clock.now()});
   }
-  EXPECT_EQ(render_status(snap).dump(), before);
-  EXPECT_NE(render({}).dump(), before);
+  EXPECT_EQ(render_status(snap), before);
+  EXPECT_NE(render({}).dump(), json::parse(before).dump());
 }
 
 // The query's text, validated by decide() before anything is read.
 class Recorder final : public Backend {
  public:
-  std::function<Reply()> status(const StatusQuery& q) override {
+  std::function<net::ServerResponse()> status(const StatusQuery& q) override {
     seen.push_back(q);
-    return [] { return Reply{200, json::object()}; };
+    return [] { return json_response(200, json::object()); };
   }
   json history(std::size_t, std::optional<std::int64_t>) override { return json::object(); }
   bool live() override { return true; }

@@ -16,8 +16,8 @@ namespace {
 
 class Backend final : public drpilot::api::Backend {
  public:
-  std::function<drpilot::api::Reply()> status(const drpilot::api::StatusQuery&) override {
-    return [] { return drpilot::api::Reply{200, {{"ok", true}}}; };
+  std::function<drpilot::net::ServerResponse()> status(const drpilot::api::StatusQuery&) override {
+    return [] { return drpilot::api::json_response(200, {{"ok", true}}); };
   }
   nlohmann::json history(std::size_t, std::optional<std::int64_t>) override {
     return {{"events", nlohmann::json::array()}};
