@@ -51,14 +51,13 @@ void Engine::declare_targets() {
     const auto& owners = t.data_region ? region_owner_ : site_owner_;
     auto it = owners.find(t.site);
     if (it == owners.end()) continue;  // a target of nothing configured: never rolled up
-    owners_[it->second].targets.push_back(i);
-    owners_[it->second].book.push_back(book_.state(t.target));
+    owners_[it->second].targets.push_back({i, book_.state(t.target)});
     owner_of_target_[t.target] = it->second;
   }
   // Map nodes stay where they are: an owner keeps a pointer to its verdict.
   // A new entry has no `since` yet: the first roll-up gives it one.
   for (Owner& o : owners_) {
-    o.verdict = &(o.data_region ? data_verdicts_ : site_verdicts_)[o.name];
+    o.verdict = &(o.data_region ? data_verdicts_ : site_verdicts_)[std::string(o.name)];
   }
   index_.emplace(spec_.sites, spec_.records);
   owner_dirty_.assign(owners_.size(), 1);
@@ -77,7 +76,7 @@ std::vector<const CheckTarget*> Engine::targets_of(const std::string& owner,
   const auto& owners = data_region ? region_owner_ : site_owner_;
   auto it = owners.find(owner);
   if (it == owners.end()) return out;
-  for (std::size_t i : owners_[it->second].targets) out.push_back(&spec_.targets[i]);
+  for (const Owner::Target& t : owners_[it->second].targets) out.push_back(&spec_.targets[t.spec]);
   return out;
 }
 
@@ -189,7 +188,7 @@ void Engine::roll_up_owners(EngineStep& step) {
       data_dirty_ = true;
       continue;
     }
-    for (std::size_t r : index_->records_of(owners_[i].name)) {
+    for (std::uint32_t r : index_->records_of(owners_[i].name)) {
       if (record_dirty_[r]) continue;
       record_dirty_[r] = 1;
       dirty_records_.push_back(r);
@@ -207,9 +206,9 @@ bool Engine::roll_up(const Owner& owner, EngineStep& step) {
   Health state = Health::up;
   std::string down_reason, unknown_reason;
   Duration latency{0};
-  for (std::size_t k = 0; k < owner.targets.size(); ++k) {
-    const CheckTarget& t = spec_.targets[owner.targets[k]];
-    const Verdict& v = owner.book[k]->verdict;
+  for (const Owner::Target& target : owner.targets) {
+    const CheckTarget& t = spec_.targets[target.spec];
+    const Verdict& v = target.state->verdict;
     latency = std::max(latency, v.latency);
     if (v.state == Health::down) {
       state = Health::down;
@@ -244,7 +243,7 @@ bool Engine::roll_up(const Owner& owner, EngineStep& step) {
     current.reason = std::move(reason);
     return true;
   }
-  VerdictChange change{owner.name, current, {}};
+  VerdictChange change{std::string(owner.name), current, {}};
   current = Verdict{state, now, std::move(reason), latency};
   change.after = current;
   if (change.before.state != change.after.state) step.site_changes.push_back(std::move(change));
@@ -285,13 +284,11 @@ bool Engine::controller_cut_off() const {
   for (const Owner& owner : owners_) {
     if (owner.data_region) continue;
     SiteView v;
-    v.site = owner.name;
+    v.site = std::string(owner.name);
     bool any = false, self_down = false;
     std::set<std::string> others_up;
-    for (std::size_t i : owner.targets) {
-      auto it = book_.targets().find(spec_.targets[i].target);
-      if (it == book_.targets().end()) continue;
-      for (const auto& [vantage, vs] : it->second.vantages) {
+    for (const Owner::Target& target : owner.targets) {
+      for (const auto& [vantage, vs] : target.state->vantages) {
         const bool fresh = now - vs.last_seen <= book_.freshness();
         if (!fresh) continue;
         if (vantage == spec_.self_vantage) {

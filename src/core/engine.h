@@ -9,6 +9,7 @@
 #include <optional>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -115,11 +116,14 @@ class Engine {
  private:
   // A site or a data region, with the check targets that decide its verdict.
   struct Owner {
-    std::string name;
+    std::string_view name;  // a view into spec_
     bool data_region = false;
-    std::vector<std::size_t> targets;      // indices into spec_.targets
-    std::vector<const TargetState*> book;  // the same targets in the health book
-    Verdict* verdict = nullptr;            // its entry in site_verdicts_ or data_verdicts_
+    struct Target {
+      std::size_t spec;          // index into spec_.targets
+      const TargetState* state;  // the target in the health book
+    };
+    std::vector<Target> targets;
+    Verdict* verdict = nullptr;  // its entry in site_verdicts_ or data_verdicts_
   };
 
   void declare_targets();
@@ -141,8 +145,9 @@ class Engine {
 
   // Indexes, rebuilt with the configuration.
   std::vector<Owner> owners_;
-  std::unordered_map<std::string, std::size_t> owner_of_target_;
-  std::unordered_map<std::string, std::size_t> site_owner_, region_owner_;  // name -> owners_
+  // Keyed by views into spec_'s names (rebuilt with it).
+  std::unordered_map<std::string_view, std::size_t> owner_of_target_;
+  std::unordered_map<std::string_view, std::size_t> site_owner_, region_owner_;  // -> owners_
   std::optional<PlanIndex> index_;
   // What the next replan must look at.
   std::vector<char> owner_dirty_;

@@ -5,38 +5,61 @@
 namespace drpilot::core {
 
 PlanIndex::PlanIndex(const std::vector<SiteSpec>& sites, const std::vector<RecordSpec>& records) {
-  priority_.reserve(sites.size());
-  for (const SiteSpec& s : sites) priority_.emplace(s.name, s.priority);
+  sites_.reserve(sites.size());
+  for (const SiteSpec& s : sites) sites_[s.name].priority = s.priority;
   records_.resize(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const RecordSpec& rec = records[i];
     Record& r = records_[i];
-    r.rank.reserve(rec.sites.size());
+    r.by_name.reserve(rec.sites.size());
     for (std::size_t pos = 0; pos < rec.sites.size(); ++pos) {
-      auto p = priority_.find(rec.sites[pos]);
-      // A name listed twice keeps its first position.
-      r.rank.emplace(rec.sites[pos], Rank{p == priority_.end() ? 0 : p->second, pos});
+      const std::string_view name = rec.sites[pos];
+      if (r.find(name)) continue;  // a name listed twice keeps its first position
+      auto p = sites_.find(name);
+      r.by_name.emplace_back(name, Rank{p == sites_.end() ? 0 : p->second.priority, pos});
+      // Kept sorted as it grows; records have few sites, and each is added once.
+      std::inplace_merge(r.by_name.begin(), r.by_name.end() - 1, r.by_name.end());
     }
-    r.by_rank.reserve(r.rank.size());
-    for (const auto& [site, rank] : r.rank) r.by_rank.push_back(site);
+    r.by_rank.reserve(r.by_name.size());
+    for (const auto& [name, rank] : r.by_name) r.by_rank.push_back(name);
     std::sort(r.by_rank.begin(), r.by_rank.end(),
-              [&r](const std::string& a, const std::string& b) { return r.rank[a] < r.rank[b]; });
-    for (const auto& [site, rank] : r.rank) records_of_[site].push_back(i);
+              [&r](std::string_view a, std::string_view b) { return *r.find(a) < *r.find(b); });
+    for (const auto& [name, rank] : r.by_name) ++sites_[name].count;
+  }
+  // Each site's records, one flat array in record order.
+  std::uint32_t next = 0;
+  for (auto& [name, site] : sites_) {
+    site.first = next;
+    next += site.count;
+    site.count = 0;
+  }
+  records_of_.resize(next);
+  for (std::size_t i = 0; i < records_.size(); ++i) {
+    for (const auto& [name, rank] : records_[i].by_name) {
+      Site& site = sites_[name];
+      records_of_[site.first + site.count++] = static_cast<std::uint32_t>(i);
+    }
   }
 }
 
-PlanIndex::Rank PlanIndex::rank(std::size_t i, const std::string& site) const {
-  const Record& r = records_[i];
-  auto it = r.rank.find(site);
-  if (it != r.rank.end()) return it->second;
-  auto p = priority_.find(site);
-  return {p == priority_.end() ? 0 : p->second, r.rank.size()};
+const PlanIndex::Rank* PlanIndex::Record::find(std::string_view site) const {
+  auto it = std::lower_bound(
+      by_name.begin(), by_name.end(), site,
+      [](const std::pair<std::string_view, Rank>& e, std::string_view s) { return e.first < s; });
+  return it != by_name.end() && it->first == site ? &it->second : nullptr;
 }
 
-const std::vector<std::size_t>& PlanIndex::records_of(const std::string& site) const {
-  static const std::vector<std::size_t> kNone;
-  auto it = records_of_.find(site);
-  return it == records_of_.end() ? kNone : it->second;
+PlanIndex::Rank PlanIndex::rank(std::size_t i, std::string_view site) const {
+  const Record& r = records_[i];
+  if (const Rank* found = r.find(site)) return *found;
+  auto p = sites_.find(site);
+  return {p == sites_.end() ? 0 : p->second.priority, r.by_name.size()};
+}
+
+std::span<const std::uint32_t> PlanIndex::records_of(std::string_view site) const {
+  auto it = sites_.find(site);
+  if (it == sites_.end()) return {};
+  return {records_of_.data() + it->second.first, it->second.count};
 }
 
 }  // namespace drpilot::core

@@ -35,7 +35,7 @@ class RecordContext {
   const Policy& policy() const { return in_.policy; }
   TimePoint now() const { return in_.now; }
 
-  bool configured(const std::string& site) const { return index_.record(i_).rank.count(site) != 0; }
+  bool configured(const std::string& site) const { return index_.record(i_).find(site) != nullptr; }
   bool drained(const std::string& site) const { return in_.overrides.drained.count(site) != 0; }
 
   Health state(const std::string& site) const {
@@ -65,8 +65,8 @@ class RecordContext {
   // Configured, not drained sites, best first.
   std::vector<std::string> eligible() const {
     std::vector<std::string> v;
-    for (const std::string& s : index_.record(i_).by_rank) {
-      if (!drained(s)) v.push_back(s);
+    for (std::string_view s : index_.record(i_).by_rank) {
+      if (!in_.overrides.drained.count(std::string(s))) v.emplace_back(s);
     }
     return v;
   }

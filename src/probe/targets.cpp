@@ -10,6 +10,7 @@ std::vector<ProbeTarget> targets_from_config(const config::Config& cfg) {
   std::map<std::string, std::shared_ptr<const config::CheckConfig>> shared;
   for (const config::CheckConfig& c : cfg.checks) shared.emplace(c.name, share(c));
   std::vector<ProbeTarget> out;
+  out.reserve(cfg.sites.size() + cfg.data_regions.size());
   for (const config::SiteConfig& site : cfg.sites) {
     for (const std::string& name : site.checks) {
       auto check = shared.find(name);

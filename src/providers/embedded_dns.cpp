@@ -8,14 +8,20 @@
 namespace drpilot::providers {
 
 EmbeddedDns::EmbeddedDns(dns::Server& server, std::string listen)
-    : Provider("embedded-dns"), server_(server), listen_(std::move(listen)) {}
+    : Provider("embedded-dns"), server_(server), listen_(std::move(listen)) {
+  configure({}, {}, {});
+}
 
 EmbeddedDns::~EmbeddedDns() = default;
 
 void EmbeddedDns::configure(std::vector<core::ZoneSpec> zones, std::vector<core::SiteSpec> sites,
                             std::vector<core::RecordSpec> records) {
-  auto next = std::make_shared<const Settings>(
-      Settings{std::move(zones), std::move(sites), std::move(records)});
+  auto next = std::make_shared<Settings>();
+  try {
+    next->inputs = std::make_unique<dns::SnapshotInputs>(std::move(zones), sites, records);
+  } catch (const std::invalid_argument& e) {
+    next->error = e.what();
+  }
   std::lock_guard lock(mutex_);
   settings_ = std::move(next);
 }
@@ -50,19 +56,13 @@ std::variant<Changes, Failure> EmbeddedDns::diff(const Target& target) {
 
 std::optional<Failure> EmbeddedDns::apply(const Target& target, const Changes&) {
   const Inputs want = inputs_for(target);
-  std::shared_ptr<const dns::Snapshot> snapshot;
-  try {
-    if (prepared_from_ != want.settings) {
-      prepared_ = std::make_unique<dns::SnapshotInputs>(want.settings->zones, want.settings->sites,
-                                                        want.settings->records);
-      prepared_from_ = want.settings;
-    }
-    snapshot = dns::build_snapshot(*prepared_, target.plan);
-  } catch (const std::invalid_argument& e) {
-    Failure f = fail(std::string("cannot build the DNS answers: ") + e.what());
+  if (!want.settings->inputs) {
+    Failure f = fail("cannot build the DNS answers: " + want.settings->error);
     f.permanent = true;
     return f;
   }
+  std::shared_ptr<const dns::Snapshot> snapshot =
+      dns::build_snapshot(*want.settings->inputs, target.plan);
   server_.publish(snapshot);
   published_ = want;
   snapshot_ = std::move(snapshot);

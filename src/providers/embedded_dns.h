@@ -37,13 +37,14 @@ class EmbeddedDns final : public Provider {
   std::optional<Failure> apply(const Target& target, const Changes& changes) override;
 
  private:
-  // What configure() gave, shared rather than copied: with thousands of
-  // sites a copy per diff would cost more than the diff. The snapshot's
-  // inputs are prepared from it once, on the first apply.
+  // What configure() gave, prepared for the snapshot once (names in wire form,
+  // addresses as RDATA) and shared: with thousands of sites a copy per diff
+  // would cost more than the diff, and the configuration's own lists are not
+  // kept twice. A configuration that cannot be prepared is a failure of
+  // every apply until the next configure().
   struct Settings {
-    std::vector<core::ZoneSpec> zones;
-    std::vector<core::SiteSpec> sites;
-    std::vector<core::RecordSpec> records;
+    std::unique_ptr<dns::SnapshotInputs> inputs;
+    std::string error;  // why there are no inputs
   };
   struct Inputs {
     std::shared_ptr<const Settings> settings;  // the same object: the same settings
@@ -56,13 +57,11 @@ class EmbeddedDns final : public Provider {
   dns::Server& server_;
   std::string listen_;
   mutable std::mutex mutex_;  // guards settings_ against configure()
-  std::shared_ptr<const Settings> settings_ = std::make_shared<const Settings>();
+  std::shared_ptr<const Settings> settings_;
   // What was published last, and the snapshot itself (to see that the server
   // still answers from it).
   std::optional<Inputs> published_;
   std::shared_ptr<const dns::Snapshot> snapshot_;
-  std::shared_ptr<const Settings> prepared_from_;  // what prepared_ was made from
-  std::unique_ptr<dns::SnapshotInputs> prepared_;
 };
 
 }  // namespace drpilot::providers

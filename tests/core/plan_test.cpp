@@ -1,8 +1,10 @@
 // plan.h: the names of roles and move phases, and answers_differ() on the
 // data side: what a site or agent is told makes a new generation, the
-// explanations and timestamps alone do not.
+// explanations and timestamps alone do not. And what a new generation's
+// summary says.
 
 #include "core/plan.h"
+#include "core/planner.h"
 
 #include <gtest/gtest.h>
 
@@ -109,6 +111,33 @@ TEST(AnswersDiffer, NoGroupsOnEitherSide) {
   EXPECT_FALSE(answers_differ(a, b));
   b.groups["orders"];
   EXPECT_TRUE(answers_differ(a, b));
+}
+
+// A generation's summary names at most ten changed records, in key order, and
+// counts the others: the bootstrap of a thousand records is one line.
+TEST(PlanSummary, NamesTenChangedRecordsAndCountsTheRest) {
+  std::vector<SiteSpec> sites = {{"ams", {"192.0.2.1"}, {}, 1}};
+  std::vector<RecordSpec> records;
+  for (int i = 0; i < 25; ++i) {
+    RecordSpec r;
+    r.name = "r" + std::to_string(100 + i) + ".example.test";
+    r.sites = {"ams"};
+    records.push_back(r);
+  }
+  const std::map<std::string, Verdict> verdicts = {{"ams", {Health::up, from_ms(1), "ok", {}}}};
+  const Policy policy;
+  const Overrides overrides;
+  const Plan none;
+  const Plan p = make_plan({sites, records, verdicts, policy, overrides, none, from_ms(1000)});
+  EXPECT_EQ(p.records.size(), 25u);
+  std::size_t named = 0;
+  for (std::size_t at = 0; (at = p.summary.find(".example.test/A -> ", at)) != std::string::npos;
+       ++at) {
+    ++named;
+  }
+  EXPECT_EQ(named, 10u) << p.summary;
+  EXPECT_EQ(p.summary.rfind("r100.example.test/A -> ams", 0), 0u) << p.summary;
+  EXPECT_NE(p.summary.find(" 15 more records changed."), std::string::npos) << p.summary;
 }
 
 }  // namespace
