@@ -138,8 +138,8 @@ ApplyOutcome Applier::write_and_reload(const api::SiteAssignmentMessage& assignm
     return out;
   }
   config::HookCommand cmd{options_.reload, options_.reload_timeout};
-  providers::HookResult r =
-      providers::run_hook(cmd, reload_env(assignment, options_.output_path), options_.hidden_env);
+  providers::HookResult r = providers::run_hook(cmd, reload_env(assignment, options_.output_path),
+                                                options_.reload_policy);
   out.reload_outcome = r.outcome();
   out.reload_output = r.output;
   if (r.ok()) {

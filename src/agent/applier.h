@@ -6,11 +6,12 @@
 // application still runs with. Blocking: the reload may take seconds, so the
 // agent runs this on a worker thread, never on its loop.
 //
-// The reload command runs without a shell, with the agent's environment plus
+// The reload command runs without a shell, with PATH, HOME, LANG and the
+// variables in `reload_policy.pass_env` from the agent's environment, plus
 //   DRPILOT_SITE, DRPILOT_GENERATION, DRPILOT_OUTPUT, and, when the
 //   assignment has exactly one table group, DRPILOT_DATA_REGION,
-//   DRPILOT_WRITE_REGION and DRPILOT_ROLE,
-// and without the variables in `hidden_env` (the one holding the agent's key).
+//   DRPILOT_WRITE_REGION and DRPILOT_ROLE;
+// its output is reported with the agent's key scrubbed from it.
 //
 // After every successful apply, the assignment is kept beside the output
 // (".<output name>.drpilot-applied.json"), so that an agent restarted while
@@ -22,6 +23,7 @@
 
 #include "api/agent_protocol.h"
 #include "core/time.h"
+#include "providers/hook_command.h"
 
 namespace drpilot::agent {
 
@@ -30,7 +32,7 @@ struct ApplierOptions {
   std::string output_path;
   std::vector<std::string> reload;  // argv; empty: no reload
   core::Duration reload_timeout{10'000};
-  std::vector<std::string> hidden_env;
+  providers::HookPolicy reload_policy;
 };
 
 struct ApplyOutcome {

@@ -30,8 +30,9 @@ std::optional<AgentOptions> options_from_config(const config::Config& cfg, const
   o.apply.output_path = a->output_path;
   o.apply.reload = a->reload;
   o.apply.reload_timeout = a->reload_timeout;
-  // The reload gets the agent's environment, but never the key.
-  if (!a->key.env.empty()) o.apply.hidden_env.push_back(a->key.env);
+  // The reload gets only what the configuration names, and never sees the key.
+  o.apply.reload_policy.pass_env = a->reload_environment;
+  if (!o.key.empty()) o.apply.reload_policy.secrets.push_back(o.key);
   o.targets = agent_targets(cfg, *a, error);
   if (!error.empty()) return std::nullopt;
   return o;

@@ -5,6 +5,7 @@
 #include "cli/controller.h"
 #include "cli/log.h"
 #include "cli/random_seed.h"
+#include "config/secrets.h"
 #include "dns/server.h"
 #include "providers/change_gate.h"
 #include "providers/embedded_dns.h"
@@ -64,14 +65,11 @@ void Controller::start_world(const std::optional<core::Plan>& released,
                      lookup(verified, pc.name));
   }
 
-  // Hooks see the controller's environment without the secrets it holds.
-  std::vector<std::string> hidden;
-  if (!cfg_->api_token.env.empty()) hidden.push_back(cfg_->api_token.env);
-  for (const config::ProviderConfig& pc : cfg_->providers) {
-    if (!pc.token.env.empty()) hidden.push_back(pc.token.env);
-  }
-  pre_hooks_ = std::make_unique<providers::HookThread>(loop_, hidden);
-  post_hooks_ = std::make_unique<providers::HookThread>(loop_, hidden);
+  // Hooks see only the environment the configuration passes on, and their
+  // output never shows a secret the controller knows.
+  const providers::HookPolicy policy{cfg_->hooks.environment, config::known_secret_values(*cfg_)};
+  pre_hooks_ = std::make_unique<providers::HookThread>(loop_, policy);
+  post_hooks_ = std::make_unique<providers::HookThread>(loop_, policy);
   providers::ChangeGate::Runner pre = pre_hooks_->runner(), post = post_hooks_->runner();
   gate_ = std::make_unique<providers::ChangeGate>(
       loop_, cfg_->hooks,

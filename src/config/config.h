@@ -173,6 +173,9 @@ struct HooksConfig {
   std::vector<HookCommand> pre_change;   // a non-zero exit vetoes the change
   std::vector<HookCommand> post_change;  // after every provider verified it
   core::Duration veto_retry{30'000};     // a vetoed change is put to the hooks again after this
+  // The controller's environment variables passed on to the hooks, besides
+  // PATH, HOME and LANG (nothing else of its environment is).
+  std::vector<std::string> environment;
   bool operator==(const HooksConfig&) const = default;
 };
 
@@ -188,6 +191,7 @@ struct AgentConfig {
   std::string output_path;             // written atomically
   std::vector<std::string> reload;     // run after the output changed; no shell
   core::Duration reload_timeout{10'000};
+  std::vector<std::string> reload_environment;  // passed on to reload, besides PATH, HOME, LANG
   bool operator==(const AgentConfig&) const = default;
 };
 

@@ -356,6 +356,49 @@ class Loader {
     cfg_.hooks.pre_change = read_hook_list(*s, "pre_change");
     cfg_.hooks.post_change = read_hook_list(*s, "post_change");
     if (auto v = s->duration("veto_retry")) cfg_.hooks.veto_retry = *v;
+    cfg_.hooks.environment = read_env_names(*s, "environment");
+  }
+
+  // The hooks never get a variable that holds one of the controller's secrets.
+  void check_hook_environment(SectionReader& root) {
+    std::map<std::string, std::string> holders;  // variable -> what it holds
+    if (!cfg_.api_token.env.empty()) holders[cfg_.api_token.env] = "the API token";
+    for (const ProviderConfig& p : cfg_.providers) {
+      if (!p.token.env.empty()) holders[p.token.env] = "provider '" + p.name + "''s token";
+    }
+    for (const AgentConfig& a : cfg_.agents) {
+      if (!a.key.env.empty()) holders[a.key.env] = "agent '" + a.name + "''s key";
+    }
+    for (const char* aws : {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
+      holders[aws] = "an AWS secret";
+    }
+    auto hooks = root.section("hooks");
+    for (const std::string& n : cfg_.hooks.environment) {
+      if (auto it = holders.find(n); it != holders.end() && hooks) {
+        hooks->error("environment", "'environment' names " + n + ", which holds " + it->second +
+                                        ": secrets are never passed to hooks");
+      }
+    }
+  }
+
+  // A list of environment variable names, each at most once.
+  std::vector<std::string> read_env_names(SectionReader& s, const char* key) {
+    std::vector<std::string> names;
+    if (!s.has(key)) return names;
+    auto list = s.string_list(key);
+    if (!list) return names;
+    std::set<std::string> seen;
+    for (const std::string& n : *list) {
+      if (!is_env_name(n)) {
+        s.error(key, "'" + std::string(key) + "': '" + n +
+                         "' is not the name of an environment variable");
+      } else if (!seen.insert(n).second) {
+        s.error(key, "'" + std::string(key) + "' names " + n + " twice");
+      } else {
+        names.push_back(n);
+      }
+    }
+    return names;
   }
 
   void read_dns(SectionReader& root) {
@@ -752,6 +795,13 @@ class Loader {
         }
       }
       if (auto v = a.duration("reload_timeout")) ac.reload_timeout = *v;
+      ac.reload_environment = read_env_names(a, "reload_environment");
+      if (!ac.key.env.empty() &&
+          std::find(ac.reload_environment.begin(), ac.reload_environment.end(), ac.key.env) !=
+              ac.reload_environment.end()) {
+        a.error("reload_environment", "'reload_environment' names " + ac.key.env +
+                                          ", which holds the agent's key: it is never passed on");
+      }
       agent_readers_.push_back(a);
       cfg_.agents.push_back(std::move(ac));
     }
@@ -784,6 +834,7 @@ class Loader {
   // References between sections; only run when every section read cleanly so
   // that each problem is reported once, where it is.
   void cross_check(SectionReader& root) {
+    check_hook_environment(root);
     std::set<std::string> check_names;
     for (const CheckConfig& c : cfg_.checks) check_names.insert(c.name);
     std::map<std::string, const SiteConfig*> sites;

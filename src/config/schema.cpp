@@ -413,6 +413,11 @@ struct Schema {
                          "A vetoed change is put to the pre_change hooks again after this "
                          "long (a newer plan is put to them at once)."),
                        kSecond, 24 * kHour, "duration"),
+                 note(f("environment", VT::string_list, "",
+                        "Names of the controller's environment variables passed on to the "
+                        "hooks. Hooks get only these, PATH, HOME, LANG and the DRPILOT_* "
+                        "variables of the change; never a variable holding a secret."),
+                      "none"),
              }};
     aws = {"aws",
            "Where the AWS credentials for DynamoDB come from: the environment "
@@ -500,6 +505,10 @@ struct Schema {
                  "none"),
             range(f("reload_timeout", VT::duration, "10s", "Limit for the reload command."), 100,
                   10 * kMinute, "duration"),
+            note(f("reload_environment", VT::string_list, "",
+                   "Names of the agent's environment variables passed on to the reload, "
+                   "besides PATH, HOME, LANG and the DRPILOT_* variables; never its key."),
+                 "none"),
         }};
     lab_data_region = {"lab.data_regions[]",
                        "A data region in the lab: a DynamoDB-compatible server (dynalite) behind "

@@ -81,4 +81,20 @@ std::optional<std::string> resolve_secret(const SecretSource& source, std::strin
   return value;
 }
 
+std::vector<std::string> known_secret_values(const Config& config) {
+  std::vector<const SecretSource*> sources{&config.api_token};
+  for (const ProviderConfig& p : config.providers) sources.push_back(&p.token);
+  for (const AgentConfig& a : config.agents) sources.push_back(&a.key);
+  std::vector<std::string> values;
+  for (const SecretSource* s : sources) {
+    std::string ignored;
+    if (s->empty()) continue;
+    if (auto v = resolve_secret(*s, ignored); v && !v->empty()) values.push_back(*v);
+  }
+  for (const char* aws : {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
+    if (const char* v = std::getenv(aws); v && *v) values.push_back(v);
+  }
+  return values;
+}
+
 }  // namespace drpilot::config

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 
@@ -15,5 +16,10 @@ namespace drpilot::config {
 // to fix it ("environment variable LINODE_TOKEN is not set"). A secret file
 // must be a regular file of at most 64 KiB; one trailing newline is dropped.
 std::optional<std::string> resolve_secret(const SecretSource& source, std::string& error);
+
+// Every secret the configuration names that can be read here (API token,
+// provider tokens, agent keys) and the AWS secrets in the environment: what
+// hook and reload output is scrubbed of before anyone sees it.
+std::vector<std::string> known_secret_values(const Config& config);
 
 }  // namespace drpilot::config

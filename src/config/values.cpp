@@ -169,4 +169,14 @@ bool is_identifier(std::string_view s) {
   return true;
 }
 
+bool is_env_name(std::string_view s) {
+  if (s.empty() || s.size() > 255) return false;
+  if (std::isdigit(static_cast<unsigned char>(s.front()))) return false;
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (!(std::isalnum(u) || c == '_') || u >= 0x80) return false;
+  }
+  return true;
+}
+
 }  // namespace drpilot::config

@@ -32,5 +32,7 @@ bool is_ipv6(std::string_view s);
 std::optional<std::string> normalize_dns_name(std::string_view s, std::string& error);
 // A site/check name: 1-63 of [a-z0-9_-], starting with a letter or digit.
 bool is_identifier(std::string_view s);
+// An environment variable's name: [A-Za-z_][A-Za-z0-9_]*, at most 255 characters.
+bool is_env_name(std::string_view s);
 
 }  // namespace drpilot::config

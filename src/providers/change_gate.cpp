@@ -175,16 +175,16 @@ void ChangeGate::verified(std::uint64_t generation) {
 // ---- the hook thread ----------------------------------------------------------
 
 struct HookThread::Impl {
-  Impl(net::Loop& l, std::vector<std::string> h) : loop(l), hidden(std::move(h)) {}
+  Impl(net::Loop& l, HookPolicy p) : loop(l), policy(std::move(p)) {}
   net::Loop& loop;
-  const std::vector<std::string> hidden;
+  const HookPolicy policy;
   net::WorkQueue queue;  // last: its thread stops before the rest goes
 
   std::vector<HookResult> run(const HookJob& j) const {
     std::vector<HookResult> results;
     for (const HookEnv& env : j.runs) {
       for (const config::HookCommand& c : j.commands) {
-        results.push_back(run_hook(c, env, hidden));
+        results.push_back(run_hook(c, env, policy));
         for (const auto& [k, v] : env) {
           if (k == "DRPILOT_RECORD") results.back().record = v;
         }
@@ -196,8 +196,8 @@ struct HookThread::Impl {
   }
 };
 
-HookThread::HookThread(net::Loop& loop, std::vector<std::string> hidden_env)
-    : impl_(std::make_shared<Impl>(loop, std::move(hidden_env))) {}
+HookThread::HookThread(net::Loop& loop, HookPolicy policy)
+    : impl_(std::make_shared<Impl>(loop, std::move(policy))) {}
 
 HookThread::~HookThread() = default;
 

@@ -90,12 +90,11 @@ class ChangeGate {
   std::shared_ptr<bool> alive_;
 };
 
-// Runs hook jobs on a thread of its own, one job at a time, in order. The
-// environment variables named in `hidden_env` (the providers' secrets) are
-// not passed to the hooks.
+// Runs hook jobs on a thread of its own, one job at a time, in order, each
+// command under `policy` (the environment passed on, the secrets scrubbed).
 class HookThread {
  public:
-  HookThread(net::Loop& loop, std::vector<std::string> hidden_env = {});
+  HookThread(net::Loop& loop, HookPolicy policy = {});
   ~HookThread();
   ChangeGate::Runner runner();
 

@@ -1,21 +1,28 @@
 #include "providers/hook_command.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 
-extern char** environ;
+#include "providers/hook_output.h"
 
 namespace drpilot::providers {
 namespace {
 
 constexpr std::size_t kMaxOutput = 4096;
+// After the command exited, what its leftovers still write is read for at
+// most this many rounds: a background writer must not keep us here.
+constexpr int kDrainRounds = 16;
 
 using Steady = std::chrono::steady_clock;
 
@@ -26,26 +33,45 @@ struct ExecArgs {
   std::vector<char*> argv, envp;
 };
 
-ExecArgs exec_args(const config::HookCommand& hook, const HookEnv& env,
-                   const std::vector<std::string>& hidden) {
+ExecArgs exec_args(const config::HookCommand& hook, const HookEnv& env, const HookPolicy& policy) {
   ExecArgs a;
-  std::vector<std::string> names;
-  for (const auto& [k, v] : env) names.push_back(k + "=");
-  for (const std::string& h : hidden) names.push_back(h + "=");
-  for (char** e = environ; e && *e; ++e) {
-    const std::string var(*e);
-    bool replaced = false;
-    for (const std::string& n : names) replaced |= var.rfind(n, 0) == 0;
-    if (!replaced) a.strings.push_back(var);
+  auto set = [&](const std::string& name) {
+    return std::any_of(env.begin(), env.end(), [&](const auto& kv) { return kv.first == name; });
+  };
+  std::vector<std::string> names(std::begin(kHookBaseEnv), std::end(kHookBaseEnv));
+  names.insert(names.end(), policy.pass_env.begin(), policy.pass_env.end());
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (const std::string& n : names) {
+    if (set(n)) continue;
+    if (const char* v = std::getenv(n.c_str())) {
+      a.strings.push_back(n + "=" + v);
+    } else if (n == "PATH") {
+      a.strings.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
+    }
   }
-  const std::size_t env_count = a.strings.size() + env.size();
   for (const auto& [k, v] : env) a.strings.push_back(k + "=" + v);
+  const std::size_t env_count = a.strings.size();
   for (const std::string& s : hook.command) a.strings.push_back(s);
   for (std::size_t i = 0; i < env_count; ++i) a.envp.push_back(a.strings[i].data());
   a.envp.push_back(nullptr);
   for (std::size_t i = env_count; i < a.strings.size(); ++i) a.argv.push_back(a.strings[i].data());
   a.argv.push_back(nullptr);
   return a;
+}
+
+// In the child, before exec: every descriptor above stderr is closed by the
+// exec, whether or not whoever opened it asked for close-on-exec (a socket
+// another thread opened a moment ago, a library's file). Async-signal-safe.
+void close_on_exec_above_stderr() {
+  if (syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return;
+  const long max = sysconf(_SC_OPEN_MAX);  // kernels before 5.11
+  for (int fd = 3; fd < (max > 0 ? max : 1024); ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int remaining_ms(Steady::time_point deadline) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Steady::now());
+  return static_cast<int>(std::max<long long>(0, left.count()));
 }
 
 }  // namespace
@@ -57,15 +83,14 @@ std::string HookResult::outcome() const {
   return "exit " + std::to_string(exit_code);
 }
 
-HookResult run_hook(const config::HookCommand& hook, const HookEnv& env,
-                    const std::vector<std::string>& hidden) {
+HookResult run_hook(const config::HookCommand& hook, const HookEnv& env, const HookPolicy& policy) {
   HookResult r;
   r.command = hook.command;
   if (hook.command.empty()) {
     r.error = "empty command";
     return r;
   }
-  ExecArgs args = exec_args(hook, env, hidden);
+  ExecArgs args = exec_args(hook, env, policy);
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
     r.error = std::string("cannot create a pipe: ") + std::strerror(errno);
@@ -96,6 +121,7 @@ HookResult run_hook(const config::HookCommand& hook, const HookEnv& env,
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
     dup2(out[1], STDERR_FILENO);
+    close_on_exec_above_stderr();
     execvpe(args.argv[0], args.argv.data(), args.envp.data());
     const int e = errno;
     [[maybe_unused]] ssize_t n = write(err[1], &e, sizeof e);
@@ -108,40 +134,40 @@ HookResult run_hook(const config::HookCommand& hook, const HookEnv& env,
     r.error = "cannot run " + hook.command.front() + ": " + std::strerror(exec_errno);
   }
   close(err[0]);
+  fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
 
+  std::size_t longest_secret = 0;
+  for (const std::string& s : policy.secrets) longest_secret = std::max(longest_secret, s.size());
+  OutputCapture capture(kMaxOutput, longest_secret);
   const auto deadline = start + hook.timeout;
-  // Read until the command exits (not until the pipe closes: a background
-  // process it left behind may hold the pipe open) or the deadline passes.
-  char buf[4096];
-  int status = 0;
-  bool exited = false, eof = false;
-  auto read_available = [&] {
-    while (!eof) {
-      pollfd p{out[0], POLLIN, 0};
-      if (poll(&p, 1, 0) <= 0 || (p.revents & (POLLIN | POLLHUP)) == 0) return;
-      const ssize_t n = read(out[0], buf, sizeof buf);
-      if (n < 0) return;
-      if (n == 0) eof = true;
-      const std::size_t room = kMaxOutput - std::min(kMaxOutput, r.output.size());
-      r.output.append(buf, std::min(room, static_cast<std::size_t>(n)));
-    }
+  // One read per round, so the deadline is looked at however fast the
+  // command writes (`cat /dev/zero`). Until the command exits, not until the
+  // pipe closes: a background process it left behind may hold the pipe open.
+  char buf[16384];
+  bool eof = false;
+  auto read_once = [&] {
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    if (n == 0) eof = true;
+    if (n > 0) capture.append(std::string_view(buf, static_cast<std::size_t>(n)));
+    return n > 0;
   };
+  int status = 0;
+  bool exited = false;
   while (!exited) {
-    if (Steady::now() >= deadline) {
+    const int left = remaining_ms(deadline);
+    if (left <= 0) {
       r.timed_out = true;
       break;
     }
     if (eof) {
-      usleep(5000);  // output closed, process still running: wait for its exit
+      usleep(static_cast<useconds_t>(std::min(left, 5) * 1000));  // wait for its exit
     } else {
       pollfd p{out[0], POLLIN, 0};
-      if (poll(&p, 1, 20) > 0) read_available();
+      if (poll(&p, 1, std::min(left, 20)) > 0) read_once();
     }
     const pid_t w = waitpid(pid, &status, WNOHANG);
     if (w == pid || (w < 0 && errno != EINTR)) exited = true;
   }
-  read_available();
-  close(out[0]);
   // Whatever the hook left running goes with it: no orphans of the
   // controller's hooks, and none holding on past a timeout.
   kill(-pid, SIGKILL);
@@ -149,6 +175,10 @@ HookResult run_hook(const config::HookCommand& hook, const HookEnv& env,
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
   }
+  for (int i = 0; i < kDrainRounds && !eof && read_once(); ++i) {
+  }
+  close(out[0]);
+  r.output = capture.text(policy.secrets);
   r.took = std::chrono::duration_cast<core::Duration>(Steady::now() - start);
   if (!r.timed_out && r.error.empty() && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   return r;

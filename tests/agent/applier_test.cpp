@@ -67,7 +67,6 @@ TEST_F(ApplierTest, RendersWritesAndReloads) {
   fs::create_directory(path("out"));
   setenv("DRPILOT_TEST_AGENT_KEY", "secret", 1);
   ApplierOptions o = options();
-  o.hidden_env = {"DRPILOT_TEST_AGENT_KEY"};
   Applier applier(o);
   ApplyOutcome out = applier.apply(assignment(3, "eu-west-1"));
   unsetenv("DRPILOT_TEST_AGENT_KEY");

@@ -448,5 +448,41 @@ TEST_F(ChangeGateTest, AGateWithRealHooksVetoesAndAllows) {
   EXPECT_EQ(gate.held_back(), "");
 }
 
+// A pre_change hook that writes without end (`cat /dev/zero`) is a veto by
+// timeout, reported with cleaned output; the hook thread is free again for
+// the next plan.
+TEST_F(ChangeGateTest, AnEndlessHookIsAVetoByTimeoutAndLaterPlansAreReleased) {
+  HookThread thread(loop_);
+  config::HooksConfig h;
+  config::HookCommand endless =
+      hook({"sh", "-c", "test \"$DRPILOT_TO_SITES\" = fra && exit 0; cat /dev/zero"});
+  endless.timeout = core::Duration{300};
+  h.pre_change = {endless};
+  std::vector<std::uint64_t> released;
+  std::vector<std::string> kinds, messages;
+  ChangeGate gate(
+      loop_, h, thread.runner(), [&](const Target& t) { released.push_back(t.generation); },
+      [&](const std::string& kind, const std::string& message, const std::vector<HookResult>&,
+          std::uint64_t) {
+        kinds.push_back(kind);
+        messages.push_back(message);
+        loop_.stop();
+      });
+  gate.start(target(1, "fra"), target(2, "ams"));  // www to ams: the hook never ends
+  net::Timer guard(loop_);
+  guard.start(20s, [this] { loop_.stop(); });
+  loop_.run();
+  ASSERT_EQ(kinds, V{"vetoed"});
+  EXPECT_NE(messages[0].find("timed out after"), std::string::npos) << messages[0];
+  EXPECT_EQ(messages[0].find('\0'), std::string::npos);
+  EXPECT_NE(gate.held_back().find("timed out after"), std::string::npos) << gate.held_back();
+
+  gate.offer(target(3, "fra", true));  // api to fra: allowed
+  guard.start(20s, [this] { loop_.stop(); });
+  loop_.run();
+  ASSERT_EQ(kinds, (V{"vetoed", "allowed"}));
+  EXPECT_EQ(released, (std::vector<std::uint64_t>{1, 3}));
+}
+
 }  // namespace
 }  // namespace drpilot::providers

@@ -7,9 +7,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "support/process.h"
@@ -70,11 +74,14 @@ TEST(RunHook, ArgumentsAreNotInterpretedByAShell) {
 TEST(RunHook, TheChangeIsAddedToTheEnvironmentAndReplacesSameNamedVariables) {
   ASSERT_EQ(setenv("DRPILOT_TEST_INHERITED", "kept", 1), 0);
   ASSERT_EQ(setenv("DRPILOT_RECORD", "stale", 1), 0);
+  HookPolicy passed;
+  passed.pass_env = {"DRPILOT_TEST_INHERITED", "DRPILOT_RECORD"};
   HookResult r = run_hook(cmd({"sh", "-c",
                                "printf '%s|%s|%s|' \"$DRPILOT_TEST_INHERITED\" \"$DRPILOT_RECORD\" "
                                "\"$DRPILOT_REASON\"; env | grep -c '^DRPILOT_RECORD='"}),
                           {{"DRPILOT_RECORD", "www.example.test/A"},
-                           {"DRPILOT_REASON", "ams is down (web: status 503)"}});
+                           {"DRPILOT_REASON", "ams is down (web: status 503)"}},
+                          passed);
   unsetenv("DRPILOT_TEST_INHERITED");
   unsetenv("DRPILOT_RECORD");
   EXPECT_TRUE(r.ok()) << r.outcome() << " " << r.output;
@@ -92,8 +99,8 @@ TEST(RunHook, OutputIsCappedAt4KiBButTheHookRunsToTheEnd) {
   HookResult r = run_hook(
       cmd({"sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x; echo; echo done >&2; exit 4"}), {});
   EXPECT_EQ(r.exit_code, 4) << r.outcome();
-  EXPECT_EQ(r.output.size(), 4096u);
-  EXPECT_EQ(r.output, std::string(4096, 'x'));
+  // The first 4 KiB and how much was left out (100,000 x, a newline, "done\n").
+  EXPECT_EQ(r.output, std::string(4096, 'x') + "... (95910 more bytes)");
   EXPECT_FALSE(r.timed_out);
 }
 
@@ -195,15 +202,102 @@ TEST(RunHook, AnEmptyCommandIsRefused) {
   EXPECT_EQ(r.error, "empty command");
 }
 
-// The controller's secrets (a provider's token_env) are not handed to hooks.
-TEST(RunHook, HiddenVariablesAreNotPassedOn) {
+// Nothing of the caller's environment reaches a hook unless allow-listed:
+// agent keys, AWS secrets and API tokens live there.
+TEST(RunHook, OnlyAllowListedVariablesArePassedOn) {
   setenv("DRPILOT_TEST_HIDDEN_TOKEN", "do-not-leak", 1);
-  HookResult r = run_hook(cmd({"sh", "-c", "env"}, core::Duration{5000}), {{"DRPILOT_X", "1"}},
-                          {"DRPILOT_TEST_HIDDEN_TOKEN"});
+  setenv("DRPILOT_TEST_PASSED", "passed-on", 1);
+  HookPolicy policy;
+  policy.pass_env = {"DRPILOT_TEST_PASSED"};
+  HookResult r =
+      run_hook(cmd({"sh", "-c", "env"}, core::Duration{5000}), {{"DRPILOT_X", "1"}}, policy);
   unsetenv("DRPILOT_TEST_HIDDEN_TOKEN");
+  unsetenv("DRPILOT_TEST_PASSED");
   ASSERT_TRUE(r.ok()) << r.outcome();
   EXPECT_EQ(r.output.find("do-not-leak"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("DRPILOT_X=1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("DRPILOT_TEST_PASSED=passed-on"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("PATH="), std::string::npos) << r.output;
+  // env prints one line per variable: PATH, maybe HOME and LANG, the two above; sh may add PWD.
+  EXPECT_LE(std::count(r.output.begin(), r.output.end(), '\n'), 6) << r.output;
+}
+
+TEST(RunHook, SecretsAreScrubbedFromTheOutput) {
+  HookPolicy policy;
+  policy.secrets = {"s3cr3t-value-0123456789"};
+  HookResult r = run_hook(cmd({"sh", "-c", "echo token=s3cr3t-value-0123456789 ok"}), {}, policy);
+  ASSERT_TRUE(r.ok()) << r.outcome();
+  EXPECT_EQ(r.output, "token=[secret] ok\n");
+}
+
+// A veto's journal line used to end at the first NUL; terminals obey escapes.
+TEST(RunHook, ControlCharactersAndNulsAreCleanedFromTheOutput) {
+  HookResult r = run_hook(cmd({"printf", "a\\000b\\033[31mc\\tdé\\n\\377"}), {});
+  ASSERT_TRUE(r.ok()) << r.outcome();
+  EXPECT_EQ(r.output, "a?b?[31mc\tdé\n?");
+}
+
+// `cat /dev/zero` writes faster than anyone reads: the deadline still holds,
+// the output is capped and cleaned.
+TEST(RunHook, AnEndlessWriterEndsAtItsTimeout) {
+  const auto start = std::chrono::steady_clock::now();
+  HookResult r = run_hook(cmd({"sh", "-c", "cat /dev/zero"}, core::Duration{300}), {});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_EQ(r.output.substr(0, 4096), std::string(4096, '?'));
+  EXPECT_NE(r.output.find(" more bytes)", 4096), std::string::npos) << r.output.substr(4096);
+}
+
+TEST(RunHook, ALineEvery10msForeverEndsAtItsTimeout) {
+  const auto start = std::chrono::steady_clock::now();
+  HookResult r = run_hook(
+      cmd({"sh", "-c", "while :; do echo tick; sleep 0.01; done"}, core::Duration{300}), {});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_EQ(r.output.rfind("tick\n", 0), 0u) << r.output;
+}
+
+// A child that leaves the process group (setsid) and keeps writing to the
+// output after the hook exited: the hook's outcome is still its own.
+TEST(RunHook, AnEscapedChildWritingForeverDoesNotHoldTheHook) {
+  const std::string dir = drpilot::testing::make_temp_dir("hook");
+  const std::string pidfile = dir + "/child.pid";
+  const auto start = std::chrono::steady_clock::now();
+  HookResult r = run_hook(cmd({"sh", "-c",
+                               "setsid sh -c 'echo $$ > " + pidfile +
+                                   "; while :; do echo x; sleep 0.01; done' & sleep 0.2; exit 0"},
+                              core::Duration{5000}),
+                          {});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  EXPECT_TRUE(r.ok()) << r.outcome();
+  const std::string written = drpilot::testing::read_file(pidfile);
+  if (!written.empty()) kill(std::stoi(written), SIGKILL);
+  drpilot::testing::remove_tree(dir);
+}
+
+// Whatever the caller has open (a listening socket without close-on-exec
+// included), a hook sees only stdin, stdout and stderr.
+TEST(RunHook, AHookInheritsNoDescriptorButTheStandardThree) {
+  const int leaky = socket(AF_INET, SOCK_STREAM, 0);  // no SOCK_CLOEXEC on purpose
+  ASSERT_GE(leaky, 0);
+  HookResult r = run_hook(cmd({"ls", "-l", "/proc/self/fd"}), {});
+  close(leaky);
+  ASSERT_TRUE(r.ok()) << r.outcome();
+  std::istringstream lines(r.output);
+  std::string line;
+  int listed = 0;
+  while (std::getline(lines, line)) {
+    const auto arrow = line.find(" -> ");
+    if (arrow == std::string::npos) continue;
+    const std::string fd =
+        line.substr(line.rfind(' ', arrow - 1) + 1, arrow - line.rfind(' ', arrow - 1) - 1);
+    ++listed;
+    // ls's own handle on the directory it lists is the only other one.
+    if (fd != "0" && fd != "1" && fd != "2") {
+      EXPECT_NE(line.find("/fd"), std::string::npos) << "inherited: " << line;
+    }
+  }
+  EXPECT_EQ(listed, 4) << r.output;
 }
 
 }  // namespace
