@@ -39,10 +39,12 @@ Agent::Agent(net::Loop& loop, const core::Clock& clock, AgentOptions options)
       scheduler_(
           loop, clock, options_.name, [this](core::Observation o) { on_observation(o); },
           options_.seed, options_.runner),
-      server_(loop, options_.listen.host, options_.listen.port,
-              [this](const net::ServerRequest& req, net::Responder respond) {
-                respond(healthz_response(req, unhealthy_reason()));
-              }),
+      server_(
+          loop, options_.listen.host, options_.listen.port,
+          [this](const net::ServerRequest& req, net::Responder respond) {
+            respond(healthz_response(req, unhealthy_reason()));
+          },
+          healthz_server_options()),
       report_timer_(loop) {
   health_.set_targets(options_.targets);
 }

@@ -36,4 +36,10 @@ net::ServerResponse healthz_response(const net::ServerRequest& req, const std::s
   return r;
 }
 
+net::ServerOptions healthz_server_options() {
+  net::ServerOptions o;
+  o.max_body = 1024;
+  return o;
+}
+
 }  // namespace drpilot::agent

@@ -24,4 +24,8 @@ std::string unhealthy_reason(const HealthInputs& in);
 // GET or HEAD /healthz; 404 for other paths, 405 for other methods.
 net::ServerResponse healthz_response(const net::ServerRequest& req, const std::string& unhealthy);
 
+// Its server takes no bodies worth reading; the connection bounds are the
+// HTTP server's defaults, so a flood of idle connections cannot silence it.
+net::ServerOptions healthz_server_options();
+
 }  // namespace drpilot::agent

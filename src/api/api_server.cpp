@@ -8,9 +8,20 @@ ApiServer::ApiServer(net::Loop& control, const std::string& address, std::uint16
       backend_(backend),
       token_(std::move(token)),
       server_(std::make_unique<net::HttpServer>(
-          loop_, address, port, [this](const net::ServerRequest& req, net::Responder respond) {
+          loop_, address, port,
+          [this](const net::ServerRequest& req, net::Responder respond) {
             handle(req, std::move(respond));
-          })) {}
+          },
+          server_options())) {}
+
+net::ServerOptions ApiServer::server_options() const {
+  net::ServerOptions o;
+  o.max_body = kMaxAgentReportBody;
+  o.body_limit = [token = token_](const net::ServerRequest& head) {
+    return body_limit(head, token);
+  };
+  return o;
+}
 
 ApiServer::~ApiServer() {
   stop();

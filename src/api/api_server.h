@@ -69,6 +69,14 @@ struct Action {
 // nullopt: operator commands are disabled.
 Action decide(const net::ServerRequest& req, const std::optional<std::string>& token);
 
+// The body a request may carry, decided from its head before the body is
+// read: an operator command with the right token, a signed agent report, or
+// (anything else, unauthenticated) a little.
+inline constexpr std::size_t kMaxAnonymousBody = 1024;
+inline constexpr std::size_t kMaxCommandBody = 16 * 1024;
+inline constexpr std::size_t kMaxAgentReportBody = 2 * 1024 * 1024;
+std::size_t body_limit(const net::ServerRequest& head, const std::optional<std::string>& token);
+
 // GET /healthz: 200 "ok" while the control loop runs, 503 otherwise.
 net::ServerResponse healthz_response(bool live);
 
@@ -94,6 +102,7 @@ class ApiServer {
 
  private:
   void handle(const net::ServerRequest& req, net::Responder respond);
+  net::ServerOptions server_options() const;
 
   net::Loop& control_;
   Backend& backend_;

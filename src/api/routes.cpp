@@ -204,6 +204,20 @@ Action decide(const net::ServerRequest& req, const std::optional<std::string>& t
                               "/healthz)"));
 }
 
+std::size_t body_limit(const net::ServerRequest& head, const std::optional<std::string>& token) {
+  if (head.path.rfind("/api/v1/commands/", 0) == 0 && token && !token->empty() &&
+      authorized(head, *token)) {
+    return kMaxCommandBody;
+  }
+  if (head.path == kAgentReportPath) {
+    const bool signed_report = head.headers.count("x-drpilot-agent") &&
+                               head.headers.count("x-drpilot-timestamp") &&
+                               head.headers.count("x-drpilot-signature");
+    if (signed_report) return kMaxAgentReportBody;
+  }
+  return kMaxAnonymousBody;
+}
+
 net::ServerResponse healthz_response(bool live) {
   net::ServerResponse r;
   r.content_type = "text/plain";

@@ -86,10 +86,25 @@ struct ServerResponse {
 using Responder = std::function<void(ServerResponse)>;
 using Handler = std::function<void(const ServerRequest&, Responder)>;
 
+// Bounds that keep one client, or many idle ones, from locking everyone else
+// out. A connection is idle while it waits for the first byte of its next
+// request; when the server is full (in all, or for one client address), the
+// connection idle the longest (that client's, for its own limit) is closed
+// to make room, and only when none is idle is a new one refused.
 struct ServerOptions {
-  std::size_t max_body = 1024 * 1024;
-  std::chrono::milliseconds read_timeout{10'000};  // per request, against slow clients
+  std::size_t max_body = 1024 * 1024;  // the most any request may carry
+  // The body a request may carry, decided from its method, path and headers
+  // before the body is read (e.g. small until authenticated); capped by
+  // max_body. Empty: max_body. A larger Content-Length is answered 413 at once.
+  std::function<std::size_t(const ServerRequest& head)> body_limit;
+  std::chrono::milliseconds read_timeout{10'000};   // a request, from its first byte to its end
+  std::chrono::milliseconds idle_timeout{30'000};   // between requests on a kept-alive connection
+  std::chrono::milliseconds max_lifetime{300'000};  // then closed after its next response
   std::size_t max_connections = 512;
+  std::size_t max_connections_per_client = 64;  // per peer address
+  // Requests per second a connection may send (with a burst of twice as
+  // many); beyond it the answer is 429 and the connection is closed.
+  double max_request_rate = 50;
 };
 
 class HttpServer {

@@ -161,6 +161,7 @@ asio::awaitable<ClientResult> perform(asio::io_context& io, const Exchange& x) {
     fail(r, ec, x, "connecting");
     co_return r;
   }
+  close_on_exec(stream.socket().native_handle());
   if (!x.req.tls) co_return co_await converse(stream, x);
 
   beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), tls_context(x.req.tls_verify));

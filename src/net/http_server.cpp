@@ -1,6 +1,9 @@
 // HTTP/1.1 server on Beast, one coroutine per connection. Requests are
-// bounded (header 16 KiB, body `max_body`, `read_timeout` per request) so a
-// slow or hostile client costs one socket and nothing else.
+// bounded (header 16 KiB, body by `body_limit` decided from the head before
+// the body is read, `read_timeout` per request), connections too (idle time,
+// lifetime, request rate, per-client and total counts with the longest-idle
+// evicted first), so a slow, hostile or merely numerous client costs little
+// and never locks the others out. A handler that throws is answered 500.
 
 #include <utility>  // before Boost.Asio 1.74
 
@@ -13,6 +16,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -30,8 +34,11 @@ using tcp = asio::ip::tcp;
 
 constexpr auto kWriteTimeout = std::chrono::seconds(10);
 
+using Clock = std::chrono::steady_clock;
+
 struct Session {
-  explicit Session(tcp::socket s) : stream(std::move(s)), wake(stream.get_executor()) {}
+  Session(tcp::socket s, std::string remote)
+      : stream(std::move(s)), wake(stream.get_executor()), remote(std::move(remote)) {}
 
   void close() {
     if (closed) return;
@@ -42,14 +49,32 @@ struct Session {
     wake.cancel();
   }
 
+  // Token bucket: `rate` a second, a burst of twice that.
+  bool take_request(double rate, Clock::time_point now) {
+    if (rate <= 0) return true;
+    const double burst = 2 * rate;
+    const std::chrono::duration<double> since = now - refilled;
+    tokens = std::min(burst, tokens + since.count() * rate);
+    refilled = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  }
+
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   asio::steady_timer wake;  // parks the coroutine until the handler responds
   std::optional<ServerResponse> response;
   bool closed = false;
+  const std::string remote;  // the peer's address
+  const Clock::time_point opened = Clock::now();
+  bool idle = true;  // waiting for the first byte of a request
+  Clock::time_point idle_since = opened;
+  double tokens = -1;  // < 0: not started (a full bucket)
+  Clock::time_point refilled = opened;
 };
 
-ServerRequest convert(const http::request<http::string_body>& req, const tcp::socket& sock) {
+ServerRequest convert(const http::request<http::string_body>& req, const std::string& remote) {
   ServerRequest r;
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
@@ -62,9 +87,7 @@ ServerRequest convert(const http::request<http::string_body>& req, const tcp::so
     r.headers[name] = std::string(field.value());
   }
   r.body = req.body();
-  beast::error_code ec;
-  auto ep = sock.remote_endpoint(ec);
-  if (!ec) r.remote = ep.address().to_string();
+  r.remote = remote;
   return r;
 }
 
@@ -111,6 +134,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     };
     acc->open(ep.protocol(), ec);
     if (ec) fail("open");
+    close_on_exec(acc->native_handle());
     acc->set_option(asio::socket_base::reuse_address(true), ec);
     acc->bind(ep, ec);
     if (ec) fail("bind");
@@ -145,59 +169,138 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      if (self->sessions.size() >= self->options.max_connections) {
+      close_on_exec(sock.native_handle());
+      std::string remote;
+      if (auto ep = sock.remote_endpoint(ec); !ec) remote = ep.address().to_string();
+      if (!self->make_room(remote)) {
         sock.close(ec);
         continue;
       }
-      auto s = std::make_shared<Session>(std::move(sock));
+      auto s = std::make_shared<Session>(std::move(sock), std::move(remote));
       self->sessions.insert(s);
       asio::co_spawn(self->io, serve(self, s), asio::detached);
     }
     std::erase_if(self->retired, [acc](const auto& p) { return p.get() == acc; });
   }
 
+  // Room for one more connection from `remote`: true when there is (after
+  // closing the longest-idle connection if the server, or that client, is at
+  // its limit), false when every connection in the way is busy.
+  bool make_room(const std::string& remote) {
+    auto evict_idlest = [&](bool same_client) {
+      std::shared_ptr<Session> idlest;
+      for (const auto& s : sessions) {
+        if (!s->idle || s->closed || (same_client && s->remote != remote)) continue;
+        if (!idlest || s->idle_since < idlest->idle_since) idlest = s;
+      }
+      if (!idlest) return false;
+      idlest->close();
+      sessions.erase(idlest);  // its coroutine ends on its own; the slot is free now
+      return true;
+    };
+    const auto from_client = static_cast<std::size_t>(std::count_if(
+        sessions.begin(), sessions.end(), [&](const auto& s) { return s->remote == remote; }));
+    if (from_client >= options.max_connections_per_client && !evict_idlest(true)) return false;
+    if (sessions.size() >= options.max_connections && !evict_idlest(false)) return false;
+    return true;
+  }
+
   static asio::awaitable<void> serve(std::shared_ptr<Impl> self, std::shared_ptr<Session> s) {
+    try {
+      co_await converse(self, s);
+    } catch (const std::exception&) {
+      // Never leak the slot, whatever went wrong with this connection.
+    }
+    s->close();
+    self->sessions.erase(s);
+  }
+
+  static asio::awaitable<void> write_error(std::shared_ptr<Session> s, int status,
+                                           const std::string& message, unsigned version = 11) {
+    beast::error_code ec;
+    auto res = to_beast(error_response(status, message), version, false);
+    s->stream.expires_after(kWriteTimeout);
+    co_await http::async_write(s->stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  static asio::awaitable<void> converse(std::shared_ptr<Impl> self, std::shared_ptr<Session> s) {
+    const ServerOptions& o = self->options;
     for (;;) {
       beast::error_code ec;
+      // Idle until the first byte of the next request (unless it is here).
+      if (s->buffer.size() == 0) {
+        s->idle = true;
+        s->idle_since = Clock::now();
+        s->stream.expires_after(o.idle_timeout);
+        const std::size_t n = co_await s->stream.async_read_some(
+            s->buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+        s->buffer.commit(n);
+        if (ec || s->closed) co_return;
+      }
+      s->idle = false;
+      if (s->tokens < 0) s->tokens = 2 * o.max_request_rate;
+      if (!s->take_request(o.max_request_rate, Clock::now())) {
+        co_await write_error(s, 429, "too many requests on this connection");
+        co_return;
+      }
+
       http::request_parser<http::string_body> parser;
       parser.header_limit(16 * 1024);
-      parser.body_limit(self->options.max_body);
-      s->stream.expires_after(self->options.read_timeout);
-      co_await http::async_read(s->stream, s->buffer, parser,
-                                asio::redirect_error(asio::use_awaitable, ec));
+      parser.body_limit(o.max_body);
+      s->stream.expires_after(o.read_timeout);
+      co_await http::async_read_header(s->stream, s->buffer, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) {
+        // The body is bounded by what the head entitles it to, before it is read.
+        ServerRequest head = convert(parser.get(), s->remote);
+        const std::size_t limit =
+            std::min(o.max_body, o.body_limit ? o.body_limit(head) : o.max_body);
+        if (parser.content_length() && *parser.content_length() > limit) {
+          co_await write_error(s, 413, "request body too large", parser.get().version());
+          co_return;
+        }
+        parser.body_limit(limit);
+        co_await http::async_read(s->stream, s->buffer, parser,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (s->closed || ec == http::error::end_of_stream || ec == beast::error::timeout ||
           ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
-        break;
+        co_return;
       }
       if (ec) {
-        ServerResponse err =
-            ec == http::error::body_limit     ? error_response(413, "request body too large")
-            : ec == http::error::header_limit ? error_response(431, "request header too large")
-                                              : error_response(400, "malformed HTTP request");
-        auto res = to_beast(err, 11, false);
-        s->stream.expires_after(kWriteTimeout);
-        co_await http::async_write(s->stream, res, asio::redirect_error(asio::use_awaitable, ec));
-        break;
+        co_await write_error(s,
+                             ec == http::error::body_limit     ? 413
+                             : ec == http::error::header_limit ? 431
+                                                               : 400,
+                             ec == http::error::body_limit     ? "request body too large"
+                             : ec == http::error::header_limit ? "request header too large"
+                                                               : "malformed HTTP request");
+        co_return;
       }
       http::request<http::string_body> req = parser.release();
-      const bool keep_alive = req.keep_alive();
+      const bool keep_alive = req.keep_alive() && Clock::now() - s->opened < o.max_lifetime;
       s->response.reset();
       std::weak_ptr<Session> weak = s;
       auto answered = std::make_shared<bool>(false);
-      self->handler(convert(req, s->stream.socket()), [weak, answered](ServerResponse r) {
+      Responder respond = [weak, answered](ServerResponse r) {
         if (*answered) return;
         *answered = true;
         if (auto live = weak.lock()) {
           live->response = std::move(r);
           live->wake.cancel();
         }
-      });
+      };
+      try {
+        self->handler(convert(req, s->remote), respond);
+      } catch (const std::exception&) {
+        respond(error_response(500, "internal error"));
+      }
       if (!s->response && !s->closed) {
         s->stream.expires_never();
         s->wake.expires_at(asio::steady_timer::time_point::max());
         co_await s->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
-      if (!s->response || s->closed) break;
+      if (!s->response || s->closed) co_return;
       auto res = to_beast(*s->response, req.version(), keep_alive);
       s->stream.expires_after(kWriteTimeout);
       if (req.method() == http::verb::head) {
@@ -208,10 +311,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       } else {
         co_await http::async_write(s->stream, res, asio::redirect_error(asio::use_awaitable, ec));
       }
-      if (ec || !keep_alive) break;
+      if (ec || !keep_alive) co_return;
     }
-    s->close();
-    self->sessions.erase(s);
   }
 
   asio::io_context& io;

@@ -6,6 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <fcntl.h>
+
 #include <functional>
 #include <memory>
 #include <vector>
@@ -28,6 +30,13 @@ struct SignalWatch {
   boost::asio::signal_set set;
   std::function<void(int)> fn;
 };
+
+// Asio opens sockets without close-on-exec. The hook runner closes every
+// descriptor above stderr in its child anyway; this keeps the rule true for
+// anything else that might exec.
+inline void close_on_exec(int fd) {
+  if (fd >= 0) fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
 
 struct Loop::Impl {
   boost::asio::io_context io{1};

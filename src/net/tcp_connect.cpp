@@ -46,6 +46,16 @@ void tcp_connect(Loop& loop, const std::string& address, std::uint16_t port,
     });
     return;
   }
+  const tcp::endpoint endpoint(addr, port);
+  a->socket.open(endpoint.protocol(), ec);
+  if (ec) {
+    asio::post(io, [a, ec] {
+      a->done({false, "cannot open a socket: " + ec.message(),
+               is_local_errno(ec.value()) ? Failure::local : Failure::remote, a->elapsed()});
+    });
+    return;
+  }
+  close_on_exec(a->socket.native_handle());
   a->timer.expires_after(timeout);
   a->timer.async_wait([a](const boost::system::error_code& e) {
     if (e || a->finished) return;
@@ -53,7 +63,7 @@ void tcp_connect(Loop& loop, const std::string& address, std::uint16_t port,
     boost::system::error_code ignored;
     a->socket.close(ignored);
   });
-  a->socket.async_connect(tcp::endpoint(addr, port), [a](const boost::system::error_code& e) {
+  a->socket.async_connect(endpoint, [a](const boost::system::error_code& e) {
     a->finished = true;
     a->timer.cancel();
     ConnectResult r;
