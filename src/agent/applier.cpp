@@ -128,7 +128,8 @@ ApplyOutcome Applier::write_and_reload(const api::SiteAssignmentMessage& assignm
     out.ok = true;
     return out;
   }
-  if (!write_file_atomic(options_.output_path, *rendered, error)) {
+  if (!write_file_atomic(options_.output_path, *rendered, error,
+                         {.follow_symlink = options_.follow_symlink})) {
     out.error = error;
     return out;
   }
@@ -152,7 +153,8 @@ ApplyOutcome Applier::write_and_reload(const api::SiteAssignmentMessage& assignm
   out.error = "reload `" + command_line(options_.reload) + "` " + r.outcome();
   const std::string said = output_snippet(r.output);
   if (!said.empty()) out.error += " (" + said + ")";
-  if (restore_file_state(options_.output_path, *previous, error)) {
+  if (restore_file_state(options_.output_path, *previous, error,
+                         {.follow_symlink = options_.follow_symlink})) {
     out.restored = true;
     out.error += "; restored the previous " + options_.output_path;
   } else {

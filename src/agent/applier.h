@@ -30,6 +30,7 @@ namespace drpilot::agent {
 struct ApplierOptions {
   std::string template_path;  // empty: nothing to render; an assignment is applied as is
   std::string output_path;
+  bool follow_symlink = false;  // an output that is a link: replace where it points (else refused)
   std::vector<std::string> reload;  // argv; empty: no reload
   core::Duration reload_timeout{10'000};
   providers::HookPolicy reload_policy;

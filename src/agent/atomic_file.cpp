@@ -79,9 +79,26 @@ std::optional<FileState> read_file_state(const std::string& path, std::string& e
   return state;
 }
 
-bool write_file_atomic(const std::string& path, const std::string& content, std::string& error) {
-  const std::string dir = directory_of(path);
+bool write_file_atomic(const std::string& given, const std::string& content, std::string& error,
+                       const WriteOptions& options) {
+  std::string path = given;
   std::error_code ec;
+  struct stat link {};
+  if (lstat(given.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    const std::string to = fs::read_symlink(given, ec).string();
+    if (!options.follow_symlink) {
+      error = "cannot write " + given + ": it is a symbolic link (to " + to +
+              "); point the output at the file itself, or set follow_symlink: true to replace "
+              "the file it points to";
+      return false;
+    }
+    path = fs::weakly_canonical(given, ec).string();
+    if (ec) {
+      error = "cannot write " + given + ": cannot resolve the symbolic link: " + ec.message();
+      return false;
+    }
+  }
+  const std::string dir = directory_of(path);
   if (!fs::is_directory(dir, ec)) {
     error = "cannot write " + path + ": directory " + dir + " does not exist";
     return false;
@@ -94,7 +111,7 @@ bool write_file_atomic(const std::string& path, const std::string& content, std:
       error = "cannot write " + path + ": it is a directory";
       return false;
     }
-    mode = st.st_mode & 07777;
+    mode = st.st_mode & 0777;  // never setuid, setgid or sticky on a file we write
     replaces = true;
   }
   // Hidden and recognisable, so an operator knows what a leftover is after a
@@ -138,8 +155,9 @@ bool write_file_atomic(const std::string& path, const std::string& content, std:
   return sync_directory(dir, error);
 }
 
-bool restore_file_state(const std::string& path, const FileState& state, std::string& error) {
-  if (state.exists) return write_file_atomic(path, state.content, error);
+bool restore_file_state(const std::string& path, const FileState& state, std::string& error,
+                        const WriteOptions& options) {
+  if (state.exists) return write_file_atomic(path, state.content, error, options);
   if (unlink(path.c_str()) != 0 && errno != ENOENT) {
     error = "cannot remove " + path + ": " + errno_text();
     return false;

@@ -28,6 +28,7 @@ std::optional<AgentOptions> options_from_config(const config::Config& cfg, const
   o.listen = a->listen;
   o.apply.template_path = a->template_path;
   o.apply.output_path = a->output_path;
+  o.apply.follow_symlink = a->follow_symlink;
   o.apply.reload = a->reload;
   o.apply.reload_timeout = a->reload_timeout;
   // The reload gets only what the configuration names, and never sees the key.

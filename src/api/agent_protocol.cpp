@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "net/crypto.h"
+#include "net/json_reply.h"
 
 namespace drpilot::api {
 namespace {
@@ -185,9 +186,11 @@ class Fields {
 };
 
 std::optional<json> parse_object(const std::string& body, const char* what, std::string& error) {
-  json j = json::parse(body, nullptr, false);
+  std::string why;
+  json j = net::parse_json_reply(body, &why);
   if (j.is_discarded()) {
-    error = std::string("the ") + what + " is not valid JSON";
+    error = std::string("the ") + what + " is " +
+            (why == "not valid JSON" ? why : "not accepted: " + why);
     return std::nullopt;
   }
   if (!j.is_object()) {

@@ -63,7 +63,7 @@ void ApiServer::handle(const net::ServerRequest& req, net::Responder respond) {
       respond(std::move(a.reply));
       return;
     case Action::Kind::healthz:
-      respond(healthz_response(backend_.live()));
+      respond(healthz_response(backend_.live(), backend_.degraded()));
       return;
     case Action::Kind::history:
       respond(json_response(200, backend_.history(a.limit, a.before)));

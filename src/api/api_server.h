@@ -42,6 +42,9 @@ class Backend {
   virtual nlohmann::json history(std::size_t limit, std::optional<std::int64_t> before_id) = 0;
   // Any thread: the control loop ticked recently.
   virtual bool live() = 0;
+  // Any thread: "" when all is well, else what /healthz should add ("the
+  // journal is read-only: ..."): the controller works, but not fully.
+  virtual std::string degraded() { return ""; }
   // On the control loop. Carries out an operator command: {status, body} as
   // the reply. The body has "message" (and "generation") on success, "error"
   // otherwise.
@@ -77,8 +80,9 @@ inline constexpr std::size_t kMaxCommandBody = 16 * 1024;
 inline constexpr std::size_t kMaxAgentReportBody = 2 * 1024 * 1024;
 std::size_t body_limit(const net::ServerRequest& head, const std::optional<std::string>& token);
 
-// GET /healthz: 200 "ok" while the control loop runs, 503 otherwise.
-net::ServerResponse healthz_response(bool live);
+// GET /healthz: 200 "ok" while the control loop runs (with "degraded: ..."
+// after it when `degraded` says why), 503 otherwise.
+net::ServerResponse healthz_response(bool live, const std::string& degraded = "");
 
 // decide() and carrying the action out at once, on the calling thread.
 net::ServerResponse route(Backend& backend, const net::ServerRequest& req,

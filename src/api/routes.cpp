@@ -3,6 +3,7 @@
 // fuzzed directly.
 
 #include "api/api_server.h"
+#include "net/json_reply.h"
 
 #include <cctype>
 #include <charconv>
@@ -73,7 +74,7 @@ std::optional<std::string> text_field(const json& body, const char* key, std::st
 // The command a body describes, or the 400 that says what is wrong with it.
 std::variant<core::Command, net::ServerResponse> parse_command(const net::ServerRequest& req,
                                                                const std::string& name) {
-  json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+  json body = req.body.empty() ? json::object() : net::parse_json_reply(req.body);
   if (body.is_discarded() || !body.is_object()) {
     return error(400, "the body must be a JSON object such as {\"site\": \"ams\"}");
   }
@@ -218,11 +219,13 @@ std::size_t body_limit(const net::ServerRequest& head, const std::optional<std::
   return kMaxAnonymousBody;
 }
 
-net::ServerResponse healthz_response(bool live) {
+net::ServerResponse healthz_response(bool live, const std::string& degraded) {
   net::ServerResponse r;
   r.content_type = "text/plain";
   r.status = live ? 200 : 503;
-  r.body = live ? "ok\n" : "control loop is not running\n";
+  r.body = !live              ? "control loop is not running\n"
+           : degraded.empty() ? "ok\n"
+                              : "ok; degraded: " + degraded + "\n";
   return r;
 }
 
@@ -233,7 +236,7 @@ net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
     case Action::Kind::reply:
       return a.reply;
     case Action::Kind::healthz:
-      return healthz_response(backend.live());
+      return healthz_response(backend.live(), backend.degraded());
     case Action::Kind::status:
       return backend.status(a.status)();
     case Action::Kind::history:

@@ -4,6 +4,7 @@
 
 #include "aws/dynamodb.h"
 #include "aws/retry.h"
+#include "net/json_reply.h"
 
 namespace drpilot::aws {
 namespace {
@@ -65,28 +66,7 @@ std::string one_line(std::string_view text, std::size_t max) {
 }
 
 bool json_nesting_within(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
+  return net::json_depth(text, max_depth) <= max_depth;
 }
 
 ReplyOutcome interpret_reply(const net::ClientResult& r, std::size_t max_reply) {

@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "config/secrets.h"
 #include "net/http.h"
+#include "net/json_reply.h"
 
 namespace drpilot::cli {
 
@@ -37,7 +38,7 @@ Fetched fetch(const std::string& base, const std::string& method, const std::str
     f.error = "cannot reach " + base + ": " + r.error + " (" + hint + ")";
     return f;
   }
-  f.body = json::parse(r.body, nullptr, false);
+  f.body = net::parse_json_reply(r.body);
   if (f.body.is_discarded()) {
     f.error =
         base + " answered status " + std::to_string(r.status) + " with something that is not JSON";

@@ -17,6 +17,7 @@
 #include "providers/reconciler.h"
 #include "store/codec.h"
 #include "store/journal.h"
+#include "store/journal_keeper.h"
 
 namespace drpilot::cli {
 
@@ -50,6 +51,16 @@ void Controller::start() {
     if (!token) throw std::runtime_error("api token: " + err);
   }
 
+  // The journal's lock before anything else: a second controller on the
+  // same journal refuses before it checks, binds or writes anything.
+  store::KeeperSettings journal;
+  journal.path = cfg_->journal_path;
+  journal.options.integrity_check_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg_->journal_integrity_check_timeout);
+  journal.max_age = cfg_->journal_max_age;
+  journal.max_bytes = static_cast<std::uint64_t>(cfg_->journal_max_size_mb) << 20;
+  journal_ = std::make_unique<store::JournalKeeper>(journal);
+
   // Credentials are read before anything starts, like secrets: a controller
   // that cannot check its data regions says so at once.
   start_data();
@@ -60,10 +71,12 @@ void Controller::start() {
     configured.push_back(providers::make_provider(pc, clock_));
   }
 
-  journal_ = std::make_unique<store::Journal>(cfg_->journal_path);
   engine_ = std::make_unique<core::Engine>(cfg_->engine_spec(), clock_);
 
   store::JournalState state = journal_->load_state();
+  // Plans after this one are numbered above anything a previous run may
+  // have handed out, journaled or not.
+  engine_->set_generation_floor(store::JournalKeeper::generation_floor(state));
   if (state.plan) {
     engine_->restore(*state.plan, state.targets, state.sites);
     if (state.overrides) apply(engine_->set_overrides(*state.overrides));
@@ -73,6 +86,18 @@ void Controller::start() {
   } else {
     log_event("journal",
               {{"path", cfg_->journal_path}, {"state", journal_->created() ? "created" : "empty"}});
+  }
+  if (!journal_->integrity_note().empty()) {
+    log_event("journal", {{"path", cfg_->journal_path}, {"integrity", journal_->integrity_note()}});
+  }
+  if (!journal_->writable()) {
+    // Serve from the last plan rather than not at all: DNS answers, the API
+    // tells why nothing is recorded, and the journal is reopened once it can be.
+    log_event("journal_read_only",
+              {{"path", cfg_->journal_path}, {"reason", journal_->read_only_reason()}});
+    alert("the journal is read-only (" + journal_->read_only_reason() +
+          "): decisions are not recorded and operator commands are refused; retrying every 10s");
+    set_degraded("the journal is read-only: " + journal_->read_only_reason());
   }
   // The first plan (or the resumed one, re-evaluated) exists before anything
   // is served: DNS never answers from nothing.
@@ -97,7 +122,7 @@ void Controller::start() {
     dns_->start();
     log_event("dns", {{"listen", endpoints_text(cfg_->dns.listen)}});
   }
-  history_reader_ = store::Journal::reader(cfg_->journal_path);
+  history_reader_ = store::Journal::reader(cfg_->journal_path);  // before the API thread starts
   api_ = std::make_unique<api::ApiServer>(loop_, cfg_->api_listen.host, cfg_->api_listen.port,
                                           *this, token);
   api_->start();
@@ -113,8 +138,8 @@ void Controller::start() {
   log_event("checks", {{"targets", std::to_string(checks_->load().targets)},
                        {"threads", std::to_string(checks_->threads())}});
 
-  journal_->record_event("lifecycle", "controller", "controller started with " + cfg_->path,
-                         clock_.now(), {{"generation", engine_->plan().generation}});
+  journal_event("controller", "controller started with " + cfg_->path,
+                {{"generation", engine_->plan().generation}});
   running_ = true;
   note_tick();
   schedule_tick();
@@ -134,6 +159,9 @@ void Controller::stop() {
   post_hooks_.reset();
   if (dns_) dns_->stop();
   journal_event("controller", "controller stopped");
+  if (journal_ && engine_ && !plan_unjournaled_) {
+    journal_->release_unused(engine_->plan().generation);
+  }
 }
 
 std::uint16_t Controller::dns_port() const {
@@ -151,6 +179,7 @@ void Controller::schedule_tick() {
     apply(engine_->tick());
     note_lag();
     watch_load();
+    keep_journal();
     schedule_tick();
   });
 }
@@ -208,14 +237,18 @@ void Controller::apply(const core::EngineStep& step) {
                        {"to", std::string(core::to_string(c.after.state))},
                        {"reason", c.after.reason}});
   }
-  try {
-    journal_->record_step(step.target_changes, step.site_changes, now,
-                          step.plan_changed ? &engine_->plan() : nullptr);
-    clear_alert("journal write failed");
-  } catch (const std::exception& e) {
-    // Keep steering traffic: a lost record is bad, a stale answer is worse.
-    log_event("journal_error", {{"error", e.what()}});
-    alert(std::string("journal write failed: ") + e.what());
+  // Keep steering traffic when the write fails: a lost record is bad, a
+  // stale answer is worse. The plan is written again every tick until it is.
+  const bool written = journal_write([&](store::Journal& j) {
+    j.record_step(step.target_changes, step.site_changes, now,
+                  step.plan_changed ? &engine_->plan() : nullptr);
+  });
+  if (step.plan_changed) {
+    plan_unjournaled_ = !written;
+    // Its number is reserved before anyone outside sees it.
+    const std::string uncovered = journal_->cover(engine_->plan().generation);
+    clear_alert("plan generation");
+    if (!uncovered.empty()) alert(uncovered);
   }
   if (step.plan_changed) {
     const core::Plan& plan = engine_->plan();
@@ -239,12 +272,67 @@ void Controller::clear_alert(const std::string& prefix) {
 // and alerted, never allowed to stop the controller.
 void Controller::journal_event(const std::string& subject, const std::string& message,
                                const nlohmann::json& data) {
-  try {
-    journal_->record_event("lifecycle", subject, message, clock_.now(), data);
-  } catch (const std::exception& e) {
-    log_event("journal_error", {{"error", e.what()}});
-    alert(std::string("journal write failed: ") + e.what());
+  journal_write([&](store::Journal& j) {
+    j.record_event("lifecycle", subject, message, clock_.now(), data);
+  });
+}
+
+bool Controller::journal_write(const std::function<void(store::Journal&)>& write) {
+  if (!journal_) return false;
+  const std::string error = journal_->write(write);
+  if (error.empty()) {
+    clear_alert("journal write failed");
+    return true;
   }
+  // Read-only is alerted once, when it starts; a failed write each time it changes.
+  if (journal_->writable()) {
+    log_event("journal_error", {{"error", error}});
+    clear_alert("journal write failed");
+    alert("journal write failed: " + error);
+  }
+  return false;
+}
+
+void Controller::keep_journal() {
+  const store::JournalKeeper::Maintenance m = journal_->maintain(clock_.now());
+  if (m.reopened) {
+    log_event("journal_writable", {{"path", cfg_->journal_path}});
+    clear_alert("the journal is read-only");
+    set_degraded("");
+    journal_event("controller", "the journal can be written again");
+    try {
+      std::shared_ptr<store::Journal> reader = store::Journal::reader(cfg_->journal_path);
+      std::lock_guard lock(history_mutex_);
+      history_reader_ = std::move(reader);
+    } catch (const std::exception& e) {
+      log_event("journal_error", {{"error", e.what()}});
+    }
+    plan_unjournaled_ = true;  // what was decided meanwhile is written now
+  }
+  if (!m.error.empty()) log_event("journal_error", {{"error", m.error}});
+  if (m.pruned.by_age + m.pruned.by_size > 0) {
+    log_event("journal_pruned", {{"by_age", std::to_string(m.pruned.by_age)},
+                                 {"by_size", std::to_string(m.pruned.by_size)}});
+  }
+  if (plan_unjournaled_ && journal_->writable()) {
+    const core::Plan& plan = engine_->plan();
+    if (journal_write([&](store::Journal& j) { j.record_plan(plan); })) {
+      plan_unjournaled_ = false;
+      const std::string uncovered = journal_->cover(plan.generation);
+      clear_alert("plan generation");
+      if (!uncovered.empty()) alert(uncovered);
+    }
+  }
+}
+
+void Controller::set_degraded(std::string why) {
+  std::lock_guard lock(degraded_mutex_);
+  degraded_ = std::move(why);
+}
+
+std::string Controller::degraded() {
+  std::lock_guard lock(degraded_mutex_);
+  return degraded_;
 }
 
 std::string Controller::refuse_reload(const std::string& errors) {
@@ -332,7 +420,12 @@ std::function<net::ServerResponse()> Controller::status(const api::StatusQuery& 
 
 nlohmann::json Controller::history(std::size_t limit, std::optional<std::int64_t> before_id) {
   nlohmann::json events = nlohmann::json::array();
-  for (const store::JournalEvent& e : history_reader_->history(limit, before_id)) {
+  std::shared_ptr<store::Journal> reader;
+  {
+    std::lock_guard lock(history_mutex_);
+    reader = history_reader_;
+  }
+  for (const store::JournalEvent& e : reader->history(limit, before_id)) {
     events.push_back(store::to_json(e));
   }
   return {{"events", events}};

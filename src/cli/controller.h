@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -38,7 +39,8 @@ class ReplayGuard;
 }
 namespace drpilot::store {
 class Journal;
-}
+class JournalKeeper;
+}  // namespace drpilot::store
 namespace drpilot::providers {
 class ChangeGate;
 class Provider;
@@ -68,6 +70,7 @@ class Controller : public api::Backend {
   // On the API's thread, through a read-only journal connection of its own.
   nlohmann::json history(std::size_t limit, std::optional<std::int64_t> before_id) override;
   bool live() override;
+  std::string degraded() override;
   api::Reply command(const core::Command& cmd) override;
   net::ServerResponse agent_report(const net::ServerRequest& req) override;
 
@@ -110,6 +113,12 @@ class Controller : public api::Backend {
   void alert(const std::string& text);
   void journal_event(const std::string& subject, const std::string& message,
                      const nlohmann::json& data = nullptr);
+  // Writes to the journal; a failure is logged and alerted (and cleared by
+  // the next success). Returns whether it was written.
+  bool journal_write(const std::function<void(store::Journal&)>& write);
+  // Reopening, retention, the unjournaled plan: every tick.
+  void keep_journal();
+  void set_degraded(std::string why);
   std::string refuse_reload(const std::string& errors);
   void clear_alert(const std::string& prefix);
 
@@ -117,7 +126,8 @@ class Controller : public api::Backend {
   // Immutable; a reload replaces it. Status snapshots share it.
   std::shared_ptr<const config::Config> cfg_;
   const core::Clock& clock_;
-  std::unique_ptr<store::Journal> journal_;
+  std::unique_ptr<store::JournalKeeper> journal_;
+  bool plan_unjournaled_ = false;  // the current plan's journal write failed: retried each tick
   std::unique_ptr<core::Engine> engine_;
   std::unique_ptr<dns::Server> dns_;
   std::unique_ptr<api::ApiServer> api_;
@@ -133,10 +143,15 @@ class Controller : public api::Backend {
   std::atomic<std::int64_t> last_tick_{0};
   probe::LoadGauge control_gauge_;  // the tick's lateness: the control loop's lag
   bool overloaded_ = false;
-  std::unique_ptr<store::Journal> history_reader_;  // the API thread's own connection
+  // The API thread's own connection, replaced when the journal becomes
+  // writable again (a reader opened on a full disk sees only the main file).
+  std::mutex history_mutex_;
+  std::shared_ptr<store::Journal> history_reader_;
   core::TimePoint started_at_{};
   std::vector<std::string> alerts_;
   std::atomic<bool> running_{false};
+  std::mutex degraded_mutex_;
+  std::string degraded_;  // for /healthz, read by the API's thread
 
   std::unique_ptr<aws::Credentials> credentials_;
   std::unique_ptr<probe::DataProbe> data_probe_;

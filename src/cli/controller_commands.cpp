@@ -5,6 +5,7 @@
 #include "cli/controller.h"
 #include "cli/log.h"
 #include "store/journal.h"
+#include "store/journal_keeper.h"
 
 namespace drpilot::cli {
 
@@ -23,11 +24,12 @@ std::pair<int, nlohmann::json> Controller::command(const core::Command& cmd) {
   const std::string message = check.message + " (" + note + ")";
   // Journaled before it takes effect: a command that changed the answer must
   // survive a crash together with the plan it caused.
-  try {
-    journal_->record_command(cmd.name, message, clock_.now(), detail, check.next);
-  } catch (const std::exception& e) {
-    log_event("journal_error", {{"error", e.what()}});
-    return {500, {{"error", std::string("the command was not carried out: ") + e.what()}}};
+  if (const std::string error = journal_->write([&](store::Journal& j) {
+        j.record_command(cmd.name, message, clock_.now(), detail, check.next);
+      });
+      !error.empty()) {
+    log_event("journal_error", {{"error", error}});
+    return {500, {{"error", "the command was not carried out: " + error}}};
   }
   log_event("command", {{"command", cmd.name}, {"who", cmd.who}, {"message", check.message}});
   core::EngineStep step;

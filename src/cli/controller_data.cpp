@@ -13,6 +13,7 @@
 #include "probe/canary.h"
 #include "probe/dynamo_check.h"
 #include "store/journal.h"
+#include "store/journal_keeper.h"
 
 namespace drpilot::cli {
 
@@ -162,12 +163,17 @@ void Controller::configure_agents() {
 net::ServerResponse Controller::agent_report(const net::ServerRequest& req) {
   const core::TimePoint now = clock_.now();
   const std::string name = header(req, lower(api::kAgentHeader));
+  // Before the signature is verified, anyone could have sent the request:
+  // it is logged (with its source) and answered, but changes nothing in
+  // the named agent's status. After it, a refusal is the agent's own
+  // doing and is shown with it.
+  bool authenticated = false;
   auto refuse = [&](int status, const std::string& why) {
-    log_event("agent_report_refused", {{"agent", name}, {"from", req.remote}, {"reason", why}});
-    // Counted for every configured agent, also before its first accepted
-    // report: an agent whose every report is refused (a wrong key) must show
-    // why in status. Unknown names get no entry, so they cannot grow the map.
-    if (cfg_->find_agent(name)) {
+    log_event("agent_report_refused", {{"agent", name},
+                                       {"from", req.remote},
+                                       {"authenticated", authenticated ? "yes" : "no"},
+                                       {"reason", why}});
+    if (authenticated) {
       AgentState& st = agents_[name];
       st.refused++;
       st.last_refusal = why;
@@ -186,6 +192,7 @@ net::ServerResponse Controller::agent_report(const net::ServerRequest& req) {
       api::verify_body(key->second, timestamp, header(req, lower(api::kSignatureHeader)), req.body,
                        now, api::kMaxClockSkew);
   if (!why.empty()) return refuse(401, why);
+  authenticated = true;
   std::string error;
   auto report = api::parse_report(req.body, error);
   if (!report) return refuse(400, "malformed report: " + error);
@@ -325,11 +332,12 @@ std::pair<int, json> Controller::data_switchover(const core::Command& cmd) {
                               " has caught up, then resumed (" + note + ")";
   const json detail = {
       {"data_region", cmd.data_region}, {"groups", groups}, {"who", cmd.who}, {"why", cmd.why}};
-  try {
-    journal_->record_command(cmd.name, message, clock_.now(), detail, engine_->overrides());
-  } catch (const std::exception& e) {
-    log_event("journal_error", {{"error", e.what()}});
-    return {500, {{"error", std::string("the command was not carried out: ") + e.what()}}};
+  if (const std::string error = journal_->write([&](store::Journal& j) {
+        j.record_command(cmd.name, message, clock_.now(), detail, engine_->overrides());
+      });
+      !error.empty()) {
+    log_event("journal_error", {{"error", error}});
+    return {500, {{"error", "the command was not carried out: " + error}}};
   }
   log_event("command", {{"command", "switchover --data"}, {"who", cmd.who}, {"message", message}});
   bool changed = false;

@@ -13,6 +13,7 @@
 #include "providers/target.h"
 #include "store/codec.h"
 #include "store/journal.h"
+#include "store/journal_keeper.h"
 
 namespace drpilot::cli {
 
@@ -61,6 +62,7 @@ void Controller::start_world(const std::optional<core::Plan>& released,
     const config::ProviderConfig& pc = cfg_->providers[i];
     net::Backoff backoff;
     backoff.cap = pc.retry_max;
+    backoff.server_wait_cap = pc.retry_after_max;
     reconciler_->add(std::move(configured[i]), backoff, lookup(applied, pc.name),
                      lookup(verified, pc.name));
   }
@@ -94,12 +96,7 @@ void Controller::offer_plan() {
 // pre_change hooks are asked again about a change they already allowed.
 void Controller::on_release(const providers::Target& target) {
   reconciler_->set_target(target);
-  try {
-    journal_->record_released(target.plan);
-  } catch (const std::exception& e) {
-    log_event("journal_error", {{"error", e.what()}});
-    alert(std::string("journal write failed: ") + e.what());
-  }
+  journal_write([&](store::Journal& j) { j.record_released(target.plan); });
 }
 
 void Controller::on_reconcile(const providers::ReconcileEvent& e) {
@@ -108,14 +105,10 @@ void Controller::on_reconcile(const providers::ReconcileEvent& e) {
                          {"step", step},
                          {"generation", std::to_string(e.generation)},
                          {"message", e.message}});
-  try {
-    journal_->record_provider(e.provider, step, e.generation, e.message, clock_.now(),
-                              {{"changes", e.steps}},
-                              {e.applied_generation, e.verified_generation});
-  } catch (const std::exception& ex) {
-    log_event("journal_error", {{"error", ex.what()}});
-    alert(std::string("journal write failed: ") + ex.what());
-  }
+  journal_write([&](store::Journal& j) {
+    j.record_provider(e.provider, step, e.generation, e.message, clock_.now(),
+                      {{"changes", e.steps}}, {e.applied_generation, e.verified_generation});
+  });
   if (e.kind == providers::ReconcileEvent::Kind::verified &&
       reconciler_->all_verified(e.generation)) {
     gate_->verified(e.generation);
@@ -135,13 +128,10 @@ void Controller::on_gate(const std::string& kind, const std::string& message,
   }
   log_event("hook",
             {{"kind", kind}, {"generation", std::to_string(generation)}, {"message", message}});
-  try {
-    journal_->record_event("hook", kind, message, clock_.now(),
-                           {{"generation", generation}, {"runs", runs}});
-  } catch (const std::exception& e) {
-    log_event("journal_error", {{"error", e.what()}});
-    alert(std::string("journal write failed: ") + e.what());
-  }
+  journal_write([&](store::Journal& j) {
+    j.record_event("hook", kind, message, clock_.now(),
+                   {{"generation", generation}, {"runs", runs}});
+  });
 }
 
 nlohmann::json Controller::providers_status() const {

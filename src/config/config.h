@@ -147,7 +147,8 @@ struct ProviderConfig {
   std::string endpoint;  // API base URL (or the webhook's URL); defaults per kind
   SecretSource token;    // bearer token, or the webhook's HMAC key
   core::Duration timeout{10'000};
-  core::Duration retry_max{60'000};  // the longest backoff between failed attempts
+  core::Duration retry_max{60'000};         // the longest backoff between failed attempts
+  core::Duration retry_after_max{300'000};  // the longest server-asked wait honoured
   bool tls_verify = true;
   // DNS kinds: the provider's zone, and the records published in it (empty:
   // every configured record inside `domain`).
@@ -189,6 +190,7 @@ struct AgentConfig {
   Endpoint listen{"127.0.0.1", 8091};  // its /healthz
   std::string template_path;           // rendered with the site's assignment ({{...}})
   std::string output_path;             // written atomically
+  bool follow_symlink = false;         // an output that is a symbolic link is refused unless set
   std::vector<std::string> reload;     // run after the output changed; no shell
   core::Duration reload_timeout{10'000};
   std::vector<std::string> reload_environment;  // passed on to reload, besides PATH, HOME, LANG
@@ -201,6 +203,9 @@ struct Config {
   core::Duration freshness{5000};
   int check_threads = 0;     // 0: one per 15,000 checks a second, at most one per core and 4
   std::string journal_path;  // resolved against the file's directory
+  core::Duration journal_max_age{90LL * 24 * 3'600'000};   // 0: events kept for ever
+  long long journal_max_size_mb = 1024;                    // 0: no bound
+  core::Duration journal_integrity_check_timeout{10'000};  // 0: not checked
   Endpoint api_listen{"127.0.0.1", 8080};
   DnsConfig dns;
   core::Policy policy;

@@ -157,6 +157,11 @@ class Loader {
           path = *p;
         }
       }
+      if (auto v = s->duration("max_age")) cfg_.journal_max_age = *v;
+      if (auto v = s->integer("max_size_mb")) cfg_.journal_max_size_mb = *v;
+      if (auto v = s->duration("integrity_check_timeout")) {
+        cfg_.journal_integrity_check_timeout = *v;
+      }
     }
     fs::path p(path);
     if (p.is_relative()) p = fs::path(base_dir_) / p;
@@ -263,6 +268,7 @@ class Loader {
       pc.token = read_secret(p, true);
       if (auto v = p.duration("timeout")) pc.timeout = *v;
       if (auto v = p.duration("retry_max")) pc.retry_max = *v;
+      if (auto v = p.duration("retry_after_max")) pc.retry_after_max = *v;
       if (auto v = p.boolean("tls_verify")) pc.tls_verify = *v;
       if (only("domain", dns, "linode_dns and digitalocean_dns")) {
         pc.domain = p.dns_name("domain").value_or("");
@@ -782,6 +788,7 @@ class Loader {
       if (auto v = a.endpoint("listen")) ac.listen = *v;
       if (a.has("template")) ac.template_path = resolve_path(a.string("template").value_or(""));
       if (a.has("output")) ac.output_path = resolve_path(a.string("output").value_or(""));
+      if (auto v = a.boolean("follow_symlink")) ac.follow_symlink = *v;
       if (!ac.template_path.empty() && ac.output_path.empty()) {
         a.error_here("agent '" + ac.name + "' has a 'template' but no 'output' to write it to");
       }

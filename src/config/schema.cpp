@@ -87,7 +87,23 @@ struct Schema {
                      "file's directory, not the working directory. The directory must exist; "
                      "the file is created when missing. An existing file that is not a "
                      "drpilot journal, or fails its integrity check, is refused, never "
-                     "overwritten. Changing it needs a restart."),
+                     "overwritten. Changing it needs a restart. One controller at a time: "
+                     "it is locked (PATH.lock) while a controller runs."),
+                   range(f("max_age", VT::duration, "90d",
+                           "Events older than this are removed (a few thousand a minute at "
+                           "most, so a backlog never stalls the controller); 0s keeps them for "
+                           "ever. The state a restart resumes from is never removed."),
+                         0, 100LL * 365 * 24 * kHour, "duration"),
+                   range(f("max_size_mb", VT::integer, "1024",
+                           "The oldest events are removed while the journal holds more than "
+                           "this many MiB of data (0: no bound); the file then stops growing "
+                           "at about this size (it is not shrunk)."),
+                         0, 1'000'000, ""),
+                   range(f("integrity_check_timeout", VT::duration, "10s",
+                           "The integrity check at start-up (PRAGMA quick_check) stops after "
+                           "this long (0s: no check), so a large journal never holds the start "
+                           "back; the log and status say it was not finished."),
+                         0, kHour, "duration"),
                }};
     api = {"api",
            "The HTTP API: status, history and /healthz for anyone who can reach it, and "
@@ -357,8 +373,13 @@ struct Schema {
             range(f("retry_max", VT::duration, "60s",
                     "Failed attempts are retried with full-jitter exponential backoff from 1s "
                     "up to this long, never sooner than the API asks (429 Retry-After, "
-                    "rate-limit reset)."),
+                    "rate-limit reset) up to retry_after_max. A newer plan is tried at once."),
                   kSecond, kHour, "duration"),
+            range(f("retry_after_max", VT::duration, "5m",
+                    "The longest wait an API may ask for (Retry-After, a rate limit's reset) "
+                    "that is honoured: a broken or hostile API cannot hold a failover back "
+                    "for longer."),
+                  kSecond, 24 * kHour, "duration"),
             f("tls_verify", VT::boolean, "true", "Verify the API's TLS certificate."),
             note(f("domain", VT::dns_name, "",
                    "linode_dns, digitalocean_dns: the domain (zone) at the provider, e.g. "
@@ -499,6 +520,10 @@ struct Schema {
                  "nothing rendered"),
             note(f("output", VT::string, "", "Where the rendered file is written atomically."),
                  "required with template"),
+            f("follow_symlink", VT::boolean, "false",
+              "When output is a symbolic link, replace the file it points to. Without it such "
+              "an output is refused: renaming over a link replaces the link, and a link "
+              "someone planted would point the write elsewhere."),
             note(f("reload", VT::string_list, "",
                    "Command run after the file changed (no shell); on failure or timeout "
                    "the previous file is restored."),

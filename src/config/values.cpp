@@ -42,6 +42,8 @@ std::optional<core::Duration> parse_duration(std::string_view s, std::string& er
       factor = 60'000;
     } else if (unit == "h") {
       factor = 3'600'000;
+    } else if (unit == "d") {
+      factor = 86'400'000;
     } else {
       return fail();
     }

@@ -377,6 +377,15 @@ void Engine::replan(EngineStep& step) {
   }
   dirty_records_.clear();
   step.plan_changed = plan_.generation != before;
+  // Numbers a previous run may have handed out without journaling them are
+  // skipped (see generation_floor).
+  if (step.plan_changed && plan_.generation <= generation_floor_) {
+    plan_.generation = generation_floor_ + 1;
+  }
+}
+
+void Engine::set_generation_floor(std::uint64_t floor) {
+  generation_floor_ = floor;
 }
 
 }  // namespace drpilot::core

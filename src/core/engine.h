@@ -67,6 +67,10 @@ class Engine {
   void restore(const Plan& plan, const std::map<std::string, Verdict>& target_verdicts,
                const std::map<std::string, Verdict>& site_verdicts);
 
+  // The next new plan is numbered above `floor` (a restart resumes above the
+  // generations the journal reserved, however many it used).
+  void set_generation_floor(std::uint64_t floor);
+
   EngineStep observe(const Observation& o);
   // Observations that arrived together (one turn of the event loop): one
   // step, one journal transaction, at most one new plan.
@@ -142,6 +146,7 @@ class Engine {
   LagBook lag_;
   Overrides overrides_;
   Plan plan_;
+  std::uint64_t generation_floor_ = 0;
 
   // Indexes, rebuilt with the configuration.
   std::vector<Owner> owners_;

@@ -15,6 +15,9 @@ namespace drpilot::net {
 struct Backoff {
   core::Duration base{1'000};  // the first retry waits up to this long
   core::Duration cap{60'000};  // no retry waits longer (unless a server asks)
+  // A wait a server asks for (Retry-After) is honoured up to this long: a
+  // broken or hostile API must not hold a failover back for hours.
+  core::Duration server_wait_cap{300'000};
 };
 
 // Full jitter: the n-th retry (n = 0 for the first) waits a uniformly random

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "net/backoff.h"
+#include "net/json_reply.h"
 
 namespace drpilot::providers {
 
@@ -116,7 +117,7 @@ std::variant<ApiReply, Failure> ApiClient::send(std::string_view method, const s
   reply.status = r.status;
   reply.headers = std::move(r.headers);
   const bool has_body = !r.body.empty();
-  reply.body = has_body ? json::parse(r.body, nullptr, false) : json(nullptr);
+  reply.body = has_body ? net::parse_json_reply(r.body) : json(nullptr);
   const bool is_json = !has_body || !reply.body.is_discarded();
   if (!is_json) reply.body = nullptr;
 

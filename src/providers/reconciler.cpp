@@ -92,8 +92,7 @@ struct Reconciler::Worker {
   void emit(ReconcileEvent::Kind kind, std::uint64_t generation, std::string message,
             std::vector<std::string> steps = {});
   // Waits until `until` or until a newer revision arrives; false when stopping.
-  bool wait_retry(std::uint64_t revision, Steady::time_point until,
-                  Steady::time_point server_until);
+  bool wait_retry(std::uint64_t revision, Steady::time_point until);
 };
 
 void Reconciler::Worker::emit(ReconcileEvent::Kind kind, std::uint64_t generation,
@@ -226,7 +225,6 @@ bool Reconciler::Worker::attempt(const Work& w) {
 void Reconciler::Worker::on_failure(const Work& w, const Failure& f) {
   const core::TimePoint now = owner.clock_.now();
   Steady::duration wait;
-  Steady::time_point server_until = Steady::now();
   bool report;
   {
     std::lock_guard lock(mutex);
@@ -245,8 +243,8 @@ void Reconciler::Worker::on_failure(const Work& w, const Failure& f) {
   core::Duration delay = net::full_jitter(backoff, backoff_attempt++, rng);
   if (f.permanent) delay = backoff.cap;  // will not heal by itself: retry at the slowest pace
   if (f.retry_after) {
-    delay = std::max(delay, *f.retry_after);
-    server_until += *f.retry_after;
+    const core::Duration asked = std::min(*f.retry_after, backoff.server_wait_cap);
+    delay = std::max(delay, asked);
   }
   wait = delay;
   {
@@ -259,18 +257,15 @@ void Reconciler::Worker::on_failure(const Work& w, const Failure& f) {
     if (f.permanent) msg += " (retrying every " + core::format_duration(backoff.cap) + ")";
     emit(ReconcileEvent::Kind::failed, w.target->generation, msg);
   }
-  wait_retry(w.revision, Steady::now() + wait, server_until);
+  wait_retry(w.revision, Steady::now() + wait);
 }
 
-bool Reconciler::Worker::wait_retry(std::uint64_t revision, Steady::time_point until,
-                                    Steady::time_point server_until) {
+bool Reconciler::Worker::wait_retry(std::uint64_t revision, Steady::time_point until) {
   std::unique_lock lock(mutex);
-  // A new target ends the backoff, but never a wait the server asked for.
+  // A new target ends the wait, the server's too: a failover must not sit
+  // out a rate limit asked for about an older plan. At worst the API
+  // answers 429 again, and that wait is honoured for the new target.
   wake.wait_until(lock, until, [&] { return stopping.load() || work.revision != revision; });
-  if (stopping.load()) return false;
-  if (work.revision != revision && Steady::now() < server_until) {
-    wake.wait_until(lock, server_until, [&] { return stopping.load(); });
-  }
   return !stopping.load();
 }
 

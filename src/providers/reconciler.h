@@ -4,9 +4,10 @@
 // the others. One attempt is: read the world and diff (Provider::diff), apply
 // exactly those changes, diff again to verify. A failed attempt is retried
 // with full-jitter exponential backoff, never sooner than the server asked
-// (Retry-After, exhausted rate limits); a permanent failure (wrong record id,
-// token without the scope) is reported once and retried only at the slowest
-// pace. A new target ends any backoff wait and is attempted at once.
+// (Retry-After, exhausted rate limits) up to `server_wait_cap`; a permanent
+// failure (wrong record id, token without the scope) is reported once and
+// retried only at the slowest pace. A new target ends any wait, the
+// server's included, and is attempted at once.
 //
 // Fencing: a provider never applies a generation older than the newest one it
 // has applied (kept in the journal across restarts); such a target is refused

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <tuple>
@@ -30,6 +31,23 @@ struct Stmt {
   sqlite3_stmt* s = nullptr;
 };
 
+// The file system's fault, not the journal's: full, read-only, I/O.
+bool storage_error(int code) {
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_NOMEM:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string column_text(sqlite3_stmt* s, int i) {
   const unsigned char* t = sqlite3_column_text(s, i);
   return t ? reinterpret_cast<const char*>(t) : "";
@@ -44,17 +62,26 @@ std::string describe_change(const core::VerdictChange& c) {
   return s;
 }
 
-Journal::Journal(const std::string& path) : Journal(path, false) {}
+Journal::Journal(const std::string& path, JournalOptions options) : Journal(path, false, options) {}
 
 Journal Journal::open_read_only(const std::string& path) {
-  return Journal(path, true);
+  return Journal(path, true, JournalOptions{std::chrono::milliseconds(0)});
 }
 
 std::unique_ptr<Journal> Journal::reader(const std::string& path) {
-  return std::unique_ptr<Journal>(new Journal(path, true));
+  const JournalOptions unchecked{std::chrono::milliseconds(0)};
+  try {
+    auto j = std::unique_ptr<Journal>(new Journal(path, true, unchecked));
+    j->load_state();  // the first read is what needs the shared memory
+    return j;
+  } catch (const JournalError& e) {
+    if (!e.storage()) throw;
+    return std::unique_ptr<Journal>(new Journal(path, true, unchecked, true));
+  }
 }
 
-Journal::Journal(const std::string& path, bool read_only) : path_(path) {
+Journal::Journal(const std::string& path, bool read_only, JournalOptions options, bool immutable)
+    : path_(path) {
   std::error_code ec;
   const bool exists = fs::exists(path, ec);
   if (read_only && !exists) throw JournalError("journal " + path + " does not exist");
@@ -68,15 +95,31 @@ Journal::Journal(const std::string& path, bool read_only) : path_(path) {
     throw JournalError("journal " + path + " is a directory, not a file");
   }
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+  std::string name = path;
+  if (immutable) {
+    name = "file:";
+    for (char c : fs::absolute(path, ec).string()) {
+      if (c == '%' || c == '?' || c == '#') {
+        static const char* hex = "0123456789ABCDEF";
+        name += '%';
+        name += hex[(static_cast<unsigned char>(c) >> 4) & 15];
+        name += hex[static_cast<unsigned char>(c) & 15];
+      } else {
+        name += c;
+      }
+    }
+    name += "?immutable=1";
+    flags |= SQLITE_OPEN_URI;
+  }
+  if (sqlite3_open_v2(name.c_str(), &db_, flags | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw JournalError("cannot open journal " + path + ": " + msg);
+    throw JournalError("cannot open journal " + path + ": " + msg, true);
   }
   sqlite3_busy_timeout(db_, 5000);
   try {
-    check_identity();
+    check_identity(options);
     // Read-only cannot make an empty file a journal; refuse it now rather than
     // fail on a missing table later.
     if (read_only && created_) {
@@ -99,15 +142,16 @@ Journal::~Journal() {
 }
 
 void Journal::fail(const std::string& what) {
-  throw JournalError("journal " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
+  throw JournalError("journal " + path_ + ": " + what + ": " + sqlite3_errmsg(db_),
+                     storage_error(sqlite3_extended_errcode(db_)));
 }
 
 void Journal::exec(const char* sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw JournalError("journal " + path_ + ": " + msg);
+    throw JournalError("journal " + path_ + ": " + msg, storage_error(rc));
   }
 }
 
@@ -124,7 +168,7 @@ void Journal::transaction(F&& body) {
 }
 
 // A new (empty) file becomes a journal; anything else must already be one.
-void Journal::check_identity() {
+void Journal::check_identity(const JournalOptions& options) {
   // Any failure to read these two numbers means the file is not an SQLite
   // database at all (or not one we can read): never ours to overwrite.
   auto read_int = [this](const char* sql) {
@@ -134,6 +178,9 @@ void Journal::check_identity() {
     const int value = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
     const std::string msg = sqlite3_errmsg(db_);
     sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && storage_error(rc)) {
+      throw JournalError("cannot read journal " + path_ + ": " + msg, true);
+    }
     if (rc != SQLITE_ROW) {
       throw JournalError("journal " + path_ + " is not a drpilot journal (" + msg +
                          "); refusing to touch it: move it away or set journal.path elsewhere");
@@ -151,9 +198,34 @@ void Journal::check_identity() {
                        " is an SQLite database but not a drpilot journal; refusing to touch it: "
                        "move it away or set journal.path elsewhere");
   }
+  if (options.integrity_check_timeout.count() <= 0) {
+    integrity_note_ = "the integrity check is turned off (journal.integrity_check_timeout: 0s)";
+    return;
+  }
+  // Bounded: a journal of gigabytes must not hold the start (and DNS) back.
+  using Clock = std::chrono::steady_clock;
+  struct Deadline {
+    Clock::time_point at;
+  } deadline{Clock::now() + options.integrity_check_timeout};
+  sqlite3_progress_handler(
+      db_, 1000, [](void* d) { return Clock::now() >= static_cast<Deadline*>(d)->at ? 1 : 0; },
+      &deadline);
   Stmt st(db_, "PRAGMA quick_check");
-  if (sqlite3_step(st.s) != SQLITE_ROW || column_text(st.s, 0) != "ok") {
-    throw JournalError("journal " + path_ + " failed its integrity check (" + column_text(st.s, 0) +
+  const int rc = sqlite3_step(st.s);
+  const std::string result = rc == SQLITE_ROW ? column_text(st.s, 0) : sqlite3_errmsg(db_);
+  sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+  if (rc == SQLITE_INTERRUPT) {
+    integrity_note_ = "the integrity check was stopped after " +
+                      core::format_duration(std::chrono::duration_cast<core::Duration>(
+                          options.integrity_check_timeout)) +
+                      " (journal.integrity_check_timeout); the journal was not fully checked";
+    return;
+  }
+  if (rc != SQLITE_ROW && storage_error(rc)) {
+    throw JournalError("cannot read journal " + path_ + ": " + result, true);
+  }
+  if (rc != SQLITE_ROW || result != "ok") {
+    throw JournalError("journal " + path_ + " failed its integrity check (" + result +
                        "); keep it for inspection and restore a backup or start a new journal "
                        "at another path");
   }
@@ -402,6 +474,11 @@ JournalState Journal::load_state() {
         }
         out.released = std::move(head);
         released_head = true;
+      } else if (key == "generations") {
+        if (!j.is_object() || !j.contains("reserved") || !j["reserved"].is_number_unsigned()) {
+          throw std::runtime_error("not {reserved}");
+        }
+        out.reserved_generation = j["reserved"].get<std::uint64_t>();
       } else if (key.rfind("provider:", 0) == 0) {
         if (!j.is_object() || !j.contains("applied") || !j.contains("verified") ||
             !j["applied"].is_number_unsigned() || !j["verified"].is_number_unsigned()) {
@@ -424,6 +501,52 @@ JournalState Journal::load_state() {
     }
   }
   return out;
+}
+
+void Journal::reserve_generations(std::uint64_t upto) {
+  transaction([&] { put_state("generations", {{"reserved", upto}}); });
+}
+
+std::uint64_t Journal::used_bytes() {
+  auto pragma = [this](const char* sql) -> std::uint64_t {
+    Stmt st(db_, sql);
+    if (sqlite3_step(st.s) != SQLITE_ROW) fail(std::string("cannot read ") + sql);
+    return static_cast<std::uint64_t>(sqlite3_column_int64(st.s, 0));
+  };
+  const std::uint64_t pages = pragma("PRAGMA page_count"), free = pragma("PRAGMA freelist_count");
+  return (pages - std::min(pages, free)) * pragma("PRAGMA page_size");
+}
+
+PruneResult Journal::prune(core::TimePoint now, core::Duration max_age, std::uint64_t max_bytes,
+                           std::size_t budget) {
+  PruneResult r;
+  auto delete_oldest = [&](std::size_t rows, std::optional<std::int64_t> before_ms) {
+    std::size_t deleted = 0;
+    transaction([&] {
+      Stmt st(db_,
+              "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at_ms < ? "
+              "ORDER BY id LIMIT ?)");
+      sqlite3_bind_int64(st.s, 1, before_ms.value_or(INT64_MAX));
+      sqlite3_bind_int64(st.s, 2, static_cast<sqlite3_int64>(rows));
+      if (sqlite3_step(st.s) != SQLITE_DONE) fail("cannot prune events");
+      deleted = static_cast<std::size_t>(sqlite3_changes(db_));
+    });
+    return deleted;
+  };
+  if (max_age.count() > 0) {
+    r.by_age = delete_oldest(budget, core::to_ms(now - max_age));
+    r.more = r.by_age == budget;
+  }
+  // Deleted rows free pages that later writes reuse: the file stops growing
+  // at about max_bytes (it is not shrunk; VACUUM would rewrite it whole).
+  while (max_bytes > 0 && r.by_age + r.by_size < budget && used_bytes() > max_bytes) {
+    const std::size_t n =
+        delete_oldest(std::min<std::size_t>(500, budget - r.by_age - r.by_size), std::nullopt);
+    r.by_size += n;
+    if (n == 0) break;
+  }
+  if (max_bytes > 0 && r.by_age + r.by_size >= budget && used_bytes() > max_bytes) r.more = true;
+  return r;
 }
 
 std::vector<JournalEvent> Journal::history(std::size_t limit,

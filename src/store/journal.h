@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -25,7 +26,26 @@ namespace drpilot::store {
 
 class JournalError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // storage: the file system refused (full, read-only, I/O error, cannot
+  // open); the journal itself may be fine. Otherwise the content is wrong.
+  explicit JournalError(const std::string& what, bool storage = false)
+      : std::runtime_error(what), storage_(storage) {}
+  bool storage() const { return storage_; }
+
+ private:
+  bool storage_;
+};
+
+struct JournalOptions {
+  // The start-up integrity check (PRAGMA quick_check) stops after this long
+  // on a large journal rather than delay the start; 0: not checked.
+  std::chrono::milliseconds integrity_check_timeout{10'000};
+};
+
+// What prune() removed.
+struct PruneResult {
+  std::size_t by_age = 0, by_size = 0;
+  bool more = false;  // the budget ran out before the limits were met
 };
 
 struct JournalEvent {
@@ -53,6 +73,10 @@ struct JournalState {
   std::optional<core::Overrides> overrides;
   std::optional<core::Plan> released;  // the plan last let through to the providers
   std::map<std::string, ProviderProgress> providers;
+  // Plan generations up to this one may have been handed out (reserved in
+  // blocks, so that one published while the journal could not be written is
+  // never numbered again after a restart).
+  std::uint64_t reserved_generation = 0;
 };
 
 class Journal {
@@ -60,7 +84,7 @@ class Journal {
   // Opens `path`, creating it when it does not exist. Refuses (JournalError)
   // a file that is not a drpilot journal or fails an integrity check: an
   // existing file is never silently replaced.
-  explicit Journal(const std::string& path);
+  explicit Journal(const std::string& path, JournalOptions options = {});
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -68,6 +92,9 @@ class Journal {
   // Opens an existing journal read-only (for `drpilot history --journal`,
   // and for the API's thread beside the controller's writer).
   static Journal open_read_only(const std::string& path);
+  // When the file system cannot even hold the shared-memory file a WAL
+  // reader needs (a full disk), the file is read as immutable: what was
+  // checkpointed into it (everything, after a clean stop).
   static std::unique_ptr<Journal> reader(const std::string& path);
 
   void record_verdicts(const std::vector<core::VerdictChange>& targets,
@@ -87,6 +114,17 @@ class Journal {
                        std::uint64_t generation, const std::string& message, core::TimePoint at,
                        const nlohmann::json& data, const ProviderProgress& progress);
   void record_released(const core::Plan& plan);
+  // Generations up to `upto` may be used before the next reservation.
+  void reserve_generations(std::uint64_t upto);
+
+  // Removes the oldest events older than `max_age` (0: no bound) and, while
+  // the journal's used pages exceed `max_bytes` (0: no bound), more of the
+  // oldest; at most `budget` rows a call, so a large backlog costs several
+  // short calls, not one long stall. State is never removed.
+  PruneResult prune(core::TimePoint now, core::Duration max_age, std::uint64_t max_bytes,
+                    std::size_t budget);
+  // Bytes in use (pages holding data, not free pages).
+  std::uint64_t used_bytes();
 
   // The latest plan and verdicts. Throws JournalError if stored state is corrupt.
   JournalState load_state();
@@ -94,12 +132,16 @@ class Journal {
   std::vector<JournalEvent> history(std::size_t limit,
                                     std::optional<std::int64_t> before_id = std::nullopt);
   bool created() const { return created_; }
+  // "" when the start-up integrity check ran to the end; else why it did not.
+  const std::string& integrity_note() const { return integrity_note_; }
   const std::string& path() const { return path_; }
 
  private:
-  Journal(const std::string& path, bool read_only);
+  // immutable: read the main file only, without the WAL's shared memory (a
+  // file system that cannot hold even that; see reader()).
+  Journal(const std::string& path, bool read_only, JournalOptions options, bool immutable = false);
   void exec(const char* sql);
-  void check_identity();
+  void check_identity(const JournalOptions& options);
   void initialize();
   void insert_event(const JournalEvent& e);
   void put_verdicts(const std::vector<core::VerdictChange>& targets,
@@ -123,6 +165,7 @@ class Journal {
   std::string path_;
   sqlite3* db_ = nullptr;
   bool created_ = false;
+  std::string integrity_note_;
   // What the state rows hold of the plan and the released plan, once written.
   std::optional<core::Plan> stored_plan_, stored_released_;
 };

@@ -159,5 +159,38 @@ TEST_F(AtomicFile, RestoreRewritesOrRemoves) {
   EXPECT_EQ(entries(), std::vector<std::string>{"f"});
 }
 
+// A link planted where the output goes must not steer the write elsewhere,
+// and renaming over a link would silently replace it: refused by default.
+TEST_F(AtomicFile, ASymlinkedOutputIsRefusedAndNothingChanges) {
+  testing::write_file(path("real.env"), "OLD=1\n");
+  ASSERT_EQ(symlink(path("real.env").c_str(), path("app.env").c_str()), 0);
+  std::string error;
+  EXPECT_FALSE(write_file_atomic(path("app.env"), "NEW=1\n", error));
+  EXPECT_NE(error.find("is a symbolic link (to " + path("real.env") + ")"), std::string::npos)
+      << error;
+  EXPECT_EQ(testing::read_file(path("real.env")), "OLD=1\n");
+  EXPECT_TRUE(fs::is_symlink(path("app.env")));
+  EXPECT_EQ(entries(), (std::vector<std::string>{"app.env", "real.env"}));
+}
+
+TEST_F(AtomicFile, WithFollowSymlinkTheFileItPointsToIsReplacedAndTheLinkKept) {
+  testing::write_file(path("real.env"), "OLD=1\n");
+  ASSERT_EQ(symlink("real.env", path("app.env").c_str()), 0);  // relative, as they usually are
+  std::string error;
+  ASSERT_TRUE(write_file_atomic(path("app.env"), "NEW=1\n", error, {.follow_symlink = true}))
+      << error;
+  EXPECT_EQ(testing::read_file(path("real.env")), "NEW=1\n");
+  EXPECT_TRUE(fs::is_symlink(path("app.env")));
+  EXPECT_EQ(entries(), (std::vector<std::string>{"app.env", "real.env"}));
+}
+
+TEST_F(AtomicFile, SetuidSetgidAndStickyBitsAreNeverCopied) {
+  testing::write_file(path("app.env"), "OLD=1\n");
+  ASSERT_EQ(chmod(path("app.env").c_str(), 06755 | S_ISVTX), 0);
+  std::string error;
+  ASSERT_TRUE(write_file_atomic(path("app.env"), "NEW=1\n", error)) << error;
+  EXPECT_EQ(mode_of(path("app.env")), 0755u);
+}
+
 }  // namespace
 }  // namespace drpilot::agent

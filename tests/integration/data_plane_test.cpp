@@ -397,8 +397,10 @@ TEST_F(DataPlane, AgentReportsAreAuthenticated) {
   EXPECT_EQ(r.status, 409) << r.body;
   EXPECT_NE(r.body.find("replay"), std::string::npos) << r.body;
 
+  // Only the replay counts against the agent: the two that did not verify
+  // could have come from anyone, and change nothing in its status.
   const json agent = agent_status("ams-agent");
-  EXPECT_EQ(agent.value("refused", -1), 3) << agent.dump(2);
+  EXPECT_EQ(agent.value("refused", -1), 1) << agent.dump(2);
   EXPECT_EQ(agent.value("reports", -1), 1) << agent.dump(2);
   EXPECT_NE(agent.value("last_refusal", "").find("replay"), std::string::npos) << agent.dump(2);
 }
