@@ -1,5 +1,5 @@
 # The two commands of the quick start, and the pieces behind them.
-#   make run    install what is missing, build, start the demo
+#   make run    install what is missing, build drpilot (only), start the demo
 #   make test   install what is missing, build, run the whole suite (ctest)
 
 BUILD      ?= build
@@ -8,7 +8,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 
-.PHONY: run test build deps fuzz-build asan-test bench format clean
+.PHONY: run test build demo-build deps fuzz-build asan-test bench format clean
 
 deps:
 	@scripts/install-deps
@@ -19,7 +19,11 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+# Only what the demo needs: the drpilot binary, not the tests and benchmarks.
+demo-build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target drpilot
+
+run: demo-build
 	$(BUILD)/drpilot demo
 
 # libFuzzer targets need clang; without it the fuzz tests replay the seed corpus.

@@ -17,13 +17,14 @@
 #include <vector>
 
 #include "core/engine.h"
+#include "support/iterations.h"
 
 namespace drpilot::core {
 namespace {
 
 using std::chrono::milliseconds;
 
-constexpr std::uint32_t kTimelines = 300;
+constexpr std::uint32_t kTimelines = test::scaled(300);
 constexpr int kSteps = 300;
 
 std::string describe(const RecordPlan& r) {

@@ -21,13 +21,14 @@
 #include <vector>
 
 #include "core/planner.h"
+#include "support/iterations.h"
 
 namespace drpilot::core {
 namespace {
 
 using std::chrono::milliseconds;
 
-constexpr std::uint32_t kTimelines = 2000;
+constexpr std::uint32_t kTimelines = test::scaled(2000);
 constexpr int kSteps = 200;
 
 std::string join(const std::vector<std::string>& v) {
