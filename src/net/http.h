@@ -59,6 +59,10 @@ struct Url {
   std::string target = "/";
 };
 std::optional<Url> parse_url(const std::string& s, std::string& error);
+// The URL as it may be shown and journaled: scheme, host and port, with any
+// path or query (where webhook receivers put their secrets) as "/...".
+// "(an invalid URL)" when it does not parse.
+std::string redacted_url(const std::string& s);
 // A request for `method` on `url` (scheme, host, port and target filled in).
 ClientRequest request_to(const Url& url, std::string method);
 

@@ -133,4 +133,15 @@ std::optional<Url> parse_url(const std::string& s, std::string& error) {
   return u;
 }
 
+std::string redacted_url(const std::string& s) {
+  std::string error;
+  const auto url = parse_url(s, error);
+  if (!url) return "(an invalid URL)";
+  const bool default_port = url->port == (url->tls ? 443 : 80);
+  const bool ipv6 = url->host.find(':') != std::string::npos;
+  return std::string(url->tls ? "https" : "http") + "://" +
+         (ipv6 ? "[" + url->host + "]" : url->host) +
+         (default_port ? "" : ":" + std::to_string(url->port)) + (url->target == "/" ? "" : "/...");
+}
+
 }  // namespace drpilot::net

@@ -19,15 +19,16 @@ class Webhook final : public Provider {
       : Provider(cfg.name), cfg_(cfg), key_(std::move(key)), clock_(clock) {}
 
   std::string_view kind() const override { return "webhook"; }
-  std::string where() const override { return cfg_.endpoint; }
+  // Receivers often carry a secret in the path (Slack-style URLs): shown
+  // and journaled as scheme, host and port only.
+  std::string where() const override { return net::redacted_url(cfg_.endpoint); }
 
   void resume(std::uint64_t verified) override { delivered_ = verified; }
 
   std::variant<Changes, Failure> diff(const Target& target) override {
     if (target.generation <= delivered_) return Changes{};
     Changes c;
-    c.steps.push_back("deliver generation " + std::to_string(target.generation) + " to " +
-                      cfg_.endpoint);
+    c.steps.push_back("deliver generation " + std::to_string(target.generation) + " to " + where());
     return c;
   }
 
@@ -53,7 +54,7 @@ class Webhook final : public Provider {
                    {"X-Drpilot-Signature", webhook_signature(key_, timestamp, body)},
                    {"X-Drpilot-Generation", std::to_string(target.generation)}};
     net::ClientResult r = net::http_request_sync(std::move(req));
-    const std::string what = "POST " + cfg_.endpoint;
+    const std::string what = "POST " + where();
     if (!r.ok) return fail(what + ": " + r.error);
     if (r.status < 200 || r.status >= 300) {
       Failure f = fail(what + ": HTTP " + std::to_string(r.status) +

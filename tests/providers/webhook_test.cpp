@@ -73,6 +73,10 @@ class Receiver {
   std::string url(const std::string& path = "/hooks/drpilot") const {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
   }
+  // How drpilot shows it: the path, where receivers keep their secrets, left out.
+  std::string shown() const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/...";
+  }
   void answer(int status, std::string body = "",
               std::vector<std::pair<std::string, std::string>> headers = {}) {
     std::lock_guard lock(mutex_);
@@ -179,13 +183,13 @@ TEST(Webhook, DeliversASignedJsonBodyOncePerGeneration) {
   core::FakeClock clock(core::from_ms(1'700'000'123'456));
   auto hook = make_webhook(webhook_config(rx.url()), kKey, clock);
   EXPECT_EQ(hook->kind(), "webhook");
-  EXPECT_EQ(hook->where(), rx.url());
+  EXPECT_EQ(hook->where(), rx.shown());
   EXPECT_EQ(hook->name(), "ops-hook");
 
   const Target t1 = target(1, "ams");
   auto d = hook->diff(t1);
   ASSERT_TRUE(std::holds_alternative<Changes>(d));
-  EXPECT_EQ(std::get<Changes>(d).steps, V{"deliver generation 1 to " + rx.url()});
+  EXPECT_EQ(std::get<Changes>(d).steps, V{"deliver generation 1 to " + rx.shown()});
   ASSERT_EQ(deliver(*hook, t1), std::nullopt);
   EXPECT_FALSE(pending(*hook, t1));  // delivered: in sync
 
@@ -244,7 +248,7 @@ TEST(Webhook, NonSuccessIsAFailureAndTheDeliveryStaysPending) {
   auto f = deliver(*hook, target(1, "ams"));
   ASSERT_TRUE(f.has_value());
   EXPECT_FALSE(f->permanent);
-  EXPECT_EQ(f->reason, "POST " + rx.url() + ": HTTP 500: receiver exploded ");
+  EXPECT_EQ(f->reason, "POST " + rx.shown() + ": HTTP 500: receiver exploded ");
   EXPECT_TRUE(pending(*hook, target(1, "ams")));
 
   rx.answer(302, "", {{"Location", "http://elsewhere/"}});
@@ -268,7 +272,7 @@ TEST(Webhook, GoneIsPermanent) {
   auto f = deliver(*hook, target(1, "ams"));
   ASSERT_TRUE(f.has_value());
   EXPECT_TRUE(f->permanent);
-  EXPECT_EQ(f->reason, "POST " + rx.url() + ": HTTP 410");
+  EXPECT_EQ(f->reason, "POST " + rx.shown() + ": HTTP 410");
 }
 
 TEST(Webhook, TheReceiversRetryAfterIsHonoured) {
@@ -291,6 +295,31 @@ TEST(Webhook, TheReceiversRetryAfterIsHonoured) {
   f = deliver(*hook, target(1, "ams"));
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->retry_after, std::nullopt);
+}
+
+// Slack-style receivers carry a secret in the path: it never reaches status,
+// the journal or a failure's reason.
+TEST(Webhook, ASecretInTheUrlIsNeverShown) {
+  Receiver rx;
+  core::FakeClock clock;
+  const std::string url = rx.url("/services/T000/B000/s3cr3t-path-token?key=s3cr3t-query");
+  auto hook = make_webhook(webhook_config(url), kKey, clock);
+  rx.answer(500, "");
+  auto f = deliver(*hook, target(1, "ams"));
+  ASSERT_TRUE(f.has_value());
+  for (const std::string& shown : {f->reason, hook->where()}) {
+    EXPECT_EQ(shown.find("s3cr3t"), std::string::npos) << shown;
+  }
+  EXPECT_EQ(hook->where(), rx.shown());
+}
+
+TEST(RedactedUrl, KeepsSchemeHostAndPortOnly) {
+  EXPECT_EQ(net::redacted_url("https://hooks.example.com/services/T/B/secret"),
+            "https://hooks.example.com/...");
+  EXPECT_EQ(net::redacted_url("http://[2001:db8::1]:8080/x?token=1"),
+            "http://[2001:db8::1]:8080/...");
+  EXPECT_EQ(net::redacted_url("https://example.com"), "https://example.com");
+  EXPECT_EQ(net::redacted_url("ftp://nope"), "(an invalid URL)");
 }
 
 TEST(Webhook, AnUnreachableReceiverIsATransientFailure) {
