@@ -3,10 +3,11 @@
 namespace drpilot::api {
 
 ApiServer::ApiServer(net::Loop& control, const std::string& address, std::uint16_t port,
-                     Backend& backend, std::optional<std::string> token)
+                     Backend& backend, std::optional<std::string> token, HostPolicy hosts)
     : control_(control),
       backend_(backend),
       token_(std::move(token)),
+      hosts_(std::move(hosts)),
       server_(std::make_unique<net::HttpServer>(
           loop_, address, port,
           [this](const net::ServerRequest& req, net::Responder respond) {
@@ -46,6 +47,10 @@ void ApiServer::stop() {
 // On the API's thread. What needs the controller's state goes to the control
 // loop and comes back here to be answered (and, for status, rendered).
 void ApiServer::handle(const net::ServerRequest& req, net::Responder respond) {
+  if (const std::string why = check_host(req, hosts_); !why.empty()) {
+    respond(json_response(421, {{"error", why}}));
+    return;
+  }
   Action a = decide(req, token_);
   // Runs `work` on the control loop, then `finish` with its result here.
   auto via_control = [this, &respond](auto work, auto finish) {

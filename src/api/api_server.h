@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "api/status_query.h"
 #include "core/commands.h"
@@ -72,6 +73,19 @@ struct Action {
 // nullopt: operator commands are disabled.
 Action decide(const net::ServerRequest& req, const std::optional<std::string>& token);
 
+// Which Host headers the API answers (DNS rebinding: a web page whose name
+// resolves to the API's address must not be able to use it).
+struct HostPolicy {
+  std::vector<std::string> names;  // lower case; an IPv6 address without brackets
+  bool any = false;                // a wildcard listen address without configured names
+};
+// The listen address (and localhost, 127.0.0.1 and ::1 when it is loopback)
+// plus `configured`; any Host when the address is a wildcard and nothing is configured.
+HostPolicy host_policy(const std::string& listen_address,
+                       const std::vector<std::string>& configured);
+// "" when `req` may be answered, else the 421 reason. /healthz answers any Host.
+std::string check_host(const net::ServerRequest& req, const HostPolicy& policy);
+
 // The body a request may carry, decided from its head before the body is
 // read: an operator command with the right token, a signed agent report, or
 // (anything else, unauthenticated) a little.
@@ -91,8 +105,9 @@ net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
 class ApiServer {
  public:
   // `control`: the loop the backend's state belongs to.
+  // `hosts`: the Host headers it answers (see host_policy).
   ApiServer(net::Loop& control, const std::string& address, std::uint16_t port, Backend& backend,
-            std::optional<std::string> token);
+            std::optional<std::string> token, HostPolicy hosts = {{}, true});
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -111,6 +126,7 @@ class ApiServer {
   net::Loop& control_;
   Backend& backend_;
   std::optional<std::string> token_;
+  HostPolicy hosts_;
   net::Loop loop_;  // the API's own
   std::unique_ptr<net::HttpServer> server_;
   std::thread thread_;

@@ -205,6 +205,46 @@ Action decide(const net::ServerRequest& req, const std::optional<std::string>& t
                               "/healthz)"));
 }
 
+HostPolicy host_policy(const std::string& listen_address,
+                       const std::vector<std::string>& configured) {
+  HostPolicy p;
+  p.names = configured;
+  const bool wildcard = listen_address == "0.0.0.0" || listen_address == "::";
+  if (wildcard && configured.empty()) p.any = true;
+  if (!wildcard) p.names.push_back(listen_address);
+  const bool loopback = listen_address.rfind("127.", 0) == 0 || listen_address == "::1";
+  if (loopback) {
+    for (const char* n : {"localhost", "127.0.0.1", "::1"}) p.names.push_back(n);
+  }
+  return p;
+}
+
+std::string check_host(const net::ServerRequest& req, const HostPolicy& policy) {
+  if (policy.any || req.path == "/healthz") return "";
+  auto it = req.headers.find("host");
+  if (it == req.headers.end()) return "the request has no Host header";
+  // "name", "name:port", "[v6]", "[v6]:port"; compared without the port and case.
+  std::string host = it->second;
+  if (!host.empty() && host.front() == '[') {
+    const auto close = host.find(']');
+    host = close == std::string::npos ? host : host.substr(1, close - 1);
+  } else if (const auto colon = host.rfind(':');
+             colon != std::string::npos && host.find(':') == colon) {
+    host = host.substr(0, colon);
+  }
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!host.empty() && host.back() == '.') host.pop_back();
+  for (const std::string& n : policy.names) {
+    if (n == host) return "";
+  }
+  std::string shown = it->second.substr(0, 100);
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return "this API does not answer to the name '" + shown +
+         "' (add it to api.host_names if it is one of this controller's names)";
+}
+
 std::size_t body_limit(const net::ServerRequest& head, const std::optional<std::string>& token) {
   if (head.path.rfind("/api/v1/commands/", 0) == 0 && token && !token->empty() &&
       authorized(head, *token)) {

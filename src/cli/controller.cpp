@@ -123,8 +123,9 @@ void Controller::start() {
     log_event("dns", {{"listen", endpoints_text(cfg_->dns.listen)}});
   }
   history_reader_ = store::Journal::reader(cfg_->journal_path);  // before the API thread starts
-  api_ = std::make_unique<api::ApiServer>(loop_, cfg_->api_listen.host, cfg_->api_listen.port,
-                                          *this, token);
+  api_ = std::make_unique<api::ApiServer>(
+      loop_, cfg_->api_listen.host, cfg_->api_listen.port, *this, token,
+      api::host_policy(cfg_->api_listen.host, cfg_->api_host_names));
   api_->start();
   log_event("api", {{"listen", cfg_->api_listen.to_string()}});
 
@@ -361,6 +362,12 @@ std::string Controller::reload() {
   }
   if (next.providers != cfg_->providers) needs_restart.push_back("providers");
   if (!(next.api_token == cfg_->api_token)) needs_restart.push_back("api.token");
+  if (next.api_host_names != cfg_->api_host_names) needs_restart.push_back("api.host_names");
+  if (next.journal_max_age != cfg_->journal_max_age ||
+      next.journal_max_size_mb != cfg_->journal_max_size_mb ||
+      next.journal_integrity_check_timeout != cfg_->journal_integrity_check_timeout) {
+    needs_restart.push_back("journal.max_age/max_size_mb/integrity_check_timeout");
+  }
   if (!(next.aws == cfg_->aws)) needs_restart.push_back("aws");
   if (!credentials_ && next.data_regions != cfg_->data_regions) {
     // Credentials are read at start only when something needs them.

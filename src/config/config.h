@@ -207,6 +207,9 @@ struct Config {
   long long journal_max_size_mb = 1024;                    // 0: no bound
   core::Duration journal_integrity_check_timeout{10'000};  // 0: not checked
   Endpoint api_listen{"127.0.0.1", 8080};
+  // Names the API answers to in the Host header (besides its listen address,
+  // and localhost when that is loopback): DNS rebinding gets 421.
+  std::vector<std::string> api_host_names;
   DnsConfig dns;
   core::Policy policy;
   std::vector<CheckConfig> checks;

@@ -173,6 +173,20 @@ class Loader {
       if (!s->valid()) return;
       if (auto e = s->endpoint("listen")) cfg_.api_listen = *e;
       cfg_.api_token = read_secret(*s, false);
+      if (s->has("host_names")) {
+        if (auto names = s->string_list("host_names")) {
+          for (const std::string& n : *names) {
+            std::string err;
+            if (is_ipv4(n) || is_ipv6(n)) {
+              cfg_.api_host_names.push_back(n);
+            } else if (auto dn = normalize_dns_name(n, err)) {
+              cfg_.api_host_names.push_back(*dn);
+            } else {
+              s->error("host_names", "'host_names': " + err);
+            }
+          }
+        }
+      }
     }
   }
 

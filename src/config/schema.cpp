@@ -125,6 +125,13 @@ struct Schema {
                       "The API token itself. Only for demos: anyone who can read the file has "
                       "it."),
                     "none"),
+               note(f("host_names", VT::string_list, "",
+                      "Names the API answers to in the Host header, besides its listen address "
+                      "(and localhost when that is loopback). Any other Host is answered 421, "
+                      "so a web page cannot reach the API through DNS rebinding. /healthz "
+                      "answers any Host. Listening on a wildcard address (0.0.0.0, ::) "
+                      "without host_names accepts any Host."),
+                    "none"),
            }};
     soa = {"dns.zones[].soa",
            "The zone's SOA record. The serial is the plan generation and is not configurable.",

@@ -103,6 +103,18 @@ TEST_F(Api, HeadAnswersTheHeadersOfGetWithoutABody) {
   EXPECT_EQ(reply.substr(reply.find("\r\n\r\n") + 4), "") << "HEAD came with a body";
 }
 
+// DNS rebinding: a page on attacker.example whose name now resolves to
+// 127.0.0.1 reaches the port, but not the API.
+TEST_F(Api, AnotherNameInTheHostHeaderIsMisdirected) {
+  const std::string refused =
+      raw("GET /api/v1/status HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(refused.rfind("HTTP/1.1 421", 0), 0u) << refused;
+  EXPECT_NE(refused.find("api.host_names"), std::string::npos) << refused;
+  const std::string health =
+      raw("GET /healthz HTTP/1.1\r\nHost: lb-probe.internal\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(health.rfind("HTTP/1.1 200", 0), 0u) << health;
+}
+
 TEST_F(Api, StatusForOneSiteFromTheCommandLine) {
   CommandResult r = drpilot(
       {"status", "--api", "http://127.0.0.1:" + std::to_string(ports_.api), "--site", "nyc"});

@@ -151,7 +151,9 @@ TEST_F(JournalDisk, AGenerationPublishedWithoutItsJournalWriteIsNeverReused) {
   ASSERT_TRUE(wait_for_answer("127.0.0.12", 10s));
   const std::uint64_t unjournaled = generation();
   EXPECT_GT(unjournaled, before);
-  EXPECT_NE(alerts().find("journal write failed"), std::string::npos) << alerts();
+  // Usually the write failed (ALERT: journal write failed); SQLite may still
+  // fit a small write into space its files already hold, so this is not
+  // asserted: what must hold either way is the numbering below.
   demo_->kill_hard();
   free_disk();
 
