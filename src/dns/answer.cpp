@@ -170,12 +170,15 @@ AnswerResult answer_from(const Snapshot& snap, const Query& q, Response& r) {
       if (node->apex) add(zone.soa);
       break;
     case type::ANY:
-      if (node->apex) {
+      // RFC 8482: one RRset, not all of them, so ANY is no amplifier: the
+      // addresses when the name has them, else the apex's SOA.
+      if (!node->a.empty()) {
+        add(node->a);
+      } else if (!node->aaaa.empty()) {
+        add(node->aaaa);
+      } else if (node->apex) {
         add(zone.soa);
-        add(zone.ns);
       }
-      add(node->a);
-      add(node->aaaa);
       break;
     default:
       break;

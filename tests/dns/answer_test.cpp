@@ -98,15 +98,15 @@ TEST_F(Answer, SoaAtTheApex) {
   EXPECT_EQ(m.answers[0].ttl, 3600u);
 }
 
-TEST_F(Answer, AnyReturnsEverySetAtTheName) {
+// RFC 8482: a minimal answer to ANY, one RRset, never everything at the name.
+TEST_F(Answer, AnyIsAnsweredWithOneRRset) {
   auto apex = ask("example.test", type::ANY);
   EXPECT_TRUE(apex.header.aa);
-  ASSERT_EQ(apex.answers.size(), 3u);  // SOA + 2 NS
+  ASSERT_EQ(apex.answers.size(), 1u);  // the SOA only, not the NS set too
   EXPECT_EQ(apex.answers[0].type, type::SOA);
-  EXPECT_EQ(apex.answers[1].type, type::NS);
   auto www = ask("www.example.test", type::ANY);
-  ASSERT_EQ(www.answers.size(), 4u);
-  EXPECT_EQ(www.answers[3].type, type::AAAA);
+  ASSERT_FALSE(www.answers.empty());
+  for (const auto& rr : www.answers) EXPECT_EQ(rr.type, type::A);  // the A set, no AAAA
 }
 
 TEST_F(Answer, NodataForAnotherTypeAtAnExistingName) {
