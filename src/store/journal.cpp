@@ -520,12 +520,15 @@ std::uint64_t Journal::used_bytes() {
 PruneResult Journal::prune(core::TimePoint now, core::Duration max_age, std::uint64_t max_bytes,
                            std::size_t budget) {
   PruneResult r;
+  // Only the oldest `rows` events by id are looked at (events are appended
+  // in time order): a bounded walk from the start of the table, never a scan
+  // of all of it, so a large journal with nothing to prune costs nothing.
   auto delete_oldest = [&](std::size_t rows, std::optional<std::int64_t> before_ms) {
     std::size_t deleted = 0;
     transaction([&] {
       Stmt st(db_,
-              "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at_ms < ? "
-              "ORDER BY id LIMIT ?)");
+              "DELETE FROM events WHERE id IN (SELECT id FROM (SELECT id, at_ms FROM events "
+              "ORDER BY id LIMIT ?2) WHERE at_ms < ?1)");
       sqlite3_bind_int64(st.s, 1, before_ms.value_or(INT64_MAX));
       sqlite3_bind_int64(st.s, 2, static_cast<sqlite3_int64>(rows));
       if (sqlite3_step(st.s) != SQLITE_DONE) fail("cannot prune events");
