@@ -83,7 +83,8 @@ struct HostPolicy {
 // plus `configured`; any Host when the address is a wildcard and nothing is configured.
 HostPolicy host_policy(const std::string& listen_address,
                        const std::vector<std::string>& configured);
-// "" when `req` may be answered, else the 421 reason. /healthz answers any Host.
+// "" when `req` may be answered, else the 421 reason. /healthz and signed
+// agent reports answer any Host.
 std::string check_host(const net::ServerRequest& req, const HostPolicy& policy);
 
 // The body a request may carry, decided from its head before the body is

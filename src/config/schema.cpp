@@ -128,8 +128,9 @@ struct Schema {
                note(f("host_names", VT::string_list, "",
                       "Names the API answers to in the Host header, besides its listen address "
                       "(and localhost when that is loopback). Any other Host is answered 421, "
-                      "so a web page cannot reach the API through DNS rebinding. /healthz "
-                      "answers any Host. Listening on a wildcard address (0.0.0.0, ::) "
+                      "so a web page cannot reach the API through DNS rebinding. /healthz and "
+                      "agents' signed reports answer any Host. Listening on a wildcard address "
+                      "(0.0.0.0, ::) "
                       "without host_names accepts any Host."),
                     "none"),
            }};
