@@ -17,6 +17,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr std::string_view kCommands = "/api/v1/commands/";
+
 net::ServerResponse error(int status, const std::string& message) {
   return json_response(status, {{"error", message}});
 }
@@ -149,7 +151,6 @@ net::ServerResponse Backend::agent_report(const net::ServerRequest&) {
 }
 
 Action decide(const net::ServerRequest& req, const std::optional<std::string>& token) {
-  constexpr std::string_view kCommands = "/api/v1/commands/";
   if (req.path.rfind(kCommands, 0) == 0) {
     if (req.method != "POST") return reply(error(405, "use POST"));
     // Nothing about the command is looked at before the caller is known.
@@ -248,8 +249,7 @@ std::string check_host(const net::ServerRequest& req, const HostPolicy& policy) 
 }
 
 std::size_t body_limit(const net::ServerRequest& head, const std::optional<std::string>& token) {
-  if (head.path.rfind("/api/v1/commands/", 0) == 0 && token && !token->empty() &&
-      authorized(head, *token)) {
+  if (head.path.rfind(kCommands, 0) == 0 && token && !token->empty() && authorized(head, *token)) {
     return kMaxCommandBody;
   }
   if (head.path == kAgentReportPath) {

@@ -246,10 +246,7 @@ void Controller::apply(const core::EngineStep& step) {
   });
   if (step.plan_changed) {
     plan_unjournaled_ = !written;
-    // Its number is reserved before anyone outside sees it.
-    const std::string uncovered = journal_->cover(engine_->plan().generation);
-    clear_alert("plan generation");
-    if (!uncovered.empty()) alert(uncovered);
+    cover_generation(engine_->plan().generation);  // before anyone outside sees it
   }
   if (step.plan_changed) {
     const core::Plan& plan = engine_->plan();
@@ -319,11 +316,16 @@ void Controller::keep_journal() {
     const core::Plan& plan = engine_->plan();
     if (journal_write([&](store::Journal& j) { j.record_plan(plan); })) {
       plan_unjournaled_ = false;
-      const std::string uncovered = journal_->cover(plan.generation);
-      clear_alert("plan generation");
-      if (!uncovered.empty()) alert(uncovered);
+      cover_generation(plan.generation);
     }
   }
+}
+
+// Reserves `generation`'s number in the journal; alerts while it cannot.
+void Controller::cover_generation(std::uint64_t generation) {
+  const std::string uncovered = journal_->cover(generation);
+  clear_alert("plan generation");
+  if (!uncovered.empty()) alert(uncovered);
 }
 
 void Controller::set_degraded(std::string why) {

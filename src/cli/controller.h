@@ -118,6 +118,7 @@ class Controller : public api::Backend {
   bool journal_write(const std::function<void(store::Journal&)>& write);
   // Reopening, retention, the unjournaled plan: every tick.
   void keep_journal();
+  void cover_generation(std::uint64_t generation);
   void set_degraded(std::string why);
   std::string refuse_reload(const std::string& errors);
   void clear_alert(const std::string& prefix);

@@ -2,35 +2,10 @@
 
 #include <algorithm>
 
+#include "core/utf8.h"
+
 namespace drpilot::providers {
 namespace {
-
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;  // no overlong forms
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k) {
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
 
 std::string scrub(std::string_view raw, const std::vector<std::string>& secrets) {
   std::string out(raw);
@@ -55,7 +30,7 @@ std::string clean_output(std::string_view raw, const std::vector<std::string>& s
     if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7F)) {
       out += static_cast<char>(c);
       ++i;
-    } else if (const std::size_t n = c >= 0x80 ? utf8_length(scrubbed, i) : 0; n > 0) {
+    } else if (const std::size_t n = c >= 0x80 ? core::utf8_length(scrubbed, i) : 0; n > 0) {
       out.append(scrubbed, i, n);
       i += n;
     } else {

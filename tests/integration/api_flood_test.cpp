@@ -26,29 +26,13 @@ using nlohmann::json;
 
 constexpr int kIdle = 600;
 
-int connect_to(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Opens `n` connections to `port`, each sending one keep-alive GET /healthz
 // and reading its answer, then left open and silent. Returns the descriptors.
 std::vector<int> idle_crowd(std::uint16_t port, int n) {
   std::vector<int> fds;
   const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
   for (int i = 0; i < n; ++i) {
-    const int fd = connect_to(port);
+    const int fd = connect_loopback(port);
     if (fd < 0) continue;
     if (::send(fd, get.data(), get.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(get.size())) {
       char buf[1024];
@@ -67,7 +51,7 @@ void flood(std::uint16_t port, const std::string& path, const std::atomic<bool>&
                            "application/json\r\nContent-Length: " + std::to_string(body.size()) +
                            "\r\n\r\n";
   while (!stop) {
-    const int fd = connect_to(port);
+    const int fd = connect_loopback(port);
     if (fd < 0) continue;
     if (::send(fd, head.data(), head.size(), MSG_NOSIGNAL) > 0) {
       (void)::send(fd, body.data(), body.size(), MSG_NOSIGNAL);
