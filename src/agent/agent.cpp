@@ -15,6 +15,7 @@ ReporterOptions reporter_options(const AgentOptions& o) {
   r.controllers = o.controllers;
   r.timeout = o.report_timeout;
   r.tls_verify = o.tls_verify;
+  r.ca_file = o.controller_ca_file;
   return r;
 }
 

@@ -38,6 +38,7 @@ struct AgentOptions {
   core::Duration report_interval{1'000};
   core::Duration report_timeout{2'000};  // per controller and round
   bool tls_verify = true;
+  std::string controller_ca_file;  // empty: the system's trust store
   config::Endpoint listen{"127.0.0.1", 8091};
   ApplierOptions apply;
   std::vector<probe::ProbeTarget> targets;

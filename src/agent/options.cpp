@@ -21,6 +21,7 @@ std::optional<AgentOptions> options_from_config(const config::Config& cfg, const
   o.site = a->site;
   o.key = std::move(key);
   o.controllers = a->controllers;
+  o.controller_ca_file = a->controller_ca_file;
   o.report_interval = a->report_interval;
   // Short, so one dead controller costs little, yet a busy one has time:
   // within [500ms, 3s], and no longer than the interval.

@@ -160,6 +160,7 @@ void Reporter::send(api::AgentReport report, std::function<void(RoundResult)> do
     req.timeout = options_.timeout;
     req.connect_timeout = std::min(options_.timeout, core::Duration{1'000});
     req.tls_verify = options_.tls_verify;
+    req.tls_ca_file = options_.ca_file;
     req.max_body = kMaxReply;
     req.body = body;
     req.headers = {{"Content-Type", "application/json"},

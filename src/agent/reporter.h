@@ -31,6 +31,7 @@ struct ReporterOptions {
   core::Duration timeout{2'000};         // one controller's whole exchange
   core::Duration max_skew = api::kMaxClockSkew;
   bool tls_verify = true;
+  std::string ca_file;  // trusted for https controllers; empty: the system's trust store
 };
 
 struct ControllerReply {

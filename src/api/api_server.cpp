@@ -2,25 +2,25 @@
 
 namespace drpilot::api {
 
-ApiServer::ApiServer(net::Loop& control, const std::string& address, std::uint16_t port,
-                     Backend& backend, std::optional<std::string> token, HostPolicy hosts)
+ApiServer::ApiServer(net::Loop& control, Backend& backend, ApiOptions options)
     : control_(control),
       backend_(backend),
-      token_(std::move(token)),
-      hosts_(std::move(hosts)),
+      access_(std::move(options.access)),
+      hosts_(std::move(options.hosts)),
       server_(std::make_unique<net::HttpServer>(
-          loop_, address, port,
+          loop_, options.address, options.port,
           [this](const net::ServerRequest& req, net::Responder respond) {
             handle(req, std::move(respond));
           },
-          server_options())) {}
+          server_options(options))) {}
 
-net::ServerOptions ApiServer::server_options() const {
+net::ServerOptions ApiServer::server_options(const ApiOptions& options) const {
   net::ServerOptions o;
   o.max_body = kMaxAgentReportBody;
-  o.body_limit = [token = token_](const net::ServerRequest& head) {
-    return body_limit(head, token);
-  };
+  // access_ is const and outlives the server.
+  o.body_limit = [this](const net::ServerRequest& head) { return body_limit(head, access_); };
+  o.tls_certificate_file = options.tls_certificate_file;
+  o.tls_key_file = options.tls_key_file;
   return o;
 }
 
@@ -51,7 +51,7 @@ void ApiServer::handle(const net::ServerRequest& req, net::Responder respond) {
     respond(json_response(421, {{"error", why}}));
     return;
   }
-  Action a = decide(req, token_);
+  Action a = decide(req, access_);
   // Runs `work` on the control loop, then `finish` with its result here.
   auto via_control = [this, &respond](auto work, auto finish) {
     control_.post([this, work = std::move(work), finish = std::move(finish),

@@ -1,8 +1,9 @@
 #pragma once
 // The HTTP API: GET /healthz, /api/v1/status, /api/v1/history for anyone,
 // POST /api/v1/commands/{drain,undrain,pin,unpin,freeze,resume,switchover}
-// for callers with the bearer token, and POST /api/v1/agents/report for
-// agents, which sign with their own keys.
+// for callers with an operator token, and POST /api/v1/agents/report for
+// agents, which sign with their own keys. Status and history can be made to
+// need a token too (any role); /healthz never does.
 //
 // Routing, authentication and validation are a plain function of the request
 // (decide), tested and fuzzed without sockets. The server runs on a thread
@@ -69,9 +70,26 @@ struct Action {
   core::Command command;
 };
 
-// `token`: what mutating calls must present as "Authorization: Bearer ...";
-// nullopt: operator commands are disabled.
-Action decide(const net::ServerRequest& req, const std::optional<std::string>& token);
+// A bearer token the API accepts ("Authorization: Bearer SECRET").
+struct Token {
+  std::string name;          // journaled as who gave a command
+  bool may_operate = false;  // the operator role; else read only
+  std::string secret;
+};
+
+// Who may call what.
+struct Access {
+  std::vector<Token> tokens;  // no operator token: operator commands are disabled
+  bool read_token_required = false;
+  // One operator token named "operator": the plain api.token.
+  static Access operator_token(std::string secret);
+};
+
+// The token `req` presents, or nullptr when it presents none or a wrong one.
+// Every configured token is compared, each in constant time.
+const Token* authenticate(const net::ServerRequest& req, const Access& access);
+
+Action decide(const net::ServerRequest& req, const Access& access);
 
 // Which Host headers the API answers (DNS rebinding: a web page whose name
 // resolves to the API's address must not be able to use it).
@@ -93,22 +111,30 @@ std::string check_host(const net::ServerRequest& req, const HostPolicy& policy);
 inline constexpr std::size_t kMaxAnonymousBody = 1024;
 inline constexpr std::size_t kMaxCommandBody = 16 * 1024;
 inline constexpr std::size_t kMaxAgentReportBody = 2 * 1024 * 1024;
-std::size_t body_limit(const net::ServerRequest& head, const std::optional<std::string>& token);
+std::size_t body_limit(const net::ServerRequest& head, const Access& access);
 
 // GET /healthz: 200 "ok" while the control loop runs (with "degraded: ..."
 // after it when `degraded` says why), 503 otherwise.
 net::ServerResponse healthz_response(bool live, const std::string& degraded = "");
 
 // decide() and carrying the action out at once, on the calling thread.
-net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
-                          const std::optional<std::string>& token);
+net::ServerResponse route(Backend& backend, const net::ServerRequest& req, const Access& access);
+
+struct ApiOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port (see ApiServer::port)
+  Access access;
+  HostPolicy hosts{{}, true};  // the Host headers it answers (see host_policy)
+  // Both set: HTTPS with this PEM certificate chain and key.
+  std::string tls_certificate_file;
+  std::string tls_key_file;
+};
 
 class ApiServer {
  public:
-  // `control`: the loop the backend's state belongs to.
-  // `hosts`: the Host headers it answers (see host_policy).
-  ApiServer(net::Loop& control, const std::string& address, std::uint16_t port, Backend& backend,
-            std::optional<std::string> token, HostPolicy hosts = {{}, true});
+  // `control`: the loop the backend's state belongs to. Throws
+  // std::runtime_error naming a TLS file that cannot be loaded.
+  ApiServer(net::Loop& control, Backend& backend, ApiOptions options);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -122,12 +148,12 @@ class ApiServer {
 
  private:
   void handle(const net::ServerRequest& req, net::Responder respond);
-  net::ServerOptions server_options() const;
+  net::ServerOptions server_options(const ApiOptions& o) const;
 
   net::Loop& control_;
   Backend& backend_;
-  std::optional<std::string> token_;
-  HostPolicy hosts_;
+  const Access access_;
+  const HostPolicy hosts_;
   net::Loop loop_;  // the API's own
   std::unique_ptr<net::HttpServer> server_;
   std::thread thread_;

@@ -5,6 +5,7 @@
 #include "api/api_server.h"
 #include "net/json_reply.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <variant>
@@ -38,19 +39,23 @@ net::ServerResponse unauthorized(const std::string& message) {
   return r;
 }
 
-// Compared in constant time, so the reply's timing tells nothing about how
-// much of a guess was right.
-bool authorized(const net::ServerRequest& req, const std::string& token) {
+// The credential of "Authorization: Bearer SECRET", or nothing. The scheme
+// name is case-insensitive (RFC 9110 section 11.1); the token is not.
+std::optional<std::string_view> bearer(const net::ServerRequest& req) {
   auto it = req.headers.find("authorization");
-  if (it == req.headers.end()) return false;
+  if (it == req.headers.end()) return std::nullopt;
   const std::string& h = it->second;
-  // The scheme name is case-insensitive (RFC 9110 section 11.1); the token is not.
   constexpr std::string_view kScheme = "bearer ";
-  if (h.size() < kScheme.size()) return false;
+  if (h.size() < kScheme.size()) return std::nullopt;
   for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(h[i])) != kScheme[i]) return false;
+    if (std::tolower(static_cast<unsigned char>(h[i])) != kScheme[i]) return std::nullopt;
   }
-  return net::constant_time_equal(std::string_view(h).substr(kScheme.size()), token);
+  return std::string_view(h).substr(kScheme.size());
+}
+
+bool has_operator(const Access& access) {
+  return std::any_of(access.tokens.begin(), access.tokens.end(),
+                     [](const Token& t) { return t.may_operate && !t.secret.empty(); });
 }
 
 std::optional<std::string> text_field(const json& body, const char* key, std::string& err) {
@@ -74,8 +79,10 @@ std::optional<std::string> text_field(const json& body, const char* key, std::st
 }
 
 // The command a body describes, or the 400 that says what is wrong with it.
+// `caller`: the token's name, which is who the journal says gave the command.
 std::variant<core::Command, net::ServerResponse> parse_command(const net::ServerRequest& req,
-                                                               const std::string& name) {
+                                                               const std::string& name,
+                                                               const std::string& caller) {
   json body = req.body.empty() ? json::object() : net::parse_json_reply(req.body);
   if (body.is_discarded() || !body.is_object()) {
     return error(400, "the body must be a JSON object such as {\"site\": \"ams\"}");
@@ -95,7 +102,9 @@ std::variant<core::Command, net::ServerResponse> parse_command(const net::Server
   }
   cmd.site = *site;
   cmd.record = *record;
-  cmd.who = who->empty() ? "api client " + req.remote : *who;
+  // The token says who it is; what the client says of itself is kept beside
+  // it, never instead of it.
+  cmd.who = who->empty() || *who == caller ? caller : caller + " (" + *who + ")";
   cmd.why = *why;
   cmd.data_region = *data_region;
   cmd.group = *group;
@@ -150,17 +159,42 @@ net::ServerResponse Backend::agent_report(const net::ServerRequest&) {
   return error(404, "this controller takes no agent reports");
 }
 
-Action decide(const net::ServerRequest& req, const std::optional<std::string>& token) {
+Access Access::operator_token(std::string secret) {
+  Access a;
+  a.tokens.push_back({"operator", true, std::move(secret)});
+  return a;
+}
+
+const Token* authenticate(const net::ServerRequest& req, const Access& access) {
+  auto presented = bearer(req);
+  if (!presented) return nullptr;
+  // Every token is compared, so the time taken tells nothing about which
+  // one (or how much of one) a guess matched.
+  const Token* match = nullptr;
+  for (const Token& t : access.tokens) {
+    const bool equal = net::constant_time_equal(*presented, t.secret);
+    if (equal && !t.secret.empty() && match == nullptr) match = &t;
+  }
+  return match;
+}
+
+Action decide(const net::ServerRequest& req, const Access& access) {
   if (req.path.rfind(kCommands, 0) == 0) {
     if (req.method != "POST") return reply(error(405, "use POST"));
     // Nothing about the command is looked at before the caller is known.
-    if (!token || token->empty()) {  // an empty token would let "Bearer " in
+    if (!has_operator(access)) {
       return reply(
-          unauthorized("operator commands are disabled: this controller has no api token (set "
-                       "api.token_file or api.token_env)"));
+          unauthorized("operator commands are disabled: this controller has no operator token (set "
+                       "api.token_file, api.token_env or api.tokens)"));
     }
-    if (!authorized(req, *token)) return reply(unauthorized("missing or wrong bearer token"));
-    auto parsed = parse_command(req, req.path.substr(kCommands.size()));
+    const Token* caller = authenticate(req, access);
+    if (caller == nullptr) return reply(unauthorized("missing or wrong bearer token"));
+    if (!caller->may_operate) {
+      return reply(error(403, "token '" + caller->name +
+                                  "' has the read role; operator commands need an operator "
+                                  "token"));
+    }
+    auto parsed = parse_command(req, req.path.substr(kCommands.size()), caller->name);
     if (auto* r = std::get_if<net::ServerResponse>(&parsed)) return reply(std::move(*r));
     Action a;
     a.kind = Action::Kind::command;
@@ -180,6 +214,12 @@ Action decide(const net::ServerRequest& req, const std::optional<std::string>& t
     if (!read) return reply(error(405, "use GET"));
     a.kind = Action::Kind::healthz;
     return a;
+  }
+  const bool readable = req.path == "/api/v1/status" || req.path == "/api/v1/history";
+  if (readable && access.read_token_required && authenticate(req, access) == nullptr) {
+    return reply(unauthorized(
+        "this API needs a token to read status and history (api.read_token_required): send "
+        "Authorization: Bearer TOKEN"));
   }
   if (req.path == "/api/v1/status") {
     if (!read) return reply(error(405, "use GET"));
@@ -248,9 +288,10 @@ std::string check_host(const net::ServerRequest& req, const HostPolicy& policy) 
          "' (add it to api.host_names if it is one of this controller's names)";
 }
 
-std::size_t body_limit(const net::ServerRequest& head, const std::optional<std::string>& token) {
-  if (head.path.rfind(kCommands, 0) == 0 && token && !token->empty() && authorized(head, *token)) {
-    return kMaxCommandBody;
+std::size_t body_limit(const net::ServerRequest& head, const Access& access) {
+  if (head.path.rfind(kCommands, 0) == 0) {
+    const Token* caller = authenticate(head, access);
+    if (caller != nullptr && caller->may_operate) return kMaxCommandBody;
   }
   if (head.path == kAgentReportPath) {
     const bool signed_report = head.headers.count("x-drpilot-agent") &&
@@ -271,9 +312,8 @@ net::ServerResponse healthz_response(bool live, const std::string& degraded) {
   return r;
 }
 
-net::ServerResponse route(Backend& backend, const net::ServerRequest& req,
-                          const std::optional<std::string>& token) {
-  Action a = decide(req, token);
+net::ServerResponse route(Backend& backend, const net::ServerRequest& req, const Access& access) {
+  Action a = decide(req, access);
   switch (a.kind) {
     case Action::Kind::reply:
       return a.reply;

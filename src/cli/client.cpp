@@ -12,8 +12,9 @@ namespace drpilot::cli {
 
 using nlohmann::json;
 
-Fetched fetch(const std::string& base, const std::string& method, const std::string& path,
-              const std::string& hint, const json* body, const std::string& token) {
+Fetched fetch(const Connection& c, const std::string& method, const std::string& path,
+              const std::string& hint, const json* body) {
+  const std::string& base = c.api;
   Fetched f;
   std::string err;
   auto url = net::parse_url(base, err);
@@ -32,7 +33,8 @@ Fetched fetch(const std::string& base, const std::string& method, const std::str
     req.body = body->dump();
     req.headers.push_back({"Content-Type", "application/json"});
   }
-  if (!token.empty()) req.headers.push_back({"Authorization", "Bearer " + token});
+  if (!c.token.empty()) req.headers.push_back({"Authorization", "Bearer " + c.token});
+  req.tls_ca_file = c.ca_file;
   net::ClientResult r = net::http_request_sync(req);
   if (!r.ok) {
     f.error = "cannot reach " + base + ": " + r.error + " (" + hint + ")";
@@ -48,14 +50,33 @@ Fetched fetch(const std::string& base, const std::string& method, const std::str
     f.error = f.body.is_object() && f.body.contains("error") && f.body["error"].is_string()
                   ? f.body["error"].get<std::string>()
                   : base + " answered status " + std::to_string(r.status);
-    if (r.status == 401) f.error = "the controller refused the request (401): " + f.error;
+    if (r.status == 401 || r.status == 403) {
+      f.error = "the controller refused the request (" + std::to_string(r.status) + "): " + f.error;
+    }
     return f;
   }
   f.ok = true;
   return f;
 }
 
-std::optional<Connection> connect_to_controller(const ConnectionOptions& o, bool need_token,
+namespace {
+
+// The configuration's token for `need`, or nullptr: an operator token to
+// operate; to read, a read token if there is one (the least it needs).
+const config::ApiToken* token_for(const config::Config& cfg, TokenNeed need) {
+  const config::ApiToken* found = nullptr;
+  for (const config::ApiToken& t : cfg.api_tokens) {
+    const bool operate = t.role == config::ApiRole::operator_role;
+    if (need == TokenNeed::operate && !operate) continue;
+    if (need == TokenNeed::read && !operate) return &t;
+    if (!found) found = &t;
+  }
+  return found;
+}
+
+}  // namespace
+
+std::optional<Connection> connect_to_controller(const ConnectionOptions& o, TokenNeed need,
                                                 std::string& error) {
   Connection c;
   c.api = o.api;
@@ -64,7 +85,7 @@ std::optional<Connection> connect_to_controller(const ConnectionOptions& o, bool
   // Typed as-is next to a running demo, the commands find the demo's
   // configuration (and with it the token) by themselves.
   const bool implicit = config_path.empty() && o.api.empty();
-  if (implicit && need_token) config_path = default_config_path();
+  if (implicit && need == TokenNeed::operate) config_path = default_config_path();
   if (!config_path.empty()) {
     config::LoadResult r = config::load_config_file(config_path);
     if (!r.ok()) {
@@ -76,21 +97,31 @@ std::optional<Connection> connect_to_controller(const ConnectionOptions& o, bool
       cfg = std::move(r.config);
     }
   }
-  if (c.api.empty()) c.api = cfg ? "http://" + cfg->api_listen.to_string() : kDefaultApi;
-  if (!need_token) return c;
+  const bool tls = cfg && !cfg->api_tls_certificate_file.empty();
+  if (c.api.empty()) {
+    c.api = cfg ? (tls ? "https://" : "http://") + cfg->api_listen.to_string() : kDefaultApi;
+  }
+  if (!o.ca_file.empty()) {
+    c.ca_file = o.ca_file;
+  } else if (const char* env = std::getenv("DRPILOT_CA_FILE"); env && *env) {
+    c.ca_file = env;
+  } else if (tls) {
+    c.ca_file = cfg->api_tls_certificate_file;
+  }
   if (!o.token.empty()) {
     c.token = o.token;
   } else if (const char* env = std::getenv("DRPILOT_TOKEN"); env && *env) {
     c.token = env;
-  } else if (cfg && !cfg->api_token.empty()) {
+  } else if (const config::ApiToken* t = cfg ? token_for(*cfg, need) : nullptr) {
     std::string err;
-    auto token = config::resolve_secret(cfg->api_token, err);
-    if (!token) {
+    auto token = config::resolve_secret(t->secret, err);
+    if (token) {
+      c.token = *token;
+    } else if (need == TokenNeed::operate) {
       error = "cannot read the API token named in " + config_path + ": " + err;
       return std::nullopt;
     }
-    c.token = *token;
-  } else {
+  } else if (need == TokenNeed::operate) {
     error =
         "no API token: pass --token TOKEN, set DRPILOT_TOKEN, or -c FILE with the "
         "controller's configuration";

@@ -15,28 +15,37 @@ struct Fetched {
   std::string error;  // one line, ready to print after "drpilot: "
 };
 
-// One request to `base` + `path`; a JSON reply with status 200 is ok.
-// `hint` is appended when the controller cannot be reached.
-Fetched fetch(const std::string& base, const std::string& method, const std::string& path,
-              const std::string& hint, const nlohmann::json* body = nullptr,
-              const std::string& token = "");
-
 struct ConnectionOptions {
   std::string api;          // --api URL
   std::string token;        // --token TOKEN
+  std::string ca_file;      // --ca-file FILE
   std::string config_path;  // -c FILE
 };
 
 struct Connection {
   std::string api;
-  std::string token;
+  std::string token;    // empty: none is sent
+  std::string ca_file;  // empty: the system's trust store
 };
 
-// The API URL: --api, else the configuration's api.listen, else the default.
-// With `need_token`, the token: --token, else DRPILOT_TOKEN, else the one the
-// configuration names; without -c or --api the demo's configuration
+// One request to `c.api` + `path` (with c's token, trusting c's CA file); a
+// JSON reply with status 200 is ok. `hint` is appended when the controller
+// cannot be reached.
+Fetched fetch(const Connection& c, const std::string& method, const std::string& path,
+              const std::string& hint, const nlohmann::json* body = nullptr);
+
+// What a command needs: reading works without a token unless the controller
+// asks for one (then any role will do); operator commands need an operator token.
+enum class TokenNeed { read, operate };
+
+// The API URL: --api, else the configuration's api.listen (https when it has a
+// certificate), else the default. The CA file: --ca-file, else DRPILOT_CA_FILE,
+// else the configuration's api.tls_certificate_file. The token: --token, else
+// DRPILOT_TOKEN, else one the configuration names (an operator token to
+// operate; for reading a read token first) -- required to operate, sent if
+// found to read. Without -c or --api the demo's configuration
 // (examples/lab.yaml) is read, so that commands work as typed next to it.
-std::optional<Connection> connect_to_controller(const ConnectionOptions& options, bool need_token,
+std::optional<Connection> connect_to_controller(const ConnectionOptions& options, TokenNeed need,
                                                 std::string& error);
 
 }  // namespace drpilot::cli

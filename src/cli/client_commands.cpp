@@ -61,13 +61,13 @@ void print_history(const json& events) {
 Fetched read_from_controller(const ConnectionOptions& where, const std::string& path,
                              const std::string& hint, std::string& api) {
   std::string error;
-  auto c = connect_to_controller(where, false, error);
+  auto c = connect_to_controller(where, TokenNeed::read, error);
   if (!c) {
     std::cerr << "drpilot: " << error << "\n";
     return {};
   }
   api = c->api;
-  Fetched f = fetch(api, "GET", path, hint);
+  Fetched f = fetch(*c, "GET", path, hint);
   if (!f.ok) std::cerr << "drpilot: " << f.error << "\n";
   return f;
 }
@@ -271,7 +271,7 @@ int lab_action(const std::string& action, const std::string& site, int slow_ms,
     }
     address = r.config->lab.control.to_string();
   }
-  std::string base = "http://" + address;
+  const Connection base{"http://" + address, "", ""};
   std::string hint = "is `drpilot lab` or `drpilot demo` running? use --control ADDRESS or -c FILE";
   Fetched f;
   const bool replication = action == "pause-replication" || action == "resume-replication";
@@ -329,15 +329,18 @@ int check_config(const std::string& config_path, bool check_secrets) {
     // What `drpilot run` would stop on, said before a restart rather than during it.
     std::vector<std::string> problems;
     std::string err;
-    if (!c.api_token.empty() && !config::resolve_secret(c.api_token, err)) {
-      problems.push_back("api token: " + err);
+    for (const config::NamedSecret& s : c.secrets()) {
+      if (!config::resolve_secret(*s.source, err)) problems.push_back(s.what + ": " + err);
     }
-    for (const config::ProviderConfig& p : c.providers) {
-      if (!config::resolve_secret(p.token, err))
-        problems.push_back("provider " + p.name + ": " + err);
+    if (!c.api_tls_certificate_file.empty()) {
+      if (std::string why =
+              net::tls_server_files_error(c.api_tls_certificate_file, c.api_tls_key_file);
+          !why.empty()) {
+        problems.push_back("api: " + why);
+      }
     }
-    for (const config::AgentConfig& a : c.agents) {
-      if (!config::resolve_secret(a.key, err)) problems.push_back("agent " + a.name + ": " + err);
+    for (const std::string& w : config::secret_warnings(c)) {
+      std::cerr << config_path << ": warning: " << w << "\n";
     }
     // Lab data regions accept any credentials, and the demo brings its own.
     bool dynamodb = false, all_lab = true;

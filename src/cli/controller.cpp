@@ -25,6 +25,24 @@ namespace {
 constexpr std::chrono::milliseconds kTick{100};
 constexpr auto kLiveWithin = std::chrono::seconds(2);
 
+// The API as configured, its tokens read from where they are kept.
+api::ApiOptions api_options(const config::Config& cfg) {
+  api::ApiOptions o;
+  o.address = cfg.api_listen.host;
+  o.port = cfg.api_listen.port;
+  for (const config::ApiToken& t : cfg.api_tokens) {
+    std::string err;
+    auto secret = config::resolve_secret(t.secret, err);
+    if (!secret) throw std::runtime_error("API token '" + t.name + "': " + err);
+    o.access.tokens.push_back({t.name, t.role == config::ApiRole::operator_role, *secret});
+  }
+  o.access.read_token_required = cfg.api_read_token_required;
+  o.hosts = api::host_policy(cfg.api_listen.host, cfg.api_host_names);
+  o.tls_certificate_file = cfg.api_tls_certificate_file;
+  o.tls_key_file = cfg.api_tls_key_file;
+  return o;
+}
+
 std::string endpoints_text(const std::vector<config::Endpoint>& eps) {
   std::string s;
   for (const auto& e : eps) s += (s.empty() ? "" : ",") + e.to_string();
@@ -42,14 +60,11 @@ Controller::~Controller() {
 
 void Controller::start() {
   started_at_ = clock_.now();
-  // What can fail on the configuration (a secret that cannot be read) fails
-  // first, before the journal records a start that never happened.
-  std::optional<std::string> token;
-  if (!cfg_->api_token.empty()) {
-    std::string err;
-    token = config::resolve_secret(cfg_->api_token, err);
-    if (!token) throw std::runtime_error("api token: " + err);
-  }
+  // What can fail on the configuration (a secret that cannot be read, a
+  // certificate that does not load) fails first, before the journal records
+  // a start that never happened.
+  for (const std::string& w : config::secret_warnings(*cfg_)) log_event("warning", {{"secret", w}});
+  api_ = std::make_unique<api::ApiServer>(loop_, *this, api_options(*cfg_));
 
   // The journal's lock before anything else: a second controller on the
   // same journal refuses before it checks, binds or writes anything.
@@ -123,11 +138,9 @@ void Controller::start() {
     log_event("dns", {{"listen", endpoints_text(cfg_->dns.listen)}});
   }
   history_reader_ = store::Journal::reader(cfg_->journal_path);  // before the API thread starts
-  api_ = std::make_unique<api::ApiServer>(
-      loop_, cfg_->api_listen.host, cfg_->api_listen.port, *this, token,
-      api::host_policy(cfg_->api_listen.host, cfg_->api_host_names));
   api_->start();
-  log_event("api", {{"listen", cfg_->api_listen.to_string()}});
+  log_event("api", {{"listen", cfg_->api_listen.to_string()},
+                    {"scheme", cfg_->api_tls_certificate_file.empty() ? "http" : "https"}});
 
   std::vector<probe::ProbeTarget> targets = probe::targets_from_config(*cfg_);
   checks_ = std::make_unique<probe::CheckPool>(
@@ -363,7 +376,14 @@ std::string Controller::reload() {
     needs_restart.push_back("dns.listen/udp_threads/tcp_idle_timeout");
   }
   if (next.providers != cfg_->providers) needs_restart.push_back("providers");
-  if (!(next.api_token == cfg_->api_token)) needs_restart.push_back("api.token");
+  if (!(next.api_tokens == cfg_->api_tokens)) needs_restart.push_back("api.tokens");
+  if (next.api_read_token_required != cfg_->api_read_token_required) {
+    needs_restart.push_back("api.read_token_required");
+  }
+  if (next.api_tls_certificate_file != cfg_->api_tls_certificate_file ||
+      next.api_tls_key_file != cfg_->api_tls_key_file) {
+    needs_restart.push_back("api.tls");
+  }
   if (next.api_host_names != cfg_->api_host_names) needs_restart.push_back("api.host_names");
   if (next.journal_max_age != cfg_->journal_max_age ||
       next.journal_max_size_mb != cfg_->journal_max_size_mb ||

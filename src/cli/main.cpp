@@ -104,13 +104,17 @@ int main(int argc, char** argv) {
         "--api", where.api,
         std::string("Controller API URL (default: from -c FILE, else ") + kDefaultApi + ")");
     sub->add_option("-c,--config", where.config_path,
-                    "The controller's configuration file: its API address" +
-                        std::string(with_token ? " and token" : ""));
-    if (with_token) {
-      sub->add_option("--token", where.token,
-                      "API token (default: DRPILOT_TOKEN, else the one -c FILE names, else the "
-                      "demo's)");
-    }
+                    "The controller's configuration file: its API address, certificate and "
+                    "token");
+    sub->add_option("--token", where.token,
+                    std::string(with_token ? "Operator token"
+                                           : "API token, if the API asks for "
+                                             "one to read") +
+                        " (default: DRPILOT_TOKEN, else the one -c FILE names, else the demo's)");
+    sub->add_option("--ca-file", where.ca_file,
+                    "PEM certificate(s) to trust for an https API: a private CA or the "
+                    "controller's own certificate (default: DRPILOT_CA_FILE, else -c FILE's "
+                    "api.tls_certificate_file, else the system's)");
   };
 
   auto* status = app.add_subcommand("status", "Show sites, verdicts, the current answer and why.");
@@ -142,7 +146,8 @@ int main(int argc, char** argv) {
     if (site) sub->add_option("site", op.site, "Site name, e.g. ams")->required();
     if (force) sub->add_flag("--force", op.force, "Do it even though no healthy site would answer");
     sub->add_option("--reason", op.why, "Why, for the journal");
-    sub->add_option("--who", op.who, "Who, for the journal (default: $USER@host)");
+    sub->add_option("--who", op.who,
+                    "Your name, journaled beside the token's name (default: $USER@host)");
     connection(sub, true);
     sub->callback([&op, name] { op.name = name; });
     return sub;

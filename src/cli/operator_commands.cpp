@@ -27,7 +27,7 @@ std::string default_who() {
 
 int operator_command(const core::Command& given, const ConnectionOptions& options) {
   std::string error;
-  auto c = connect_to_controller(options, true, error);
+  auto c = connect_to_controller(options, TokenNeed::operate, error);
   if (!c) {
     std::cerr << "drpilot: " << error << "\n";
     return 1;
@@ -39,8 +39,8 @@ int operator_command(const core::Command& given, const ConnectionOptions& option
   if (!cmd.record.empty()) body["record"] = cmd.record;
   if (!cmd.data_region.empty()) body["data_region"] = cmd.data_region;
   if (!cmd.group.empty()) body["group"] = cmd.group;
-  Fetched f = fetch(c->api, "POST", "/api/v1/commands/" + cmd.name,
-                    "is the controller running? use --api URL or -c FILE", &body, c->token);
+  Fetched f = fetch(*c, "POST", "/api/v1/commands/" + cmd.name,
+                    "is the controller running? use --api URL or -c FILE", &body);
   if (!f.ok) {
     std::cerr << "drpilot: " << f.error << "\n";
     return 1;

@@ -186,6 +186,7 @@ struct AgentConfig {
   std::string site;
   SecretSource key;                      // shared HMAC key with the controllers
   std::vector<std::string> controllers;  // controllers' API base URLs
+  std::string controller_ca_file;        // trusted for https controllers; empty: the system's
   core::Duration report_interval{1'000};
   Endpoint listen{"127.0.0.1", 8091};  // its /healthz
   std::string template_path;           // rendered with the site's assignment ({{...}})
@@ -195,6 +196,21 @@ struct AgentConfig {
   core::Duration reload_timeout{10'000};
   std::vector<std::string> reload_environment;  // passed on to reload, besides PATH, HOME, LANG
   bool operator==(const AgentConfig&) const = default;
+};
+
+// Who may use the API, and for what.
+enum class ApiRole { read, operator_role };
+struct ApiToken {
+  std::string name;  // what the journal names as who gave a command
+  ApiRole role = ApiRole::operator_role;
+  SecretSource secret;
+  bool operator==(const ApiToken&) const = default;
+};
+
+// A secret the configuration names and what it is for ("API token 'alice'").
+struct NamedSecret {
+  std::string what;
+  const SecretSource* source;
 };
 
 struct Config {
@@ -221,9 +237,16 @@ struct Config {
   std::vector<DataRegionConfig> data_regions;
   std::vector<TableGroupConfig> table_groups;
   std::vector<AgentConfig> agents;
-  SecretSource api_token;  // required by mutating API calls; empty: they are refused
+  // api.token* (named "operator") then api.tokens[]; no operator token: the
+  // operator commands are refused.
+  std::vector<ApiToken> api_tokens;
+  bool api_read_token_required = false;  // status and history need a token too
+  std::string api_tls_certificate_file;  // non-empty: the API speaks HTTPS
+  std::string api_tls_key_file;
   LabConfig lab;
 
+  // Every secret named here: API tokens, provider tokens, agent keys.
+  std::vector<NamedSecret> secrets() const;
   const CheckConfig* find_check(const std::string& name) const;
   const SiteConfig* find_site(const std::string& name) const;
   const DataRegionConfig* find_data_region(const std::string& name) const;

@@ -172,7 +172,12 @@ class Loader {
     if (auto s = root.section("api")) {
       if (!s->valid()) return;
       if (auto e = s->endpoint("listen")) cfg_.api_listen = *e;
-      cfg_.api_token = read_secret(*s, false);
+      if (SecretSource legacy = read_secret(*s, false); !legacy.empty()) {
+        cfg_.api_tokens.push_back({"operator", ApiRole::operator_role, legacy});
+      }
+      read_api_tokens(*s);
+      if (auto v = s->boolean("read_token_required")) cfg_.api_read_token_required = *v;
+      read_api_tls(*s);
       if (s->has("host_names")) {
         if (auto names = s->string_list("host_names")) {
           for (const std::string& n : *names) {
@@ -187,6 +192,48 @@ class Loader {
           }
         }
       }
+    }
+  }
+
+  void read_api_tokens(SectionReader& api) {
+    std::set<std::string> names;
+    for (const ApiToken& t : cfg_.api_tokens) names.insert(t.name);
+    for (SectionReader& t : api.items("tokens")) {
+      if (!t.valid()) continue;
+      ApiToken token;
+      if (auto n = t.string("name")) {
+        token.name = *n;
+        const bool ok = !n->empty() && n->size() <= 64 &&
+                        n->find_first_not_of(
+                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "0123456789._-@") == std::string::npos;
+        if (!ok) {
+          t.error("name",
+                  "'name' must be 1 to 64 letters, digits, '.', '_', '-' or '@' (it is "
+                  "journaled as who gave a command)");
+        } else if (!names.insert(*n).second) {
+          t.error("name", "another API token is named '" + *n +
+                              "' (the legacy api.token is named 'operator')");
+        }
+      }
+      if (auto r = t.choice("role"))
+        token.role = *r == "read" ? ApiRole::read : ApiRole::operator_role;
+      token.secret = read_secret(t, true);
+      cfg_.api_tokens.push_back(std::move(token));
+    }
+  }
+
+  void read_api_tls(SectionReader& api) {
+    auto file = [&](const char* key) {
+      auto v = api.has(key) ? api.string(key) : std::nullopt;
+      if (v && v->empty()) api.error(key, std::string("'") + key + "' cannot be empty");
+      return v && !v->empty() ? resolve_path(*v) : std::string();
+    };
+    cfg_.api_tls_certificate_file = file("tls_certificate_file");
+    cfg_.api_tls_key_file = file("tls_key_file");
+    if (cfg_.api_tls_certificate_file.empty() != cfg_.api_tls_key_file.empty()) {
+      api.error_here(
+          "api: tls_certificate_file and tls_key_file go together (set both or neither)");
     }
   }
 
@@ -382,12 +429,8 @@ class Loader {
   // The hooks never get a variable that holds one of the controller's secrets.
   void check_hook_environment(SectionReader& root) {
     std::map<std::string, std::string> holders;  // variable -> what it holds
-    if (!cfg_.api_token.env.empty()) holders[cfg_.api_token.env] = "the API token";
-    for (const ProviderConfig& p : cfg_.providers) {
-      if (!p.token.env.empty()) holders[p.token.env] = "provider '" + p.name + "''s token";
-    }
-    for (const AgentConfig& a : cfg_.agents) {
-      if (!a.key.env.empty()) holders[a.key.env] = "agent '" + a.name + "''s key";
+    for (const NamedSecret& s : cfg_.secrets()) {
+      if (!s.source->env.empty()) holders[s.source->env] = s.what;
     }
     for (const char* aws : {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}) {
       holders[aws] = "an AWS secret";
@@ -797,6 +840,9 @@ class Loader {
           if (!valid_url(url, err)) a.error("controllers", "'controllers': " + err);
         }
         ac.controllers = *list;
+      }
+      if (a.has("controller_ca_file")) {
+        ac.controller_ca_file = resolve_path(a.string("controller_ca_file").value_or(""));
       }
       if (auto v = a.duration("report_interval")) ac.report_interval = *v;
       if (auto v = a.endpoint("listen")) ac.listen = *v;
@@ -1261,6 +1307,16 @@ LoadResult load_config_file(const std::string& path) {
   std::string base = fs::path(path).parent_path().string();
   if (base.empty()) base = ".";
   return load_config_string(ss.str(), path, base);
+}
+
+std::vector<NamedSecret> Config::secrets() const {
+  std::vector<NamedSecret> out;
+  for (const ApiToken& t : api_tokens) out.push_back({"API token '" + t.name + "'", &t.secret});
+  for (const ProviderConfig& p : providers) {
+    out.push_back({"provider '" + p.name + "' token", &p.token});
+  }
+  for (const AgentConfig& a : agents) out.push_back({"agent '" + a.name + "' key", &a.key});
+  return out;
 }
 
 const CheckConfig* Config::find_check(const std::string& name) const {

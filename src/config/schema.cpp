@@ -50,9 +50,9 @@ Field note(Field x, std::string n) {
 }
 
 struct Schema {
-  Section controller, journal, api, dns, zone, ns, soa, policy, check, site, record, provider,
-      provider_record, lb_member, hooks, pre_change, post_change, aws, data_region, table_group,
-      agent, lab, lab_site, lab_data_region, root;
+  Section controller, journal, api, api_token, dns, zone, ns, soa, policy, check, site, record,
+      provider, provider_record, lb_member, hooks, pre_change, post_change, aws, data_region,
+      table_group, agent, lab, lab_site, lab_data_region, root;
 
   Schema() {
     controller = {"controller",
@@ -105,25 +105,60 @@ struct Schema {
                            "back; the log and status say it was not finished."),
                          0, kHour, "duration"),
                }};
+    api_token = {
+        "api.tokens[]",
+        "A named bearer token. Its name is who the journal says gave a command (the "
+        "client's own description, if any, follows in parentheses); its role says "
+        "what it may do. Exactly one of token, token_env and token_file.",
+        {
+            req("name", VT::string,
+                "Who holds the token (letters, digits, '.', '_', '-', '@'), e.g. alice or "
+                "grafana."),
+            choice("role", {"read", "operator"}, "operator",
+                   "read: status and history (when api.read_token_required); operator: "
+                   "those and the operator commands."),
+            note(f("token_env", VT::string, "",
+                   "Name of the environment variable holding the token."),
+                 "none"),
+            note(f("token_file", VT::string, "",
+                   "File holding the token (trailing newline ignored; keep it mode 0600: "
+                   "drpilot warns when others can read it). Relative to the configuration "
+                   "file's directory."),
+                 "none"),
+            note(f("token", VT::string, "", "The token itself. Only for demos and tests."), "none"),
+        }};
     api = {"api",
-           "The HTTP API: status, history and /healthz for anyone who can reach it, and "
-           "the operator commands (drain, pin, freeze, switchover, ...) for callers "
-           "with the bearer token. Keep it on loopback or a management network. Set at "
-           "most one of token, token_env and token_file; with none, operator commands are "
-           "refused.",
+           "The HTTP API: status, history and /healthz, and the operator commands (drain, "
+           "pin, freeze, switchover, ...) for callers with an operator token. Keep it on "
+           "loopback or a management network, or serve it over TLS. Tokens are at least 16 "
+           "bytes (e.g. `openssl rand -hex 16`). token, token_env and token_file (at most "
+           "one) set a single operator token named 'operator'; tokens[] names more, with "
+           "roles. With no operator token, operator commands are refused.",
            {
                f("listen", VT::endpoint, "127.0.0.1:8080",
                  "Address and port to listen on. Changing it needs a restart."),
                note(f("token_env", VT::string, "",
-                      "Name of the environment variable holding the API token."),
+                      "Name of the environment variable holding the operator token."),
                     "none"),
                note(f("token_file", VT::string, "",
-                      "File holding the API token (trailing newline ignored). A relative path "
-                      "is relative to the configuration file's directory."),
+                      "File holding the operator token (trailing newline ignored). A relative "
+                      "path is relative to the configuration file's directory."),
                     "none"),
                note(f("token", VT::string, "",
-                      "The API token itself. Only for demos: anyone who can read the file has "
-                      "it."),
+                      "The operator token itself. Only for demos: anyone who can read the file "
+                      "has it."),
+                    "none"),
+               sub("tokens", VT::section_list, api_token, false,
+                   "Named tokens with roles. See api.tokens[]."),
+               f("read_token_required", VT::boolean, "false",
+                 "Status and history need a token too (any role); /healthz never does."),
+               note(f("tls_certificate_file", VT::string, "",
+                      "PEM certificate chain: the API is served over HTTPS (HTTP/1.1 over "
+                      "TLS 1.2 or newer) instead of plain HTTP. Needs tls_key_file. Clients "
+                      "given -c FILE trust this certificate. Changing it needs a restart."),
+                    "plain HTTP"),
+               note(f("tls_key_file", VT::string, "",
+                      "PEM private key of tls_certificate_file (keep it mode 0600)."),
                     "none"),
                note(f("host_names", VT::string_list, "",
                       "Names the API answers to in the Host header, besides its listen address "
@@ -517,6 +552,10 @@ struct Schema {
             note(f("key_file", VT::string, "", "File holding the HMAC key."), "none"),
             note(f("key", VT::string, "", "The key itself. Only for demos."), "none"),
             range(req("controllers", VT::string_list, "The controllers' API base URLs."), 1, 16),
+            note(f("controller_ca_file", VT::string, "",
+                   "PEM certificate(s) to trust for https controllers: a private CA, or the "
+                   "controllers' own certificates (api.tls_certificate_file)."),
+                 "the system's trust store"),
             range(f("report_interval", VT::duration, "1s",
                     "How often observations are pushed (and the assignment fetched)."),
                   100, kMinute, "duration"),

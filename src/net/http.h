@@ -33,6 +33,9 @@ struct ClientRequest {
   std::size_t max_body = 5 * 1024;                  // read at most this much; the rest is not read
   std::size_t max_header = 16 * 1024;
   bool tls_verify = true;
+  // PEM certificates to trust instead of the system's: a private CA, or the
+  // server's own self-signed certificate (trusted as it is, without a chain).
+  std::string tls_ca_file;
 };
 
 struct ClientResult {
@@ -109,6 +112,12 @@ struct ServerOptions {
   // Requests per second a connection may send (with a burst of twice as
   // many); beyond it the answer is 429 and the connection is closed.
   double max_request_rate = 50;
+  // Both set: HTTPS (TLS 1.2 or newer) with this PEM certificate chain and
+  // private key, loaded by the constructor (which throws std::runtime_error
+  // naming the file that cannot be loaded). A connection's handshake is bounded by
+  // read_timeout and counts as idle (first to be evicted) until it is done.
+  std::string tls_certificate_file;
+  std::string tls_key_file;
 };
 
 class HttpServer {
@@ -136,5 +145,9 @@ class HttpServer {
 };
 
 std::string status_text(int status);
+
+// "" when a server could use this certificate chain and key, else why not.
+std::string tls_server_files_error(const std::string& certificate_file,
+                                   const std::string& key_file);
 
 }  // namespace drpilot::net

@@ -70,6 +70,23 @@ ssl::context& tls_context(bool verify) {
   return verify ? *verified : *unverified;
 }
 
+// A context trusting only `ca_file`: its certificates are trust anchors even
+// when they are not self-signed roots (a server's own certificate will do).
+std::unique_ptr<ssl::context> tls_context_trusting(const std::string& ca_file, std::string& error) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  ctx->load_verify_file(ca_file, ec);
+  if (ec) {
+    error = "cannot load the CA file " + ca_file + ": " + ec.message();
+    return nullptr;
+  }
+  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx->native_handle()), X509_V_FLAG_PARTIAL_CHAIN);
+  ctx->set_verify_mode(ssl::verify_peer);
+  return ctx;
+}
+
 template <class Stream>
 asio::awaitable<ClientResult> converse(Stream& stream, const Exchange& x) {
   ClientResult r;
@@ -164,7 +181,16 @@ asio::awaitable<ClientResult> perform(asio::io_context& io, const Exchange& x) {
   close_on_exec(stream.socket().native_handle());
   if (!x.req.tls) co_return co_await converse(stream, x);
 
-  beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), tls_context(x.req.tls_verify));
+  std::unique_ptr<ssl::context> own;  // outlives `tls`
+  if (x.req.tls_verify && !x.req.tls_ca_file.empty()) {
+    own = tls_context_trusting(x.req.tls_ca_file, r.error);
+    if (!own) {
+      r.failure = Failure::local;
+      co_return r;
+    }
+  }
+  beast::ssl_stream<beast::tcp_stream> tls(std::move(stream),
+                                           own ? *own : tls_context(x.req.tls_verify));
   const std::string& name = x.req.host_header.empty() ? x.req.host : x.req.host_header;
   // SNI carries host names only (RFC 6066 section 3); an address is verified
   // against the certificate's IP entries without it.

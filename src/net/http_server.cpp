@@ -4,6 +4,7 @@
 // lifetime, request rate, per-client and total counts with the longest-idle
 // evicted first), so a slow, hostile or merely numerous client costs little
 // and never locks the others out. A handler that throws is answered 500.
+// With a certificate and key the same conversation runs over TLS.
 
 #include <utility>  // before Boost.Asio 1.74
 
@@ -11,6 +12,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -30,7 +32,9 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = ssl::stream<beast::tcp_stream&>;
 
 constexpr auto kWriteTimeout = std::chrono::seconds(10);
 
@@ -103,6 +107,40 @@ http::response<http::string_body> to_beast(const ServerResponse& resp, unsigned 
   return res;
 }
 
+std::string openssl_error() {
+  const unsigned long e = ERR_get_error();
+  if (e == 0) return "unknown error";
+  char text[256];
+  ERR_error_string_n(e, text, sizeof text);
+  ERR_clear_error();
+  return text;
+}
+
+std::unique_ptr<ssl::context> load_tls(const ServerOptions& o) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  SSL_CTX* native = ctx->native_handle();
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(native, o.tls_certificate_file.c_str()) != 1) {
+    throw std::runtime_error("cannot load the TLS certificate " + o.tls_certificate_file + ": " +
+                             openssl_error());
+  }
+  const bool key_loaded =
+      SSL_CTX_use_PrivateKey_file(native, o.tls_key_file.c_str(), SSL_FILETYPE_PEM) == 1;
+  const std::string why = key_loaded ? "" : openssl_error();
+  // A key of another certificate loads, and fails as "key values mismatch".
+  if (!key_loaded && why.find("mismatch") == std::string::npos) {
+    throw std::runtime_error("cannot load the TLS key " + o.tls_key_file + ": " + why);
+  }
+  if (!key_loaded || SSL_CTX_check_private_key(native) != 1) {
+    throw std::runtime_error("the TLS key " + o.tls_key_file + " does not match the certificate " +
+                             o.tls_certificate_file);
+  }
+  return ctx;
+}
+
 ServerResponse error_response(int status, const std::string& message) {
   ServerResponse r;
   r.status = status;
@@ -119,7 +157,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         address(std::move(address)),
         port(port),
         handler(std::move(handler)),
-        options(options) {}
+        options(options),
+        tls(options.tls_certificate_file.empty() ? nullptr : load_tls(options)) {}
 
   void listen() {
     if (acceptor) return;
@@ -207,7 +246,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   static asio::awaitable<void> serve(std::shared_ptr<Impl> self, std::shared_ptr<Session> s) {
     try {
-      co_await converse(self, s);
+      if (self->tls) {
+        co_await serve_tls(self, s);
+      } else {
+        co_await converse(self, s, s->stream);
+      }
     } catch (const std::exception&) {
       // Never leak the slot, whatever went wrong with this connection.
     }
@@ -215,15 +258,35 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     self->sessions.erase(s);
   }
 
-  static asio::awaitable<void> write_error(std::shared_ptr<Session> s, int status,
+  // The handshake, bounded like a request (the session stays evictable as
+  // idle until it is done), then the same conversation as plain HTTP.
+  static asio::awaitable<void> serve_tls(std::shared_ptr<Impl> self, std::shared_ptr<Session> s) {
+    TlsStream peer(s->stream, *self->tls);
+    beast::error_code ec;
+    s->stream.expires_after(self->options.read_timeout);
+    co_await peer.async_handshake(ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || s->closed) co_return;
+    co_await converse(self, s, peer);
+    if (s->closed) co_return;
+    s->stream.expires_after(std::chrono::milliseconds(200));
+    co_await peer.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  template <class Stream>
+  static asio::awaitable<void> write_error(std::shared_ptr<Session> s, Stream& peer, int status,
                                            const std::string& message, unsigned version = 11) {
     beast::error_code ec;
     auto res = to_beast(error_response(status, message), version, false);
     s->stream.expires_after(kWriteTimeout);
-    co_await http::async_write(s->stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_write(peer, res, asio::redirect_error(asio::use_awaitable, ec));
   }
 
-  static asio::awaitable<void> converse(std::shared_ptr<Impl> self, std::shared_ptr<Session> s) {
+  // One request after another on `peer` (the TCP stream, or TLS over it); the
+  // deadlines are set on the TCP stream beneath.
+  template <class Stream>
+  static asio::awaitable<void> converse(std::shared_ptr<Impl> self, std::shared_ptr<Session> s,
+                                        Stream& peer) {
     const ServerOptions& o = self->options;
     for (;;) {
       beast::error_code ec;
@@ -232,7 +295,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         s->idle = true;
         s->idle_since = Clock::now();
         s->stream.expires_after(o.idle_timeout);
-        const std::size_t n = co_await s->stream.async_read_some(
+        const std::size_t n = co_await peer.async_read_some(
             s->buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
         s->buffer.commit(n);
         if (ec || s->closed) co_return;
@@ -240,7 +303,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       s->idle = false;
       if (s->tokens < 0) s->tokens = 2 * o.max_request_rate;
       if (!s->take_request(o.max_request_rate, Clock::now())) {
-        co_await write_error(s, 429, "too many requests on this connection");
+        co_await write_error(s, peer, 429, "too many requests on this connection");
         co_return;
       }
 
@@ -248,7 +311,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       parser.header_limit(16 * 1024);
       parser.body_limit(o.max_body);
       s->stream.expires_after(o.read_timeout);
-      co_await http::async_read_header(s->stream, s->buffer, parser,
+      co_await http::async_read_header(peer, s->buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
       if (!ec) {
         // The body is bounded by what the head entitles it to, before it is read.
@@ -256,11 +319,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         const std::size_t limit =
             std::min(o.max_body, o.body_limit ? o.body_limit(head) : o.max_body);
         if (parser.content_length() && *parser.content_length() > limit) {
-          co_await write_error(s, 413, "request body too large", parser.get().version());
+          co_await write_error(s, peer, 413, "request body too large", parser.get().version());
           co_return;
         }
         parser.body_limit(limit);
-        co_await http::async_read(s->stream, s->buffer, parser,
+        co_await http::async_read(peer, s->buffer, parser,
                                   asio::redirect_error(asio::use_awaitable, ec));
       }
       if (s->closed || ec == http::error::end_of_stream || ec == beast::error::timeout ||
@@ -268,7 +331,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         co_return;
       }
       if (ec) {
-        co_await write_error(s,
+        co_await write_error(s, peer,
                              ec == http::error::body_limit     ? 413
                              : ec == http::error::header_limit ? 431
                                                                : 400,
@@ -307,9 +370,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         // The headers of the GET, Content-Length included, and no body.
         http::response<http::empty_body> head{res.result(), res.version()};
         for (const auto& field : res) head.set(field.name_string(), field.value());
-        co_await http::async_write(s->stream, head, asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_write(peer, head, asio::redirect_error(asio::use_awaitable, ec));
       } else {
-        co_await http::async_write(s->stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_write(peer, res, asio::redirect_error(asio::use_awaitable, ec));
       }
       if (ec || !keep_alive) co_return;
     }
@@ -321,6 +384,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::uint16_t bound_port = 0;
   Handler handler;
   ServerOptions options;
+  std::unique_ptr<ssl::context> tls;  // HTTPS when set
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::unique_ptr<tcp::acceptor>> retired;
   std::set<std::shared_ptr<Session>> sessions;
@@ -359,6 +423,19 @@ std::uint16_t HttpServer::port() const {
 
 bool HttpServer::listening() const {
   return impl_->acceptor != nullptr;
+}
+
+std::string tls_server_files_error(const std::string& certificate_file,
+                                   const std::string& key_file) {
+  ServerOptions o;
+  o.tls_certificate_file = certificate_file;
+  o.tls_key_file = key_file;
+  try {
+    load_tls(o);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
 }
 
 std::string status_text(int status) {

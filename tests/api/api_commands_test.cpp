@@ -36,10 +36,11 @@ class FakeBackend final : public Backend {
   std::pair<int, json> reply{200, {{"message", "done"}, {"generation", 12}}};
 };
 
-const std::optional<std::string> kToken = std::string("s3cret-token");
+const Access kToken = Access::operator_token("s3cret-token-16b");
+const Access kNoToken;
 
 net::ServerRequest post(const std::string& name, const std::string& body,
-                        std::optional<std::string> auth = "Bearer s3cret-token") {
+                        std::optional<std::string> auth = "Bearer s3cret-token-16b") {
   net::ServerRequest r;
   r.method = "POST";
   r.path = "/api/v1/commands/" + name;
@@ -76,7 +77,8 @@ TEST(ApiCommands, ACorrectTokenCallsTheBackendWithTheParsedCommand) {
   EXPECT_EQ(c.site, "fra");
   EXPECT_EQ(c.record, "www.example.test");
   EXPECT_TRUE(c.force);
-  EXPECT_EQ(c.who, "alice@ops-1");
+  // The token's name says who it is; the client's own words come beside it.
+  EXPECT_EQ(c.who, "operator (alice@ops-1)");
   EXPECT_EQ(c.why, "drill: ams database upgrade");
 }
 
@@ -94,7 +96,7 @@ TEST(ApiCommands, DefaultsForAbsentFields) {
     EXPECT_EQ(c.site, "");
     EXPECT_EQ(c.record, "");
     EXPECT_FALSE(c.force);
-    EXPECT_EQ(c.who, "api client 192.0.2.77");  // who asked, at least by address
+    EXPECT_EQ(c.who, "operator");  // the token's name
     EXPECT_EQ(c.why, "");
   }
 }
@@ -116,7 +118,7 @@ TEST(ApiCommands, TheBackendsStatusAndBodyAreTheReply) {
 struct AuthCase {
   std::string name;
   std::optional<std::string> header;  // the Authorization header, if any
-  std::optional<std::string> token;   // the configured token, if any
+  Access access;                      // the configured tokens
 };
 
 void PrintTo(const AuthCase& c, std::ostream* os) {
@@ -130,13 +132,15 @@ TEST_P(ApiCommandAuth, IsRefusedWith401AndNeverReachesTheBackend) {
   FakeBackend b;
   // Even a malformed body is not looked at before the caller is known.
   for (const std::string& text : {std::string(R"({"site": "ams"})"), std::string("not json")}) {
-    net::ServerResponse r = route(b, post("drain", text, c.header), c.token);
+    net::ServerResponse r = route(b, post("drain", text, c.header), c.access);
     EXPECT_EQ(r.status, 401) << r.body;
     EXPECT_EQ(header(r, "WWW-Authenticate"), "Bearer");
     EXPECT_TRUE(body(r).contains("error")) << r.body;
     // The configured token never appears in a reply.
-    if (c.token && !c.token->empty()) {
-      EXPECT_EQ(r.body.find(*c.token), std::string::npos);
+    for (const Token& t : c.access.tokens) {
+      if (!t.secret.empty()) {
+        EXPECT_EQ(r.body.find(t.secret), std::string::npos);
+      }
     }
   }
   EXPECT_TRUE(b.commands.empty());
@@ -148,19 +152,23 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(AuthCase{"no_header", std::nullopt, kToken},
                       AuthCase{"wrong_token", "Bearer wrong", kToken},
                       AuthCase{"token_prefix", "Bearer s3cret", kToken},
-                      AuthCase{"token_with_suffix", "Bearer s3cret-token-and-more", kToken},
+                      AuthCase{"token_with_suffix", "Bearer s3cret-token-16b-and-more", kToken},
                       AuthCase{"empty_bearer", "Bearer ", kToken},
-                      AuthCase{"token_without_scheme", "s3cret-token", kToken},
-                      AuthCase{"basic_scheme", "Basic s3cret-token", kToken},
-                      AuthCase{"no_space_after_scheme", "Bearers3cret-token", kToken},
-                      AuthCase{"no_token_configured", "Bearer s3cret-token", std::nullopt},
-                      AuthCase{"no_token_configured_no_header", std::nullopt, std::nullopt},
-                      AuthCase{"empty_token_configured_empty_bearer", "Bearer ", std::string("")}),
+                      AuthCase{"token_without_scheme", "s3cret-token-16b", kToken},
+                      AuthCase{"basic_scheme", "Basic s3cret-token-16b", kToken},
+                      AuthCase{"no_space_after_scheme", "Bearers3cret-token-16b", kToken},
+                      AuthCase{"no_token_configured", "Bearer s3cret-token-16b", kNoToken},
+                      AuthCase{"no_token_configured_no_header", std::nullopt, kNoToken},
+                      AuthCase{"empty_token_configured_empty_bearer", "Bearer ",
+                               Access::operator_token("")},
+                      // A read token is not an operator token.
+                      AuthCase{"only_a_read_token", "Bearer r3ad-token-for-graphs",
+                               Access{{{"grafana", false, "r3ad-token-for-graphs"}}, false}}),
     [](const ::testing::TestParamInfo<AuthCase>& info) { return info.param.name; });
 
 TEST(ApiCommands, WithoutAConfiguredTokenTheReplySaysHowToEnableCommands) {
   FakeBackend b;
-  net::ServerResponse r = route(b, post("freeze", "{}"), std::nullopt);
+  net::ServerResponse r = route(b, post("freeze", "{}"), kNoToken);
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(body(r)["error"].get<std::string>().find("api.token_file"), std::string::npos)
       << r.body;
@@ -250,7 +258,7 @@ TEST(ApiCommands, ReadEndpointsNeedNoToken) {
   req.method = "GET";
   req.path = "/api/v1/status";
   EXPECT_EQ(route(b, req, kToken).status, 200);
-  EXPECT_EQ(route(b, req, std::nullopt).status, 200);
+  EXPECT_EQ(route(b, req, kNoToken).status, 200);
   // And cannot be used to post commands.
   req.method = "POST";
   EXPECT_EQ(route(b, req, kToken).status, 405);
@@ -273,10 +281,82 @@ TEST(ApiRoutes, APathThatIsNotUtf8GetsAJson404) {
 // The scheme name of Authorization is case-insensitive; the token is not.
 TEST(ApiRoutes, BearerIsCaseInsensitiveButTheTokenIsNot) {
   FakeBackend backend;
-  EXPECT_EQ(route(backend, post("freeze", "{}", "bearer s3cret-token"), kToken).status, 200);
-  EXPECT_EQ(route(backend, post("resume", "{}", "BEARER s3cret-token"), kToken).status, 200);
-  EXPECT_EQ(route(backend, post("freeze", "{}", "Bearer S3CRET-TOKEN"), kToken).status, 401);
+  EXPECT_EQ(route(backend, post("freeze", "{}", "bearer s3cret-token-16b"), kToken).status, 200);
+  EXPECT_EQ(route(backend, post("resume", "{}", "BEARER s3cret-token-16b"), kToken).status, 200);
+  EXPECT_EQ(route(backend, post("freeze", "{}", "Bearer S3CRET-TOKEN-16B"), kToken).status, 401);
   EXPECT_EQ(backend.commands.size(), 2u);
+}
+
+// Named tokens with roles: each caller is journaled by its token's name,
+// whatever it says of itself; a read token reads, never operates.
+Access team() {
+  Access a;
+  a.tokens = {{"alice", true, "alice-operator-token-1"},
+              {"bob", true, "bob-operator-token-22"},
+              {"grafana", false, "grafana-read-token-333"}};
+  return a;
+}
+
+TEST(ApiTokens, WhoIsTheTokensNameAndTheClientsWordsComeBesideIt) {
+  FakeBackend b;
+  const Access access = team();
+  EXPECT_EQ(route(b, post("freeze", R"({"who": "alice"})", "Bearer alice-operator-token-1"), access)
+                .status,
+            200);
+  // bob cannot pass for alice: the token decides.
+  EXPECT_EQ(route(b, post("freeze", R"({"who": "alice"})", "Bearer bob-operator-token-22"), access)
+                .status,
+            200);
+  EXPECT_EQ(route(b, post("resume", "{}", "Bearer bob-operator-token-22"), access).status, 200);
+  ASSERT_EQ(b.commands.size(), 3u);
+  EXPECT_EQ(b.commands[0].who, "alice");
+  EXPECT_EQ(b.commands[1].who, "bob (alice)");
+  EXPECT_EQ(b.commands[2].who, "bob");
+}
+
+TEST(ApiTokens, AReadTokenIsRefusedCommandsWith403NamingItsRole) {
+  FakeBackend b;
+  net::ServerResponse r =
+      route(b, post("drain", R"({"site": "ams"})", "Bearer grafana-read-token-333"), team());
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(body(r)["error"].get<std::string>().find("'grafana' has the read role"),
+            std::string::npos)
+      << r.body;
+  EXPECT_TRUE(b.commands.empty());
+  // Its body is not let in as an operator's would be.
+  EXPECT_EQ(body_limit(post("drain", "", "Bearer grafana-read-token-333"), team()),
+            kMaxAnonymousBody);
+  EXPECT_EQ(body_limit(post("drain", "", "Bearer alice-operator-token-1"), team()),
+            kMaxCommandBody);
+}
+
+TEST(ApiTokens, ReadingCanBeMadeToNeedAToken) {
+  Access access = team();
+  access.read_token_required = true;
+  for (const char* path : {"/api/v1/status", "/api/v1/history"}) {
+    SCOPED_TRACE(path);
+    FakeBackend b;
+    net::ServerRequest req;
+    req.method = "GET";
+    req.path = path;
+    net::ServerResponse r = route(b, req, access);
+    EXPECT_EQ(r.status, 401) << r.body;
+    EXPECT_EQ(header(r, "WWW-Authenticate"), "Bearer");
+    req.headers["authorization"] = "Bearer not-any-of-the-tokens";
+    EXPECT_EQ(route(b, req, access).status, 401);
+    EXPECT_EQ(b.reads, 0);
+    req.headers["authorization"] = "Bearer grafana-read-token-333";
+    EXPECT_EQ(route(b, req, access).status, 200);
+    req.headers["authorization"] = "Bearer alice-operator-token-1";
+    EXPECT_EQ(route(b, req, access).status, 200);
+    EXPECT_EQ(b.reads, 2);
+  }
+  // /healthz is for load balancers: never a token.
+  FakeBackend b;
+  net::ServerRequest health;
+  health.method = "GET";
+  health.path = "/healthz";
+  EXPECT_EQ(route(b, health, access).status, 200);
 }
 
 }  // namespace

@@ -162,8 +162,8 @@ net::ServerRequest get(std::map<std::string, std::string> query) {
 
 TEST(StatusQueries, AreParsedOrRefusedWithA400) {
   Recorder b;
-  EXPECT_EQ(route(b, get({{"site", "ams"}}), std::nullopt).status, 200);
-  EXPECT_EQ(route(b, get({{"limit", "100"}, {"cursor", "3.250"}}), std::nullopt).status, 200);
+  EXPECT_EQ(route(b, get({{"site", "ams"}}), Access{}).status, 200);
+  EXPECT_EQ(route(b, get({{"limit", "100"}, {"cursor", "3.250"}}), Access{}).status, 200);
   ASSERT_EQ(b.seen.size(), 2u);
   EXPECT_EQ(b.seen[0].site, "ams");
   EXPECT_EQ(b.seen[1].limit, 100u);
@@ -177,7 +177,7 @@ TEST(StatusQueries, AreParsedOrRefusedWithA400) {
            {{"cursor", "1.2.3"}},
            {{"site", "ams"}, {"record", "www.example.test"}},
            {{"site", "ams"}, {"limit", "5"}}}) {
-    EXPECT_EQ(route(b, get(bad), std::nullopt).status, 400) << bad.begin()->first;
+    EXPECT_EQ(route(b, get(bad), Access{}).status, 400) << bad.begin()->first;
   }
   EXPECT_EQ(b.seen.size(), 2u) << "a refused query reached the backend";
 }

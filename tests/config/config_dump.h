@@ -88,7 +88,12 @@ inline std::string dump(const Config& c) {
     line(p + "sites", join(r.sites));
     line(p + "all_down", std::string(core::to_string(r.all_down)));
   }
-  line("api.token", c.api_token.describe());
+  for (const ApiToken& t : c.api_tokens) {
+    line("api.token[" + t.name + "]",
+         std::string(t.role == ApiRole::read ? "read " : "operator ") + t.secret.describe());
+  }
+  line("api.read_token_required", c.api_read_token_required ? "true" : "false");
+  line("api.tls", c.api_tls_certificate_file + " " + c.api_tls_key_file);
   for (const ProviderConfig& p : c.providers) {
     const std::string k = "provider[" + p.name + "].";
     line(k + "kind", std::string(to_string(p.kind)));

@@ -129,10 +129,11 @@ hooks:
   ASSERT_TRUE(r.ok()) << r.error_text();
   const Config& c = *r.config;
 
-  EXPECT_EQ(c.api_token.file, "/etc/drpilot/secrets/api.token");  // relative to the file
-  EXPECT_EQ(c.api_token.env, "");
-  EXPECT_EQ(c.api_token.value, "");
-  EXPECT_EQ(c.api_token.describe(), "file /etc/drpilot/secrets/api.token");
+  EXPECT_EQ(c.api_tokens.at(0).secret.file,
+            "/etc/drpilot/secrets/api.token");  // relative to the file
+  EXPECT_EQ(c.api_tokens.at(0).secret.env, "");
+  EXPECT_EQ(c.api_tokens.at(0).secret.value, "");
+  EXPECT_EQ(c.api_tokens.at(0).secret.describe(), "file /etc/drpilot/secrets/api.token");
 
   ASSERT_EQ(c.providers.size(), 4u);
   const ProviderConfig& li = c.providers[0];
@@ -220,8 +221,8 @@ TEST(ProvidersConfig, NoneOfItIsRequired) {
   LoadResult r = load(base(""));
   ASSERT_TRUE(r.ok()) << r.error_text();
   EXPECT_TRUE(r.config->providers.empty());
-  EXPECT_TRUE(r.config->api_token.empty());
-  EXPECT_EQ(r.config->api_token.describe(), "nowhere");
+  EXPECT_TRUE(r.config->api_tokens.empty());
+  EXPECT_EQ(SecretSource{}.describe(), "nowhere");
   EXPECT_TRUE(r.config->hooks.pre_change.empty());
   EXPECT_TRUE(r.config->hooks.post_change.empty());
   EXPECT_EQ(r.config->hooks.veto_retry, Duration{30'000});
@@ -231,13 +232,75 @@ TEST(ProvidersConfig, TheApiTokenMayComeFromEachSource) {
   auto api = [](const std::string& key) { return load(base("api:\n  " + key + "\n")); };
   LoadResult env = api("token_env: DRPILOT_API_TOKEN");
   ASSERT_TRUE(env.ok()) << env.error_text();
-  EXPECT_EQ(env.config->api_token.env, "DRPILOT_API_TOKEN");
+  EXPECT_EQ(env.config->api_tokens.at(0).secret.env, "DRPILOT_API_TOKEN");
   LoadResult abs = api("token_file: /run/secrets/api");
   ASSERT_TRUE(abs.ok()) << abs.error_text();
-  EXPECT_EQ(abs.config->api_token.file, "/run/secrets/api");
+  EXPECT_EQ(abs.config->api_tokens.at(0).secret.file, "/run/secrets/api");
   LoadResult inl = api("token: hunter2");
   ASSERT_TRUE(inl.ok()) << inl.error_text();
-  EXPECT_EQ(inl.config->api_token.value, "hunter2");
+  EXPECT_EQ(inl.config->api_tokens.at(0).secret.value, "hunter2");
+}
+
+TEST(ProvidersConfig, NamedApiTokensWithRolesFollowTheLegacyOperatorToken) {
+  LoadResult r = load(base(R"(api:
+  token_env: DRPILOT_API_TOKEN
+  read_token_required: true
+  tls_certificate_file: tls/api.crt
+  tls_key_file: /etc/drpilot/tls/api.key
+  tokens:
+    - name: alice@ops
+      token_file: alice.token
+    - name: grafana
+      role: read
+      token_env: GRAFANA_TOKEN
+)"));
+  ASSERT_TRUE(r.ok()) << r.error_text();
+  const Config& c = *r.config;
+  ASSERT_EQ(c.api_tokens.size(), 3u);
+  EXPECT_EQ(c.api_tokens[0].name, "operator");
+  EXPECT_EQ(c.api_tokens[0].role, ApiRole::operator_role);
+  EXPECT_EQ(c.api_tokens[0].secret.env, "DRPILOT_API_TOKEN");
+  EXPECT_EQ(c.api_tokens[1].name, "alice@ops");
+  EXPECT_EQ(c.api_tokens[1].role, ApiRole::operator_role);  // the default role
+  EXPECT_EQ(c.api_tokens[1].secret.file, "/etc/drpilot/alice.token");
+  EXPECT_EQ(c.api_tokens[2].name, "grafana");
+  EXPECT_EQ(c.api_tokens[2].role, ApiRole::read);
+  EXPECT_TRUE(c.api_read_token_required);
+  EXPECT_EQ(c.api_tls_certificate_file, "/etc/drpilot/tls/api.crt");
+  EXPECT_EQ(c.api_tls_key_file, "/etc/drpilot/tls/api.key");
+  // Every secret is listed once, with what it is for.
+  std::vector<std::string> what;
+  for (const NamedSecret& s : c.secrets()) what.push_back(s.what);
+  EXPECT_EQ(what, (std::vector<std::string>{"API token 'operator'", "API token 'alice@ops'",
+                                            "API token 'grafana'"}));
+}
+
+TEST(ProvidersConfig, BadApiTokensAndTlsAreRefusedWhereTheyAre) {
+  struct Case {
+    std::string yaml;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"api:\n  tokens:\n    - name: alice\n", "needs one of token_env, token_file or token"},
+           {"api:\n  tokens:\n    - name: al ice\n      token_env: X\n",
+            "'name' must be 1 to 64 letters"},
+           {"api:\n  tokens:\n    - name: a\n      token_env: X\n    - name: a\n      "
+            "token_env: Y\n",
+            "another API token is named 'a'"},
+           {"api:\n  token_env: X\n  tokens:\n    - name: operator\n      token_env: Y\n",
+            "another API token is named 'operator'"},
+           {"api:\n  tokens:\n    - name: a\n      role: admin\n      token_env: X\n",
+            "'role' must be one of read, operator"},
+           {"api:\n  tls_certificate_file: a.crt\n",
+            "tls_certificate_file and tls_key_file go "
+            "together"},
+           {"api:\n  tls_key_file: a.key\n", "tls_certificate_file and tls_key_file go together"},
+       }) {
+    SCOPED_TRACE(c.yaml);
+    LoadResult r = load(base(c.yaml));
+    EXPECT_FALSE(r.ok());
+    EXPECT_NE(r.error_text().find(c.message), std::string::npos) << r.error_text();
+  }
 }
 
 TEST(ProvidersConfig, RecordsOfTheDomainArePublishedWhateverTheirTtlIsForLinode) {
@@ -537,22 +600,23 @@ TEST_F(SecretTest, EnvironmentVariable) {
   setenv("DRPILOT_TEST_SECRET", "", 1);
   EXPECT_EQ(resolve(env("DRPILOT_TEST_SECRET")),
             "ERROR: environment variable DRPILOT_TEST_SECRET is empty");
-  setenv("DRPILOT_TEST_SECRET", "tok-123 with space", 1);
-  EXPECT_EQ(resolve(env("DRPILOT_TEST_SECRET")), "tok-123 with space");
-  setenv("DRPILOT_TEST_SECRET", "tok\r\nX-Injected: 1", 1);
+  setenv("DRPILOT_TEST_SECRET", "tok-123 with space and more", 1);
+  EXPECT_EQ(resolve(env("DRPILOT_TEST_SECRET")), "tok-123 with space and more");
+  setenv("DRPILOT_TEST_SECRET", "tok-0123456789\r\nX-Injected: 1", 1);
   EXPECT_EQ(resolve(env("DRPILOT_TEST_SECRET")),
             "ERROR: environment variable DRPILOT_TEST_SECRET holds a control character");
 }
 
 TEST_F(SecretTest, FileWithItsTrailingNewlineDropped) {
-  EXPECT_EQ(resolve(file(write("a", "s3cret\n"))), "s3cret");
-  EXPECT_EQ(resolve(file(write("b", "s3cret"))), "s3cret");
-  EXPECT_EQ(resolve(file(write("c", "s3cret\r\n"))), "s3cret");
+  EXPECT_EQ(resolve(file(write("a", "s3cret-0123456789\n"))), "s3cret-0123456789");
+  EXPECT_EQ(resolve(file(write("b", "s3cret-0123456789"))), "s3cret-0123456789");
+  EXPECT_EQ(resolve(file(write("c", "s3cret-0123456789\r\n"))), "s3cret-0123456789");
   // Only one newline is dropped: a second one is a control character.
-  EXPECT_EQ(resolve(file(write("d", "s3cret\n\n"))).rfind("ERROR: ", 0), 0u);
-  EXPECT_NE(resolve(file(write("e", "two\nlines\n"))).find("holds a control character"),
+  EXPECT_EQ(resolve(file(write("d", "s3cret-0123456789\n\n"))).rfind("ERROR: ", 0), 0u);
+  EXPECT_NE(resolve(file(write("e", "two-0123456789\nlines-0123456789\n")))
+                .find("holds a control character"),
             std::string::npos);
-  EXPECT_NE(resolve(file(write("f", "tab\there"))).find("holds a control character"),
+  EXPECT_NE(resolve(file(write("f", "tab-0123456789\there"))).find("holds a control character"),
             std::string::npos);
   const std::string empty = write("g", "");
   EXPECT_EQ(resolve(file(empty)), "ERROR: file " + empty + " is empty");
@@ -578,12 +642,59 @@ TEST_F(SecretTest, FilesThatAreNotUsable) {
 }
 
 TEST_F(SecretTest, InlineValueAndNothing) {
-  EXPECT_EQ(resolve(SecretSource{"", "", "inline"}), "inline");
+  EXPECT_EQ(resolve(SecretSource{"", "", "inline-0123456789"}), "inline-0123456789");
   EXPECT_EQ(resolve(SecretSource{}), "ERROR: no secret is configured");
   // The environment wins over the others if several were set (the loader
   // refuses such a configuration; resolve_secret still picks one).
-  setenv("DRPILOT_TEST_SECRET", "from-env", 1);
-  EXPECT_EQ(resolve(SecretSource{"DRPILOT_TEST_SECRET", "", "inline"}), "from-env");
+  setenv("DRPILOT_TEST_SECRET", "from-env-0123456789", 1);
+  EXPECT_EQ(resolve(SecretSource{"DRPILOT_TEST_SECRET", "", "inline-0123456789"}),
+            "from-env-0123456789");
+}
+
+TEST_F(SecretTest, SecretsShorterThan16BytesAreRefused) {
+  EXPECT_EQ(resolve(SecretSource{"", "", "0123456789abcde"}),
+            "ERROR: the configuration holds 15 bytes; a secret needs at least 16 (make one with: "
+            "openssl rand -hex 16)");
+  EXPECT_EQ(resolve(SecretSource{"", "", "0123456789abcdef"}), "0123456789abcdef");
+  const std::string short_file = write("short", "hunter2\n");
+  EXPECT_NE(resolve(file(short_file)).find("file " + short_file + " holds 7 bytes"),
+            std::string::npos);
+  setenv("DRPILOT_TEST_SECRET", "abc", 1);
+  EXPECT_NE(resolve(env("DRPILOT_TEST_SECRET")).find("holds 3 bytes"), std::string::npos);
+}
+
+// Warnings, never errors: a secret file, the API's TLS key or a configuration
+// holding secrets itself that others can read.
+TEST_F(SecretTest, SecretsOthersCanReadAreWarnedAbout) {
+  const std::string api = write("api.token", "0123456789abcdef\n");
+  const std::string agent = write("agent.key", "0123456789abcdef\n");
+  const std::string tls_key = write("api.key", "not parsed here");
+  const std::string cfg_path = write("drpilot.yaml", "");
+  Config c;
+  c.path = cfg_path;
+  c.api_tokens.push_back({"alice", ApiRole::operator_role, file(api)});
+  c.api_tokens.push_back({"grafana", ApiRole::read, SecretSource{"", "", "inline-0123456789"}});
+  c.agents.push_back({});
+  c.agents.back().name = "ams-1";
+  c.agents.back().key = file(agent);
+  c.api_tls_key_file = tls_key;
+  for (const std::string& p : {api, agent, tls_key, cfg_path}) chmod(p.c_str(), 0600);
+  EXPECT_TRUE(secret_warnings(c).empty());
+
+  chmod(api.c_str(), 0644);
+  chmod(tls_key.c_str(), 0640);
+  chmod(cfg_path.c_str(), 0604);
+  std::vector<std::string> w = secret_warnings(c);
+  ASSERT_EQ(w.size(), 3u) << ::testing::PrintToString(w);
+  EXPECT_EQ(w[0],
+            "API token 'alice': " + api + " can be read by others (mode 0644); chmod 600 " + api);
+  EXPECT_EQ(w[1], "the API's TLS key: " + tls_key +
+                      " can be read by others (mode 0640); chmod 600 " + tls_key);
+  EXPECT_NE(w[2].find("the configuration " + cfg_path + " holds secrets itself"), std::string::npos)
+      << w[2];
+  // A configuration without inline secrets may be readable: it holds none.
+  c.api_tokens.pop_back();
+  EXPECT_EQ(secret_warnings(c).size(), 2u);
 }
 
 }  // namespace

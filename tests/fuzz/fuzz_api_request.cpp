@@ -33,6 +33,8 @@ class Backend final : public drpilot::api::Backend {
 };
 
 const std::string kToken = "fuzz-token";
+// A read token beside the operator's: it must never let a command through.
+const drpilot::api::Access kAccess{{{"ops", true, kToken}, {"graphs", false, "fuzz-read"}}, false};
 
 // Input: METHOD \n PATH \n AUTHORIZATION \n BODY
 std::string field(const std::string& in, std::size_t& pos) {
@@ -59,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Backend backend;
   drpilot::net::ServerResponse r;
   try {
-    r = drpilot::api::route(backend, req, kToken);
+    r = drpilot::api::route(backend, req, kAccess);
   } catch (...) {
     __builtin_trap();  // an exception escaped the router
   }
@@ -67,6 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool authorized = auth.size() == 7 + kToken.size() && auth.substr(7) == kToken;
   if (backend.commands > 0 && !authorized) __builtin_trap();  // a command without the token
   if (backend.commands > 0) {
+    if (backend.last.who.rfind("ops", 0) != 0) __builtin_trap();  // not the token's name
     for (const std::string* s : {&backend.last.site, &backend.last.record, &backend.last.why}) {
       for (unsigned char c : *s) {
         if (c < 0x20 || c == 0x7f) __builtin_trap();  // a control character got through

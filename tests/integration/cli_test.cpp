@@ -105,10 +105,12 @@ TEST_F(Cli, CheckConfigReadsTheSecretsTheFileNames) {
   unsetenv("LINODE_TOKEN");
   CommandResult missing = drpilot({"check-config", "-c", example});
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_NE(missing.output.find("provider linode: environment variable LINODE_TOKEN is not set"),
-            std::string::npos)
+  EXPECT_NE(
+      missing.output.find("provider 'linode' token: environment variable LINODE_TOKEN is not set"),
+      std::string::npos)
       << missing.output;
-  EXPECT_NE(missing.output.find("api token: secret file /etc/drpilot/api.token"), std::string::npos)
+  EXPECT_NE(missing.output.find("API token 'operator': secret file /etc/drpilot/api.token"),
+            std::string::npos)
       << missing.output;
 }
 

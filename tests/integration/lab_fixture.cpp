@@ -140,6 +140,8 @@ std::string LabFixture::api_get(const std::string& path) {
   net::ClientRequest req;
   req.host = "127.0.0.1";
   req.port = ports_.api;
+  req.tls = !api_ca_file_.empty();
+  req.tls_ca_file = api_ca_file_;
   req.target = path;
   req.timeout = 2s;
   req.max_body = 4 * 1024 * 1024;

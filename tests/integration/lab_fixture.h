@@ -43,11 +43,13 @@ class LabFixture : public ::testing::Test {
   // Waits until the controller's status shows `site` with verdict `state`.
   bool wait_for_site(const std::string& site, const std::string& state,
                      std::chrono::milliseconds timeout);
+  // GET on the API: over https, trusting api_ca_file_, when that is set.
   std::string api_get(const std::string& path);
 
   std::string dir_;
   std::string config_path_;
   LabPorts ports_;
+  std::string api_ca_file_;
   std::unique_ptr<Process> demo_, lab_, controller_;
 };
 
