@@ -973,6 +973,7 @@ std::vector<const Section*> all_sections() {
           &s.controller,
           &s.journal,
           &s.api,
+          &s.api_token,
           &s.dns,
           &s.zone,
           &s.ns,

@@ -33,6 +33,7 @@ class FullMinimal {
                                                 "controller",
                                                 "journal",
                                                 "api",
+                                                "api.tokens[]",
                                                 "dns",
                                                 "dns.zones[]",
                                                 "dns.zones[].ns[]",
@@ -61,7 +62,8 @@ class FullMinimal {
     std::string t;
     t += mapping("controller");
     t += mapping("journal");
-    t += mapping("api");
+    t += "api:\n" + extra("api", 2) + "  tokens:\n    - name: ops\n      token: t\n" +
+         extra("api.tokens[]", 6);
     t += "dns:\n" + extra("dns", 2) + "  zones:\n    - name: example.test\n" +
          extra("dns.zones[]", 6) + "      ns:\n        - name: ns1.example.net\n" +
          extra("dns.zones[].ns[]", 10) + "      soa:" + nested("dns.zones[].soa", 8);
