@@ -123,6 +123,7 @@ void Controller::start() {
     for (const config::Endpoint& e : cfg_->dns.listen) opts.listen.emplace_back(e.host, e.port);
     opts.udp_threads = cfg_->dns.udp_threads;
     opts.tcp_idle_timeout = cfg_->dns.tcp_idle_timeout;
+    opts.tcp_max_lifetime = cfg_->dns.tcp_max_lifetime;
     dns_ = std::make_unique<dns::Server>(opts);
   }
   std::map<std::string, std::uint64_t> applied, verified;
@@ -372,8 +373,9 @@ std::string Controller::reload() {
     needs_restart.push_back("controller.check_threads");
   if (next.dns.enabled != cfg_->dns.enabled || next.dns.listen != cfg_->dns.listen ||
       next.dns.udp_threads != cfg_->dns.udp_threads ||
-      next.dns.tcp_idle_timeout != cfg_->dns.tcp_idle_timeout) {
-    needs_restart.push_back("dns.listen/udp_threads/tcp_idle_timeout");
+      next.dns.tcp_idle_timeout != cfg_->dns.tcp_idle_timeout ||
+      next.dns.tcp_max_lifetime != cfg_->dns.tcp_max_lifetime) {
+    needs_restart.push_back("dns.listen/udp_threads/tcp_idle_timeout/tcp_max_lifetime");
   }
   if (next.providers != cfg_->providers) needs_restart.push_back("providers");
   if (!(next.api_tokens == cfg_->api_tokens)) needs_restart.push_back("api.tokens");

@@ -54,6 +54,7 @@ struct DnsConfig {
   std::vector<Endpoint> listen;
   int udp_threads = 0;
   core::Duration tcp_idle_timeout{10'000};
+  core::Duration tcp_max_lifetime{120'000};
   std::vector<core::ZoneSpec> zones;
 };
 

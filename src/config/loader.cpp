@@ -479,6 +479,7 @@ class Loader {
     }
     if (auto t = s->integer("udp_threads")) cfg_.dns.udp_threads = static_cast<int>(*t);
     if (auto t = s->duration("tcp_idle_timeout")) cfg_.dns.tcp_idle_timeout = *t;
+    if (auto t = s->duration("tcp_max_lifetime")) cfg_.dns.tcp_max_lifetime = *t;
     std::set<std::string> zone_names;
     for (SectionReader& z : s->items("zones")) {
       if (!z.valid()) continue;

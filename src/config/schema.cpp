@@ -221,6 +221,12 @@ struct Schema {
                     "An idle TCP connection is closed after this long. Changing it needs "
                     "a restart."),
                   100, 10 * kMinute, "duration"),
+            range(f("tcp_max_lifetime", VT::duration, "2m",
+                    "A TCP connection this old, busy or not, takes no more queries and is "
+                    "closed once its answers are sent (its client opens another), so that "
+                    "no client holds one of the 256 connections for ever. Changing it needs "
+                    "a restart."),
+                  kSecond, 1 * kHour, "duration"),
             range(sub("zones", VT::section_list, zone, true, "Zones to serve."), 1, std::nullopt),
         }};
     policy = {"policy",
@@ -927,8 +933,9 @@ path it was started with).
   stays in force: the errors are logged (`event=reload_refused`) and a `lifecycle`
   event is written to the journal.
 - A reload that changes `journal.path`, `api.listen`, `controller.vantage`,
-  `dns.listen`, `dns.udp_threads` or `dns.tcp_idle_timeout`, or adds or removes the
-  `dns` section, is refused as a whole, logged and journaled; these need a restart.
+  `dns.listen`, `dns.udp_threads`, `dns.tcp_idle_timeout` or `dns.tcp_max_lifetime`, or
+  adds or removes the `dns` section, is refused as a whole, logged and journaled; these
+  need a restart.
 - Otherwise checks, sites, records, zones, policy and `controller.freshness` take effect
   at once. Targets that remain keep their verdicts; new targets start `unknown`. A site
   removed from a record leaves its answer at once. If an answer changes, a new plan

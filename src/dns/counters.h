@@ -21,6 +21,7 @@ struct Stats {
   std::uint64_t tcp_connections = 0;  // accepted and served
   std::uint64_t tcp_rejected = 0;     // closed at once: over max_tcp_connections
   std::uint64_t tcp_timeouts = 0;     // closed for idleness
+  std::uint64_t tcp_expired = 0;      // closed at their maximum lifetime
 
   std::uint64_t responses_total() const {
     std::uint64_t total = 0;
@@ -37,6 +38,7 @@ struct alignas(64) Counters {
   std::atomic<std::uint64_t> tcp_connections{0};
   std::atomic<std::uint64_t> tcp_rejected{0};
   std::atomic<std::uint64_t> tcp_timeouts{0};
+  std::atomic<std::uint64_t> tcp_expired{0};
 
   // Only the owning thread writes, so a relaxed load + store is enough and
   // avoids the locked read-modify-write of fetch_add on the hot path.
@@ -57,6 +59,7 @@ struct alignas(64) Counters {
     s.tcp_connections += tcp_connections.load(std::memory_order_relaxed);
     s.tcp_rejected += tcp_rejected.load(std::memory_order_relaxed);
     s.tcp_timeouts += tcp_timeouts.load(std::memory_order_relaxed);
+    s.tcp_expired += tcp_expired.load(std::memory_order_relaxed);
   }
 };
 

@@ -88,6 +88,7 @@ struct Server::Impl {
     tcp_context->slot = &slot;
     tcp_context->counters = &tcp_counters;
     tcp_context->idle_timeout = options.tcp_idle_timeout;
+    tcp_context->max_lifetime = options.tcp_max_lifetime;
     tcp_context->max_connections = options.max_tcp_connections;
     const TcpServiceContext* raw = tcp_context.get();
     threads.emplace_back([raw] { run_tcp_service(*raw); });

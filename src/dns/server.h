@@ -26,6 +26,10 @@ struct ServerOptions {
   std::vector<std::pair<std::string, std::uint16_t>> listen;
   int udp_threads = 0;  // per listen address; 0 = std::thread::hardware_concurrency()
   std::chrono::milliseconds tcp_idle_timeout{10000};
+  // A TCP connection this old takes no more queries: it is closed once the
+  // answers it is owed are sent (or, if its client does not read them, an
+  // idle timeout later), however busy it is.
+  std::chrono::milliseconds tcp_max_lifetime{120000};
   int max_tcp_connections = 256;  // further connections are closed at once
 };
 

@@ -29,8 +29,10 @@ struct Connection {
   std::vector<std::uint8_t> in;   // received octets not yet answered
   std::vector<std::uint8_t> out;  // framed responses not yet sent
   std::size_t out_sent = 0;
+  Clock::time_point accepted;
   Clock::time_point last_active;
   bool peer_closed = false;   // EOF: answer what is complete, then close
+  bool retiring = false;      // past its lifetime: read nothing more, finish sending, then close
   bool off_protocol = false;  // sent something unanswerable: finish sending, then close
   std::uint32_t events = 0;   // what epoll watches now
 
@@ -47,9 +49,9 @@ class TcpService {
     if (!epoll_.valid()) return;
     watch(ctx_.stop_fd, EPOLLIN);
     for (int fd : ctx_.listeners) watch(fd, EPOLLIN);
-    // Idle connections are swept a few times per timeout period.
-    const auto tick = std::clamp(ctx_.idle_timeout / 4, std::chrono::milliseconds(10),
-                                 std::chrono::milliseconds(500));
+    // Connections are swept a few times per idle timeout (or lifetime, if shorter).
+    const auto tick = std::clamp(std::min(ctx_.idle_timeout, ctx_.max_lifetime) / 4,
+                                 std::chrono::milliseconds(10), std::chrono::milliseconds(500));
     auto last_sweep = Clock::now();
     epoll_event events[64];
     while (!ctx_.stopping->load(std::memory_order_relaxed)) {
@@ -66,7 +68,7 @@ class TcpService {
       const auto now = Clock::now();
       if (now - last_sweep >= tick) {
         last_sweep = now;
-        sweep_idle(now);
+        sweep(now);
       }
     }
     connections_.clear();
@@ -114,7 +116,7 @@ class TcpService {
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       auto conn = std::make_unique<Connection>();
       conn->fd = Fd(fd);
-      conn->last_active = Clock::now();
+      conn->accepted = conn->last_active = Clock::now();
       conn->events = EPOLLIN | EPOLLRDHUP;
       watch(fd, conn->events);
       connections_.emplace(fd, std::move(conn));
@@ -127,7 +129,9 @@ class TcpService {
     if (it == connections_.end()) return;
     Connection& c = *it->second;
     bool ok = (events & EPOLLERR) == 0;
-    if (ok && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0 && !c.peer_closed) ok = receive(c);
+    if (ok && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0 && !c.peer_closed && !c.retiring) {
+      ok = receive(c);
+    }
     if (ok && (events & EPOLLHUP) != 0 && c.peer_closed && (c.events & EPOLLIN) == 0) ok = false;
     // Answering and sending alternate until the socket stops taking output
     // or no complete message is left, so queries buffered while the output
@@ -226,7 +230,7 @@ class TcpService {
 
   // Re-arms epoll for what the connection now waits for. False: it is done.
   bool update_interest(Connection& c) {
-    const bool finished_reading = c.peer_closed || c.off_protocol;
+    const bool finished_reading = c.peer_closed || c.off_protocol || c.retiring;
     if (finished_reading && c.pending_output() == 0) return false;
     std::uint32_t events = 0;
     if (!finished_reading && c.in.size() < kMaxBufferedInput &&
@@ -246,15 +250,28 @@ class TcpService {
 
   // RFC 7766 §6.2.3: idle connections are closed. Only finished messages and
   // sent octets count as activity, so a client trickling a query one octet at
-  // a time cannot hold a connection forever.
-  void sweep_idle(Clock::time_point now) {
+  // a time cannot hold a connection forever. Nor can one sending a query
+  // just before every idle timeout: at its lifetime a connection is read no
+  // more and closed once its answers are out; a client that does not read
+  // them gets one idle timeout more (RFC 7766 §6.2.3 lets a server close a
+  // connection when it must; the client opens another).
+  void sweep(Clock::time_point now) {
     for (auto it = connections_.begin(); it != connections_.end();) {
-      if (now - it->second->last_active > ctx_.idle_timeout) {
+      Connection& c = *it->second;
+      const auto age = now - c.accepted;
+      bool close = false;
+      if (now - c.last_active > ctx_.idle_timeout) {
         Counters::bump(ctx_.counters->tcp_timeouts);
-        it = connections_.erase(it);
-      } else {
-        ++it;
+        close = true;
+      } else if (age >= ctx_.max_lifetime) {
+        if (!c.retiring) {
+          Counters::bump(ctx_.counters->tcp_expired);
+          c.retiring = true;
+          close = !update_interest(c);
+        }
+        close = close || age >= ctx_.max_lifetime + ctx_.idle_timeout;
       }
+      it = close ? connections_.erase(it) : std::next(it);
     }
     if (listeners_paused_) {
       set_listeners(EPOLLIN);

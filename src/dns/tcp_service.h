@@ -2,7 +2,9 @@
 // The DNS-over-TCP side (RFC 7766): one thread, epoll, non-blocking sockets.
 // Each message carries a 2-octet length prefix; a connection may pipeline
 // many queries; partial reads and writes are resumed when the socket is
-// ready, so a slow or hostile client only ever costs its own buffers.
+// ready, so a slow or hostile client only ever costs its own buffers. A
+// connection is closed when idle, and in any case once it is max_lifetime
+// old, so that no client keeps a slot for ever.
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +22,7 @@ struct TcpServiceContext {
   const SnapshotSlot* slot = nullptr;
   Counters* counters = nullptr;
   std::chrono::milliseconds idle_timeout{10000};
+  std::chrono::milliseconds max_lifetime{120000};
   int max_connections = 256;
 };
 

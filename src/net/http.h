@@ -16,26 +16,30 @@
 namespace drpilot::net {
 
 class Loop;
+class Resolver;
 
 // ---- client ---------------------------------------------------------------
 
 struct ClientRequest {
   std::string method = "GET";
   bool tls = false;
-  std::string host;  // address or name to connect to
+  std::string host;  // address or name to connect to (see resolver.h)
   std::uint16_t port = 80;
   std::string target = "/";  // path and query
   std::string host_header;   // defaults to `host`; also the TLS server name
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::chrono::milliseconds connect_timeout{1000};  // connect + TLS handshake
-  std::chrono::milliseconds timeout{2000};          // the whole exchange
-  std::size_t max_body = 5 * 1024;                  // read at most this much; the rest is not read
+  // Counted from the start: the name's lookup, the connect and the TLS handshake.
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds timeout{2000};  // the whole exchange
+  std::size_t max_body = 5 * 1024;          // read at most this much; the rest is not read
   std::size_t max_header = 16 * 1024;
   bool tls_verify = true;
   // PEM certificates to trust instead of the system's: a private CA, or the
   // server's own self-signed certificate (trusted as it is, without a chain).
   std::string tls_ca_file;
+  // Looks `host` up when it is a name; null: Resolver::system().
+  std::shared_ptr<Resolver> resolver;
 };
 
 struct ClientResult {

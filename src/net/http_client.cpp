@@ -1,7 +1,8 @@
 // HTTP/1.1 client on Beast for health checks and command-line tools. Every
-// exchange is bounded: a connect timeout, a total deadline, at most
-// `max_header` bytes of header and `max_body` bytes of body (the rest is
-// never read), TLS peers verified by default (chain and host name).
+// exchange is bounded: a connect timeout (the name's lookup included), a
+// total deadline, at most `max_header` bytes of header and `max_body` bytes
+// of body (the rest is never read), TLS peers verified by default (chain and
+// host name).
 
 #include <utility>  // before Boost.Asio 1.74
 
@@ -10,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -17,11 +19,13 @@
 
 #include <limits>
 #include <memory>
+#include <optional>
 
 #include "core/time.h"
 #include "net/http.h"
 #include "net/http_text.h"
 #include "net/loop_impl.h"
+#include "net/resolver.h"
 
 namespace drpilot::net {
 namespace {
@@ -151,24 +155,65 @@ asio::awaitable<ClientResult> converse(Stream& stream, const Exchange& x) {
   co_return r;
 }
 
-asio::awaitable<ClientResult> perform(asio::io_context& io, const Exchange& x) {
+// What a lookup answered, once it did; the timer wakes the waiting request
+// either way (cancelled by the answer, or expired at its deadline).
+struct PendingLookup {
+  explicit PendingLookup(asio::io_context& io) : timer(io) {}
+  asio::steady_timer timer;
+  std::optional<Lookup> answer;
+};
+
+// The endpoints for a name, looked up within `deadline`: a resolver that
+// does not answer in time fails the request then, and its late answer is
+// dropped (see resolver.h).
+asio::awaitable<std::vector<tcp::endpoint>> resolve(Loop& loop, asio::io_context& io,
+                                                    const Exchange& x, Clock::time_point deadline,
+                                                    ClientResult& r) {
+  std::vector<tcp::endpoint> eps;
+  auto pending = std::make_shared<PendingLookup>(io);
+  pending->timer.expires_at(deadline);
+  Resolver& resolver = x.req.resolver ? *x.req.resolver : *Resolver::system();
+  std::unique_ptr<LookupWait> wait =
+      resolver.resolve(loop, x.req.host, [weak = std::weak_ptr(pending)](Lookup answer) {
+        if (auto p = weak.lock()) {
+          p->answer = std::move(answer);
+          p->timer.cancel();
+        }
+      });
+  beast::error_code ec;
+  co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  wait.reset();
+  if (!pending->answer) {
+    const std::string phase = "name resolution of '" + x.req.host + "'";
+    r.error = describe_failure(
+        beast::error::timeout,
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - x.start),
+        phase.c_str());
+    r.failure = Failure::timeout;
+    co_return eps;
+  }
+  for (const std::string& a : pending->answer->addresses) {
+    auto addr = asio::ip::make_address(a, ec);
+    if (!ec) eps.emplace_back(addr, x.req.port);
+  }
+  if (eps.empty()) {
+    const std::string& why = pending->answer->error;
+    r.error = "cannot resolve '" + x.req.host + "': " + (why.empty() ? "no address" : why);
+    r.failure = pending->answer->local ? Failure::local : Failure::remote;
+  }
+  co_return eps;
+}
+
+asio::awaitable<ClientResult> perform(Loop& loop, asio::io_context& io, const Exchange& x) {
   ClientResult r;
   beast::error_code ec;
-  tcp::resolver::results_type endpoints;
   auto addr = asio::ip::make_address(x.req.host, ec);
   std::vector<tcp::endpoint> eps;
   if (!ec) {
     eps.emplace_back(addr, x.req.port);
   } else {
-    tcp::resolver resolver(io);
-    auto results = co_await resolver.async_resolve(x.req.host, std::to_string(x.req.port),
-                                                   asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      r.error = "cannot resolve '" + x.req.host + "': " + ec.message();
-      r.failure = Failure::remote;
-      co_return r;
-    }
-    for (const auto& e : results) eps.push_back(e.endpoint());
+    eps = co_await resolve(loop, io, x, std::min(x.connect_deadline, x.deadline), r);
+    if (eps.empty()) co_return r;
   }
 
   beast::tcp_stream stream(io);
@@ -224,8 +269,8 @@ void http_request(Loop& loop, ClientRequest req, std::function<void(ClientResult
   asio::io_context& io = loop.impl().io;
   asio::co_spawn(
       io,
-      [&io, x, done = std::move(done)]() -> asio::awaitable<void> {
-        ClientResult r = co_await perform(io, *x);
+      [&loop, &io, x, done = std::move(done)]() -> asio::awaitable<void> {
+        ClientResult r = co_await perform(loop, io, *x);
         r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - x->start);
         done(std::move(r));
       },

@@ -4,12 +4,14 @@
 #include <utility>  // before Boost.Asio 1.74 (it relies on std::exchange being declared)
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <fcntl.h>
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "net/loop.h"
@@ -38,9 +40,35 @@ inline void close_on_exec(int fd) {
   if (fd >= 0) fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 }
 
+// For threads that may outlive the loop (a name lookup libc cannot cancel):
+// what they post once the loop is gone is dropped, never handed to a
+// destroyed io_context.
+class LoopMailbox {
+ public:
+  explicit LoopMailbox(boost::asio::io_context& io) : io_(&io) {}
+  // False: the loop is gone and `fn` was dropped (on the calling thread).
+  bool post(std::function<void()> fn) {
+    std::lock_guard lock(mutex_);
+    if (io_ == nullptr) return false;
+    boost::asio::post(*io_, std::move(fn));
+    return true;
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    io_ = nullptr;
+  }
+
+ private:
+  std::mutex mutex_;
+  boost::asio::io_context* io_;
+};
+
 struct Loop::Impl {
+  // Closed before the io_context is destroyed (the body runs before members go).
+  ~Impl() { mailbox->close(); }
   boost::asio::io_context io{1};
   std::vector<std::unique_ptr<SignalWatch>> signals;
+  std::shared_ptr<LoopMailbox> mailbox = std::make_shared<LoopMailbox>(io);
 };
 
 }  // namespace drpilot::net

@@ -24,6 +24,7 @@
 #include "api/agent_protocol.h"
 #include "net/http.h"
 #include "net/loop.h"
+#include "support/leftovers.h"
 #include "support/process.h"
 
 namespace drpilot {
@@ -544,6 +545,38 @@ TEST_F(AgentProcess, AFailedOrHungReloadRestoresThePreviousFileAndIsReported) {
   fs::remove(dir_ + "/hang-reload");
   ASSERT_NO_FATAL_FAILURE(apply(8, "us-east-1"));
   EXPECT_EQ(wait_healthz(200).status, 200);
+}
+
+// A reload that starts a daemon (setsid takes it out of the reload's
+// process group, the only thing the agent kills): the daemon outlives the
+// reload and the agent, and must hold nothing of the agent's. It has no
+// socket open, the agent's /healthz port can be listened on again as soon
+// as the agent stops, and a new agent starts on it while the daemon runs.
+TEST_F(AgentProcess, AReloadThatLeavesADaemonBehindHoldsNoneOfItsPorts) {
+  const std::string pid_file = dir_ + "/daemons.pid";
+  testing::Leftovers daemons(pid_file, "sleep");
+  testing::write_file(dir_ + "/reload.sh",
+                      "setsid sleep 600 &\necho $! >> " + pid_file + "\nexit 0\n");
+  ASSERT_NO_FATAL_FAILURE(start_agent());
+  ASSERT_NO_FATAL_FAILURE(apply(5, "eu-west-1"));
+  ASSERT_EQ(wait_healthz(200).status, 200);  // /healthz has served connections since
+  ASSERT_EQ(daemons.pids().size(), 1u) << testing::read_file(pid_file);
+  const pid_t daemon = daemons.pids()[0];
+
+  const int status = agent_->stop(SIGTERM, 10s);
+  agent_.reset();
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_TRUE(daemons.running(daemon)) << "the daemon did not outlive the agent";
+  const std::vector<std::string> files = testing::open_files(daemon);
+  for (const std::string& f : files) {
+    EXPECT_EQ(f.rfind("socket:", 0), std::string::npos) << "the daemon holds " << f;
+  }
+  EXPECT_LE(files.size(), 3u) << "more than stdin, stdout and stderr";
+  EXPECT_TRUE(testing::can_listen("127.0.0.1", healthz_port_));
+
+  ASSERT_NO_FATAL_FAILURE(start_agent());
+  EXPECT_EQ(wait_healthz(200).status, 200);
+  EXPECT_TRUE(daemons.running(daemon));
 }
 
 TEST_F(AgentProcess, KeepsTheLastAssignmentWhenNoControllerAnswers) {

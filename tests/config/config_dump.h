@@ -39,6 +39,7 @@ inline std::string dump(const Config& c) {
   line("dns.listen", join(c.dns.listen));
   line("dns.udp_threads", std::to_string(c.dns.udp_threads));
   line("dns.tcp_idle_timeout", ms(c.dns.tcp_idle_timeout));
+  line("dns.tcp_max_lifetime", ms(c.dns.tcp_max_lifetime));
   for (const core::ZoneSpec& z : c.dns.zones) {
     const std::string p = "zone[" + z.name + "].";
     line(p + "ttl", std::to_string(z.ttl));

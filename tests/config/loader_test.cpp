@@ -296,6 +296,8 @@ lab:
   EXPECT_EQ(c.dns.udp_threads, schema_int("dns", "udp_threads"));
   EXPECT_EQ(c.dns.tcp_idle_timeout, Duration{10'000});
   EXPECT_EQ(c.dns.tcp_idle_timeout, schema_duration("dns", "tcp_idle_timeout"));
+  EXPECT_EQ(c.dns.tcp_max_lifetime, Duration{120'000});
+  EXPECT_EQ(c.dns.tcp_max_lifetime, schema_duration("dns", "tcp_max_lifetime"));
   ASSERT_EQ(c.dns.zones.size(), 1u);
   const core::ZoneSpec& z = c.dns.zones[0];
   EXPECT_EQ(z.ttl, 3600);
@@ -762,6 +764,8 @@ std::vector<BadCase> bad_cases() {
        "'udp_threads' must be between 0 and 64, got 65"},
       {"tcp_idle_timeout_too_short", dns("  tcp_idle_timeout: 50ms\n"), 12, 21,
        "'tcp_idle_timeout' must be between 100ms and 10m"},
+      {"tcp_max_lifetime_too_short", dns("  tcp_max_lifetime: 500ms\n"), 12, 21,
+       "'tcp_max_lifetime' must be between 1s and 1h, got 500ms"},
       {"zone_ttl_too_big", dns("      ttl: 604801\n"), 12, 12,
        "'ttl' must be between 0 and 604800 seconds"},
       {"soa_minimum_negative", dns("      soa:\n        minimum: -1\n"), 13, 18,

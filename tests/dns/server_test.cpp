@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -485,6 +486,69 @@ TEST(Server, IdleConnectionsAreClosed) {
   EXPECT_TRUE(closed_by_peer(idle.get()));
   EXPECT_TRUE(closed_by_peer(trickle.get()));
   EXPECT_GE(server.stats().tcp_timeouts, 2u);
+}
+
+// RFC 7766 §6.2.3 bounds idleness; a client that sends one query a little
+// more often than the idle timeout would still keep its connection, and its
+// slot, for ever. At its maximum lifetime the connection is closed however
+// busy it is, while a younger connection goes on being served and the freed
+// slot takes a new client.
+TEST(Server, ABusyConnectionIsClosedAtItsMaximumLifetime) {
+  using Clock = std::chrono::steady_clock;
+  ServerOptions o = loopback_options();
+  o.tcp_idle_timeout = 500ms;
+  o.tcp_max_lifetime = 2s;
+  o.max_tcp_connections = 2;
+  Server server(o);
+  server.publish(test_snapshot());
+  server.start();
+  const std::uint16_t port = server.bound_port(0);
+
+  const auto start = Clock::now();
+  Fd holder = connect_tcp(port);
+  Fd younger, third;
+  std::optional<Clock::duration> closed_after;
+  int answered = 0;
+  for (std::uint16_t id = 1; !closed_after && Clock::now() - start < 6s; ++id) {
+    // The holder's query; a write to a connection the server closed may fail.
+    const Bytes q = framed(query_bytes("www.example.test", type::A, id));
+    (void)!::send(holder.get(), q.data(), q.size(), MSG_NOSIGNAL);
+    auto m = read_frame(holder.get());
+    if (!m) {
+      closed_after = Clock::now() - start;
+      break;
+    }
+    EXPECT_EQ(m->header.id, id);
+    ++answered;
+    if (!younger.valid() && Clock::now() - start >= 1s) {
+      younger = connect_tcp(port);
+      // Both slots are taken now: a third client is turned away.
+      third = connect_tcp(port);
+      EXPECT_TRUE(closed_by_peer(third.get()));
+    }
+    if (younger.valid()) {
+      send_bytes(younger.get(), framed(query_bytes("www.example.test", type::A, id)));
+      ASSERT_TRUE(read_frame(younger.get())) << "the younger connection is not served";
+    }
+    // A query every 300ms keeps the holder well inside the 500ms idle timeout.
+    std::this_thread::sleep_for(300ms);
+  }
+  ASSERT_TRUE(closed_after) << "a connection that sent a query every 300ms was never closed";
+  EXPECT_GE(*closed_after, 2s);
+  EXPECT_LT(*closed_after, 2s + 800ms);
+  EXPECT_GE(answered, 5);
+
+  // The younger connection (its own lifetime ends a second later) is still
+  // served, and the slot the holder had takes a new client.
+  send_bytes(younger.get(), framed(query_bytes("www.example.test", type::A, 999)));
+  EXPECT_TRUE(read_frame(younger.get()));
+  Fd next = connect_tcp(port);
+  send_bytes(next.get(), framed(query_bytes("www.example.test", type::A, 1000)));
+  EXPECT_TRUE(read_frame(next.get()));
+  const Stats stats = server.stats();
+  EXPECT_EQ(stats.tcp_expired, 1u);
+  EXPECT_EQ(stats.tcp_timeouts, 0u);
+  EXPECT_GE(stats.tcp_rejected, 1u);
 }
 
 TEST_F(ServerTest, StatsCountQueriesAndResponses) {

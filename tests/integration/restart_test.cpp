@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "integration/lab_fixture.h"
+#include "support/leftovers.h"
 
 namespace drpilot::testing {
 namespace {
@@ -54,6 +55,41 @@ TEST_F(Restart, KillDuringOutageResumesWithoutFlip) {
   const auto after = status()["plan"]["generation"].get<std::uint64_t>();
   EXPECT_GT(after, generation + 1);
   EXPECT_LE(after, generation + 100 + 1);
+}
+
+// A post_change hook that starts a daemon (setsid takes it out of the
+// hook's process group, the only thing the controller kills): the daemon
+// outlives the hook and the controller, and must hold nothing of the
+// controller's. It has no socket open, the API and DNS ports can be
+// listened on again as soon as the controller stops, and a new controller
+// starts on them while the daemon runs.
+TEST_F(Restart, AHookThatLeavesADaemonBehindHoldsNoneOfTheControllersPorts) {
+  const std::string pid_file = dir_ + "/daemons.pid";
+  Leftovers daemons(pid_file, "sleep");
+  write_config(config_text() +
+               "hooks:\n  post_change:\n    - command: [sh, -c, 'setsid sleep 600 & echo $! >> " +
+               pid_file + "']\n");
+  start_lab();
+  start_controller();
+  ASSERT_TRUE(wait_for_answer("127.0.0.11", 10s));
+  lab("break", "ams");
+  ASSERT_TRUE(wait_for_answer("127.0.0.12", 10s));
+  ASSERT_TRUE(wait_until([&] { return !daemons.pids().empty(); }, 10s)) << controller_->log();
+
+  ASSERT_EQ(controller_->stop(SIGTERM), 0) << controller_->log();
+  for (pid_t daemon : daemons.pids()) {
+    ASSERT_TRUE(daemons.running(daemon)) << "the daemon did not outlive the controller";
+    const std::vector<std::string> files = open_files(daemon);
+    for (const std::string& f : files) {
+      EXPECT_EQ(f.rfind("socket:", 0), std::string::npos) << "the daemon holds " << f;
+    }
+    EXPECT_LE(files.size(), 3u) << "more than stdin, stdout and stderr";
+  }
+  EXPECT_TRUE(can_listen("127.0.0.1", ports_.api));
+  EXPECT_TRUE(can_listen("127.0.0.1", ports_.dns, true));
+
+  start_controller();
+  EXPECT_TRUE(wait_for_answer("127.0.0.12", 10s));
 }
 
 TEST_F(Restart, GracefulRestartKeepsAnswerAndHistory) {
