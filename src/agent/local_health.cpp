@@ -16,7 +16,7 @@ void LocalHealth::set_targets(const std::vector<probe::ProbeTarget>& targets) {
 void LocalHealth::observe(const core::Observation& o) {
   auto it = targets_.find(o.target);
   if (it == targets_.end()) return;
-  it->second.counter.feed(o.ok);
+  it->second.counter.observe(o);
   it->second.detail = o.detail;
 }
 
