@@ -15,6 +15,7 @@
 #include "core/health_book.h"
 #include "net/loop.h"
 #include "probe/scheduler.h"
+#include "support/run_loop.h"
 #include "support/served_http.h"
 
 namespace drpilot::probe {
@@ -64,25 +65,6 @@ class DynamoLike {
   std::vector<std::string> targets_;
   testing::ServedHttp server_;
 };
-
-bool run_until(net::Loop& loop, const std::function<bool()>& cond,
-               std::chrono::milliseconds limit = 20s) {
-  net::Timer poll(loop);
-  net::Timer guard(loop);
-  bool met = false;
-  std::function<void()> check = [&] {
-    if (cond()) {
-      met = true;
-      loop.stop();
-      return;
-    }
-    poll.start(2ms, check);
-  };
-  poll.start(0ms, check);
-  guard.start(limit, [&] { loop.stop(); });
-  loop.run();
-  return met;
-}
 
 ProbeTarget dynamo_target(const std::string& endpoint, const std::string& check,
                           config::DynamoCheck op) {
@@ -134,7 +116,8 @@ class DynamoChecks : public ::testing::Test {
   // Runs until `n` more observations of every target have come in.
   bool run_observations(std::size_t n) {
     const std::size_t from = seen_.size();
-    return run_until(loop_, [&] { return seen_.size() >= from + n * targets_.size(); });
+    return testing::run_loop_until(
+        loop_, [&] { return seen_.size() >= from + n * targets_.size(); }, 20s);
   }
 
   DynamoLike aws_;
@@ -205,14 +188,18 @@ TEST_F(DynamoChecks, TheSamePathMakesAFailingServiceDownAndAHealthyOneUp) {
   ASSERT_TRUE(run_observations(3));
   aws_.answer(500, {{"__type", "com.amazonaws.dynamodb.v20120810#InternalServerError"},
                     {"message", "Internal server error"}});
-  ASSERT_TRUE(run_until(loop_, [&] { return verdict("orders-table") == core::Health::down; }));
+  ASSERT_TRUE(testing::run_loop_until(
+      loop_, [&] { return verdict("orders-table") == core::Health::down; }, 20s));
   EXPECT_FALSE(seen_.back().inconclusive);
   aws_.answer(200, {{"Table", {{"TableName", "orders"}, {"TableStatus", "ACTIVE"}}},
                     {"Item", {{"pk", {{"S", "drpilot-sentinel"}}}}}});
-  ASSERT_TRUE(run_until(loop_, [&] {
-    return verdict("orders-table") == core::Health::up &&
-           verdict("orders-sentinel") == core::Health::up;
-  }));
+  ASSERT_TRUE(testing::run_loop_until(
+      loop_,
+      [&] {
+        return verdict("orders-table") == core::Health::up &&
+               verdict("orders-sentinel") == core::Health::up;
+      },
+      20s));
 }
 
 }  // namespace

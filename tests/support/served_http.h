@@ -15,8 +15,9 @@ namespace drpilot::testing {
 
 class ServedHttp {
  public:
-  explicit ServedHttp(net::Handler handler, std::string address = "127.0.0.1")
-      : server_(loop_, std::move(address), 0, std::move(handler)) {
+  explicit ServedHttp(net::Handler handler, net::ServerOptions options = {},
+                      std::string address = "127.0.0.1")
+      : server_(loop_, std::move(address), 0, std::move(handler), std::move(options)) {
     server_.start();
     port_ = server_.port();
     thread_ = std::thread([this] { loop_.run(); });
