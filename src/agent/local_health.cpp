@@ -16,8 +16,9 @@ void LocalHealth::set_targets(const std::vector<probe::ProbeTarget>& targets) {
 void LocalHealth::observe(const core::Observation& o) {
   auto it = targets_.find(o.target);
   if (it == targets_.end()) return;
-  it->second.counter.feed(o.ok);
+  it->second.counter.observe(o);
   it->second.detail = o.detail;
+  it->second.inconclusive = o.inconclusive;
 }
 
 core::Health LocalHealth::state(const std::string& target) const {
@@ -31,7 +32,7 @@ std::string LocalHealth::why_not_healthy() const {
   int bad = 0;
   for (const auto& [name, e] : targets_) {
     const core::Health h = e.counter.state();
-    if (h == core::Health::up) continue;
+    if (h == core::Health::up || e.inconclusive) continue;
     if (++bad > kShown) continue;
     std::string part = name + " is " + std::string(core::to_string(h));
     if (h == core::Health::unknown) {

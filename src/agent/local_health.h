@@ -2,7 +2,9 @@
 // The agent's own view of its local checks: per target a HAProxy-style
 // rise/fall counter (the check's hysteresis), so one lost packet does not
 // take the site out of its load balancer, and a new target counts as not
-// healthy until it has risen.
+// healthy until it has risen. A target whose last check was inconclusive
+// (AWS refused the agent's credentials) is not held against the site: the
+// agent's credentials are no reason to take it out of rotation.
 
 #include <map>
 #include <string>
@@ -29,7 +31,8 @@ class LocalHealth {
   struct Entry {
     explicit Entry(core::Hysteresis h) : counter(h) {}
     core::HysteresisCounter counter;
-    std::string detail;  // of the last observation
+    std::string detail;         // of the last observation
+    bool inconclusive = false;  // the last observation was
   };
   std::map<std::string, Entry> targets_;
 };

@@ -217,6 +217,8 @@ std::optional<core::Observation> parse_observation(const json& o, const std::str
   out.vantage = vantage;
   auto target = f.text("target", Text::free, kMaxTargetLength, true);
   auto ok = f.boolean("ok", true);
+  // Absent from agents older than it: a plain failure, as they meant it.
+  auto inconclusive = f.boolean("inconclusive", false);
   auto latency = f.integer("latency_ms", 0, kMaxLatencyMs, true);
   auto detail = f.text("detail", Text::free, kMaxDetailLength, false);
   auto at = f.integer("at_ms", 0, kMaxTimeMs, true);
@@ -227,6 +229,7 @@ std::optional<core::Observation> parse_observation(const json& o, const std::str
   }
   out.target = *target;
   out.ok = *ok;
+  out.inconclusive = !out.ok && inconclusive.value_or(false);
   out.latency = core::Duration{*latency};
   out.detail = detail.value_or("");
   out.at = core::from_ms(*at);
@@ -238,11 +241,13 @@ std::optional<core::Observation> parse_observation(const json& o, const std::str
 std::string encode_report(const AgentReport& r) {
   json obs = json::array();
   for (const core::Observation& o : r.observations) {
-    obs.push_back({{"target", o.target},
-                   {"ok", o.ok},
-                   {"latency_ms", std::clamp<std::int64_t>(o.latency.count(), 0, kMaxLatencyMs)},
-                   {"detail", clean_text(o.detail, kMaxDetailLength)},
-                   {"at_ms", core::to_ms(o.at)}});
+    json j = {{"target", o.target},
+              {"ok", o.ok},
+              {"latency_ms", std::clamp<std::int64_t>(o.latency.count(), 0, kMaxLatencyMs)},
+              {"detail", clean_text(o.detail, kMaxDetailLength)},
+              {"at_ms", core::to_ms(o.at)}};
+    if (o.inconclusive) j["inconclusive"] = true;
+    obs.push_back(std::move(j));
   }
   json body = {{"agent", r.agent},
                {"site", r.site},

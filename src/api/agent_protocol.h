@@ -10,6 +10,8 @@
 //   {"agent": ..., "site": ..., "sent_at_ms": ..., "nonce": ...,
 //    "observations": [{"target": "ams/web", "ok": true, "latency_ms": 12,
 //                      "detail": "status 200", "at_ms": ...}],
+//     (a failed observation may add "inconclusive": true: the agent could
+//     not judge the target, e.g. AWS refused its credentials)
 //    "applied": {"generation": N, "ok": true, "error": ""}, "healthy": true}
 //
 // The reply (200) carries the site's assignment, signed the same way with the

@@ -29,9 +29,10 @@ Snap::Owner owner_view(const core::Engine& engine, std::size_t config_index,
     auto it = book.targets().find(t->target);
     if (it != book.targets().end()) {
       for (const auto& [vname, vs] : it->second.vantages) {
-        c.vantages.push_back({vname, vs.counter.state(), vs.last_ok, vs.last_detail,
-                              vs.last_latency, vs.last_seen, now - vs.last_seen <= book.freshness(),
-                              vs.counter.ok_streak(), vs.counter.fail_streak()});
+        c.vantages.push_back({vname, vs.counter.state(), vs.last_ok, vs.last_inconclusive,
+                              vs.last_detail, vs.last_latency, vs.last_seen,
+                              now - vs.last_seen <= book.freshness(), vs.counter.ok_streak(),
+                              vs.counter.fail_streak()});
       }
     }
     o.checks.push_back(std::move(c));
@@ -80,6 +81,8 @@ void checks(JsonText& w, const Snap::Owner& o) {
           .value(core::to_string(v.state))
           .key("last_ok")
           .value(v.last_ok)
+          .key("inconclusive")
+          .value(v.inconclusive)
           .key("detail")
           .value(v.detail)
           .key("latency_ms")
@@ -322,6 +325,7 @@ std::string render_status(const StatusSnapshot& s) {
   w.key("now").value(format_time(s.now));
   w.end_object();
   if (!info.load.is_null()) w.key("load").raw(dump(info.load));
+  if (!info.aws.is_null()) w.key("aws").raw(dump(info.aws));
 
   // The whole at a glance, whatever part of it this document holds.
   w.key("summary").begin_object();

@@ -36,6 +36,9 @@ struct ControllerInfo {
   nlohmann::json agents = nlohmann::json::array();
   // How well the controller keeps its schedule (rendered by it).
   nlohmann::json load = nullptr;
+  // The AWS credentials: where from, until when, refreshes and refusals
+  // (rendered by it; null without data regions to check).
+  nlohmann::json aws = nullptr;
 };
 
 struct StatusSnapshot {
@@ -57,6 +60,7 @@ struct StatusSnapshot {
     std::string name;
     core::Health state = core::Health::unknown;
     bool last_ok = false;
+    bool inconclusive = false;  // the last check could not judge the target
     std::string detail;
     core::Duration latency{0};
     core::TimePoint last_seen{};

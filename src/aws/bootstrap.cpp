@@ -456,11 +456,12 @@ BootstrapResult bootstrap_dynamodb(const BootstrapPlan& plan, const DynamoCall& 
   return Runner(plan, call, out).run();
 }
 
-DynamoCall make_regional_call(std::vector<RegionSpec> regions, Credentials credentials,
-                              DynamoOptions options, std::uint64_t seed) {
+DynamoCall make_regional_call(std::vector<RegionSpec> regions,
+                              std::shared_ptr<CredentialSource> credentials, DynamoOptions options,
+                              std::uint64_t seed) {
   struct Shared {
     std::vector<RegionSpec> regions;
-    Credentials credentials;
+    std::shared_ptr<CredentialSource> credentials;
     DynamoOptions options;
     std::uint64_t seed = 0;
     std::mutex mutex;

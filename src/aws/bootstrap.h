@@ -73,7 +73,8 @@ BootstrapResult bootstrap_dynamodb(const BootstrapPlan& plan, const DynamoCall& 
 // A DynamoCall with one client per region of `regions` (made on first use),
 // each with `options` and the region's own endpoint. An unknown region is a
 // failed DynamoResult.
-DynamoCall make_regional_call(std::vector<RegionSpec> regions, Credentials credentials,
-                              DynamoOptions options, std::uint64_t seed);
+DynamoCall make_regional_call(std::vector<RegionSpec> regions,
+                              std::shared_ptr<CredentialSource> credentials, DynamoOptions options,
+                              std::uint64_t seed);
 
 }  // namespace drpilot::aws

@@ -4,20 +4,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <map>
-#include <sstream>
+
+#include "aws/iso8601.h"
 
 namespace drpilot::aws {
 namespace {
-
-constexpr const char* kNoCredentials =
-    "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or create "
-    "~/.aws/credentials";
 
 // An unset and an empty variable mean the same, as in the SDKs.
 std::string env(const char* name) {
@@ -58,63 +53,6 @@ std::string strip_inline_comment(const std::string& value) {
     }
   }
   return value;
-}
-
-bool digits(const std::string& s, std::size_t at, std::size_t n, int& out) {
-  if (at + n > s.size()) return false;
-  out = 0;
-  for (std::size_t i = at; i < at + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
-// ISO 8601 as the SDKs write AWS_CREDENTIAL_EXPIRATION:
-// "2026-01-31T12:00:00Z", with optional fractional seconds and a "+01:00"
-// style offset instead of Z. Seconds since the epoch, or nothing.
-std::optional<std::int64_t> parse_iso8601(const std::string& s) {
-  std::tm tm{};
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, month) ||
-      s[7] != '-' || !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !digits(s, 11, 2, hour) || s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' ||
-      !digits(s, 17, 2, second)) {
-    return std::nullopt;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  std::size_t i = 19;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    const std::size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == start) return std::nullopt;
-  }
-  int offset = 0;
-  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
-    ++i;
-  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-    const int sign = s[i] == '-' ? -1 : 1;
-    int oh = 0, om = 0;
-    if (!digits(s, i + 1, 2, oh)) return std::nullopt;
-    i += 3;
-    if (i < s.size() && s[i] == ':') ++i;
-    if (!digits(s, i, 2, om) || oh > 23 || om > 59) return std::nullopt;
-    i += 2;
-    offset = sign * (oh * 3600 + om * 60);
-  } else {
-    return std::nullopt;  // a time without a zone is ambiguous
-  }
-  if (i != s.size()) return std::nullopt;
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return static_cast<std::int64_t>(timegm(&tm)) - offset;
 }
 
 using Sections = std::map<std::string, std::map<std::string, std::string>>;
@@ -159,7 +97,7 @@ bool parse_ini(const std::string& path, std::istream& in, Sections& out, std::st
   return true;
 }
 
-std::optional<Credentials> from_environment(std::string& error) {
+std::optional<Credentials> from_environment(core::TimePoint now, std::string& error) {
   const std::string id = env("AWS_ACCESS_KEY_ID");
   const std::string secret = env("AWS_SECRET_ACCESS_KEY");
   if (id.empty() && secret.empty()) return std::nullopt;
@@ -181,16 +119,13 @@ std::optional<Credentials> from_environment(std::string& error) {
   // aws-vault) carry their end: refusing them here says what to refresh,
   // where AWS would only answer ExpiredTokenException.
   if (const std::string expiry = env("AWS_CREDENTIAL_EXPIRATION"); !expiry.empty()) {
-    const std::optional<std::int64_t> at = parse_iso8601(expiry);
-    if (!at) {
+    c.expiration = parse_iso8601(expiry);
+    if (!c.expiration) {
       error =
           "AWS_CREDENTIAL_EXPIRATION is '" + expiry + "', not a time such as 2026-01-31T12:00:00Z";
       return std::nullopt;
     }
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-    if (*at <= now) {
+    if (*c.expiration <= now) {
       error = "the credentials in " +
               c.source.substr(std::string("environment variables ").size()) + " expired at " +
               expiry + " (AWS_CREDENTIAL_EXPIRATION): refresh them";
@@ -247,11 +182,12 @@ std::optional<Credentials> from_profile(const std::string& path, const std::stri
 
 }  // namespace
 
-std::optional<Credentials> load_credentials(const CredentialOptions& options, std::string& error) {
+std::optional<Credentials> find_local_credentials(const CredentialOptions& options,
+                                                  core::TimePoint now, std::string& error) {
   error.clear();
   const bool explicit_profile = !options.profile.empty();
   if (!explicit_profile) {
-    auto c = from_environment(error);
+    auto c = from_environment(now, error);
     if (c || !error.empty()) return c;
   }
 
@@ -273,10 +209,7 @@ std::optional<Credentials> load_credentials(const CredentialOptions& options, st
   const bool named_file = !path.empty();
   if (path.empty()) {
     const std::string home = home_dir();
-    if (home.empty()) {
-      error = kNoCredentials;
-      return std::nullopt;
-    }
+    if (home.empty()) return std::nullopt;
     path = home + "/.aws/credentials";
   }
   path = expand_home(path);
@@ -285,16 +218,19 @@ std::optional<Credentials> load_credentials(const CredentialOptions& options, st
   if (!in) {
     const int err = errno;
     if (err == ENOENT && !named_file) {
-      error = named_profile
-                  ? "profile " + profile + profile_from + " not found: " + path + " does not exist"
-                  : kNoCredentials;
-    } else {
-      error = "cannot read " + path + path_from + ": " + std::strerror(err);
+      if (named_profile) {
+        error = "profile " + profile + profile_from + " not found: " + path + " does not exist";
+      }
+      return std::nullopt;
     }
+    error = "cannot read " + path + path_from + ": " + std::strerror(err);
     return std::nullopt;
   }
   Sections sections;
   if (!parse_ini(path, in, sections, error)) return std::nullopt;
+  // A file without a [default] profile is no answer when none was asked for,
+  // as in the SDKs: a container's task role may still provide credentials.
+  if (!named_profile && !sections.count(profile)) return std::nullopt;
   auto c = from_profile(path, profile, sections, error);
   if (!c && !profile_from.empty()) error += profile_from;
   return c;

@@ -69,6 +69,26 @@ bool json_nesting_within(std::string_view text, int max_depth) {
   return net::json_depth(text, max_depth) <= max_depth;
 }
 
+bool is_credential_code(std::string_view code) {
+  static constexpr std::string_view kCodes[] = {"UnrecognizedClientException",
+                                                "ExpiredTokenException",
+                                                "InvalidSignatureException",
+                                                "AccessDeniedException",
+                                                "MissingAuthenticationTokenException",
+                                                "IncompleteSignatureException",
+                                                "ExpiredToken",
+                                                "InvalidClientTokenId",
+                                                "SignatureDoesNotMatch",
+                                                "MissingAuthenticationToken",
+                                                "IncompleteSignature",
+                                                "AccessDenied",
+                                                "RequestExpired"};
+  for (std::string_view c : kCodes) {
+    if (code == c) return true;
+  }
+  return false;
+}
+
 ReplyOutcome interpret_reply(const net::ClientResult& r, std::size_t max_reply) {
   ReplyOutcome o;
   o.http_status = r.status;
@@ -116,6 +136,7 @@ ReplyOutcome interpret_reply(const net::ClientResult& r, std::size_t max_reply) 
 
   o.error_code = error_code_of(body);
   const std::string message = error_message_of(body);
+  o.message = one_line(message, 240);
   if (!o.error_code.empty()) {
     o.detail = one_line(o.error_code, 120) + (message.empty() ? "" : ": " + one_line(message, 240));
   } else {
@@ -128,6 +149,7 @@ ReplyOutcome interpret_reply(const net::ClientResult& r, std::size_t max_reply) 
   }
   if (is_json) o.body = std::move(body);
   o.throttled = is_throttling_code(o.error_code);
+  o.credentials_refused = is_credential_code(o.error_code);
   o.retryable = r.status >= 500 || o.throttled || is_transient_code(o.error_code);
   return o;
 }

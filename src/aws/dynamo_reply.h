@@ -23,10 +23,21 @@ struct ReplyOutcome {
   int http_status = 0;
   std::string error_code;  // the part of __type after '#'
   std::string detail;      // one line: "ResourceNotFoundException: Requested resource not found"
+  std::string message;     // AWS's own message alone, one line ("" when none)
   bool retryable = false;
   bool timeout = false;  // retries after a timeout cost more of the quota
   bool throttled = false;
+  bool credentials_refused = false;  // error_code is one of is_credential_code()
 };
+
+// Whether an error code says AWS refused the request's credentials rather
+// than anything about the service: expired or unknown keys and tokens, a
+// signature that does not match (a wrong secret, a clock off by more than
+// 15 minutes), none at all, or an IAM permission missing. DynamoDB answers
+// these with HTTP 400 ({"__type": "com.amazon.coral.service#
+// ExpiredTokenException", ...}); the query-protocol names other services
+// use (HTTP 403) are included for endpoints behind proxies.
+bool is_credential_code(std::string_view code);
 
 ReplyOutcome interpret_reply(const net::ClientResult& r, std::size_t max_reply);
 

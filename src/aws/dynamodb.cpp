@@ -45,23 +45,23 @@ std::string call_context(const std::string& operation, const json& request) {
   return c;
 }
 
-// What to tell the operator when AWS refused the credentials themselves:
-// the fix is in the place they came from.
-std::string credential_hint(const std::string& code, const std::string& source) {
-  if (code == "ExpiredTokenException") {
-    return "; the session token has expired: refresh the credentials from " + source;
+// What to add when AWS refused the credentials themselves: what usually
+// causes each refusal.
+std::string credential_hint(const std::string& code) {
+  if (code == "ExpiredTokenException" || code == "ExpiredToken") {
+    return "; the session token has expired";
   }
-  if (code == "UnrecognizedClientException") {
-    return "; AWS does not recognise the access key or session token from " + source;
+  if (code == "UnrecognizedClientException" || code == "InvalidClientTokenId") {
+    return "; AWS does not recognise the access key or session token";
   }
-  if (code == "InvalidSignatureException") {
-    return "; the signature did not match: check the secret access key from " + source +
-           " and the system clock";
+  if (code == "InvalidSignatureException" || code == "SignatureDoesNotMatch" ||
+      code == "RequestExpired") {
+    return "; the signature did not match: check the secret access key and the system clock";
   }
-  if (code == "IncompleteSignatureException" || code == "MissingAuthenticationTokenException") {
-    return "; the request's signature was refused (credentials from " + source + ")";
+  if (code == "IncompleteSignatureException" || code == "MissingAuthenticationTokenException" ||
+      code == "IncompleteSignature" || code == "MissingAuthenticationToken") {
+    return "; the request's signature was refused";
   }
-  if (code == "AccessDeniedException") return " (credentials from " + source + ")";
   return "";
 }
 
@@ -92,7 +92,7 @@ std::string redact(std::string text, const std::string& secret) {
 
 struct DynamoClient::Impl {
   DynamoOptions options;
-  Credentials credentials;
+  std::shared_ptr<CredentialSource> credentials;
   net::Url url;
   std::string host;
   RetryQuota quota;
@@ -102,7 +102,8 @@ struct DynamoClient::Impl {
 
   bool stopped() const { return stop && stop->load(); }
 
-  ReplyOutcome attempt(const std::string& operation, const std::string& payload) {
+  ReplyOutcome attempt(const std::string& operation, const std::string& payload,
+                       const Credentials& credentials) {
     net::ClientRequest req = net::request_to(url, "POST");
     req.target = "/";
     req.headers = {{"Host", host},
@@ -147,6 +148,10 @@ struct DynamoClient::Impl {
 };
 
 DynamoClient::DynamoClient(DynamoOptions options, Credentials credentials, std::uint64_t seed)
+    : DynamoClient(std::move(options), fixed_credentials(std::move(credentials)), seed) {}
+
+DynamoClient::DynamoClient(DynamoOptions options, std::shared_ptr<CredentialSource> credentials,
+                           std::uint64_t seed)
     : impl_(std::make_unique<Impl>()) {
   if (!valid_region(options.region)) {
     throw std::invalid_argument("'" + options.region + "' is not an AWS region name");
@@ -166,6 +171,7 @@ DynamoClient::DynamoClient(DynamoOptions options, Credentials credentials, std::
   impl_->url = *url;
   impl_->host = host_header(*url);
   impl_->options = std::move(options);
+  if (!credentials) throw std::invalid_argument("a DynamoDB client needs a credential source");
   impl_->credentials = std::move(credentials);
   impl_->rng.seed(seed);
 }
@@ -205,15 +211,28 @@ DynamoResult DynamoClient::call(const std::string& operation, const json& reques
   int last_cost = 0;
   bool quota_empty = false, stopped = false;
   ReplyOutcome o;
+  std::shared_ptr<const Credentials> used;
+  std::string no_credentials;  // why nothing could be signed
   for (int attempt = 1;; ++attempt) {
     if (m.stopped()) {
       stopped = true;
       if (attempt == 1) o.detail = "not sent";
       break;
     }
-    o = m.attempt(operation, payload);
+    // Asked at every attempt: a refresh meanwhile signs the next one.
+    used = m.credentials->current(no_credentials);
+    if (!used) break;
+    o = m.attempt(operation, payload, *used);
     out.attempts = attempt;
     out.throttled = out.throttled || o.throttled;
+    if (o.credentials_refused) {
+      m.credentials->refused(*used, m.options.region, context, o.error_code, o.message);
+    } else if (o.ok || (o.http_status >= 400 && o.http_status < 500 && !o.error_code.empty() &&
+                        !o.throttled)) {
+      // DynamoDB checks the signature first: any other answer of its own
+      // means the credentials were good.
+      m.credentials->accepted(*used, m.options.region, context);
+    }
     if (o.ok) {
       // The SDKs give back what the last retry took, or a token for a
       // first-try success, so that a healthy service refills the quota.
@@ -233,6 +252,11 @@ DynamoResult DynamoClient::call(const std::string& operation, const json& reques
     }
   }
 
+  if (!used && !no_credentials.empty()) {
+    out.credential_failure = true;
+    out.message = "no valid AWS credentials to sign " + context + " with: " + no_credentials;
+    return out;
+  }
   out.ok = o.ok;
   out.body = std::move(o.body);
   out.http_status = o.http_status;
@@ -245,9 +269,17 @@ DynamoResult DynamoClient::call(const std::string& operation, const json& reques
   if (stopped) notes.push_back("stopped");
   std::string text = o.detail + " (";
   for (std::size_t i = 0; i < notes.size(); ++i) text += (i ? ", " : "") + notes[i];
-  text += ")" + credential_hint(out.error_code, m.credentials.source);
-  text = redact(std::move(text), m.credentials.secret_access_key);
-  out.message = redact(std::move(text), m.credentials.session_token);
+  text += ")";
+  if (o.credentials_refused) {
+    out.credential_failure = true;
+    text = "DynamoDB " + m.options.region + " refused the credentials from " + used->source + ": " +
+           text + credential_hint(out.error_code);
+  }
+  if (used) {
+    text = redact(std::move(text), used->secret_access_key);
+    text = redact(std::move(text), used->session_token);
+  }
+  out.message = std::move(text);
   return out;
 }
 

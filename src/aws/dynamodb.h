@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "aws/credential_source.h"
 #include "aws/credentials.h"
 #include "core/time.h"
 #include "net/http.h"
@@ -55,11 +56,22 @@ struct DynamoResult {
                            // resource not found (DescribeTable shop-orders)"
   int attempts = 0;
   bool throttled = false;  // some attempt was answered with a throttling error
+  // AWS refused the credentials (error_code is one of is_credential_code()),
+  // or there were none valid to sign with (nothing was sent): the failure
+  // says nothing about the service. The message then begins "DynamoDB
+  // <region> refused the credentials from <source>: ..." or "no valid AWS
+  // credentials to sign <operation> with: ...".
+  bool credential_failure = false;
 };
 
 class DynamoClient {
  public:
   // Throws std::invalid_argument when the endpoint is not an http(s) URL.
+  // Every attempt is signed with what `credentials` holds at that moment,
+  // and it hears whether AWS accepted them.
+  DynamoClient(DynamoOptions options, std::shared_ptr<CredentialSource> credentials,
+               std::uint64_t seed);
+  // With credentials that never change.
   DynamoClient(DynamoOptions options, Credentials credentials, std::uint64_t seed);
   ~DynamoClient();
 

@@ -11,7 +11,7 @@
 
 #include "aws/bootstrap.h"
 #include "aws/bootstrap_config.h"
-#include "aws/credentials.h"
+#include "aws/credential_provider.h"
 #include "aws/dynamodb.h"
 #include "cli/commands.h"
 #include "cli/random_seed.h"
@@ -22,9 +22,12 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<aws::Credentials> credentials_for(const aws::CredentialOptions& options) {
+// Loaded now (the container endpoint too), refreshed before a request when
+// due: a bootstrap that waits long for replicas outlives short credentials.
+std::shared_ptr<aws::CredentialSource> credentials_for(const aws::CredentialOptions& options) {
+  static const core::SystemClock clock;
   std::string error;
-  auto c = aws::load_credentials(options, error);
+  std::shared_ptr<aws::CredentialProvider> c = aws::load_blocking(clock, options, error);
   if (!c) std::cerr << "drpilot: " << error << "\n";
   return c;
 }
@@ -61,7 +64,7 @@ int dynamodb_command(const DynamoCommand& cmd) {
   }
   aws::CredentialOptions credential_options;
   credential_options.profile = cmd.profile;
-  std::optional<aws::Credentials> credentials = credentials_for(credential_options);
+  std::shared_ptr<aws::CredentialSource> credentials = credentials_for(credential_options);
   if (!credentials) return 1;
 
   aws::DynamoOptions options;
@@ -69,7 +72,7 @@ int dynamodb_command(const DynamoCommand& cmd) {
   options.endpoint = cmd.endpoint;
   std::unique_ptr<aws::DynamoClient> client;
   try {
-    client = std::make_unique<aws::DynamoClient>(options, *credentials, random_seed());
+    client = std::make_unique<aws::DynamoClient>(options, credentials, random_seed());
   } catch (const std::invalid_argument& e) {
     std::cerr << "drpilot: " << e.what() << "\n";
     return 2;
@@ -102,11 +105,11 @@ int bootstrap_dynamodb_command(const std::string& config_path, bool dry_run) {
     std::cerr << "drpilot: " << error << "; nothing was changed\n";
     return 1;
   }
-  std::optional<aws::Credentials> credentials =
+  std::shared_ptr<aws::CredentialSource> credentials =
       credentials_for(aws::credential_options_from_config(cfg));
   if (!credentials) return 1;
   aws::DynamoCall call =
-      aws::make_regional_call(plan->regions, *credentials, aws::DynamoOptions{}, random_seed());
+      aws::make_regional_call(plan->regions, credentials, aws::DynamoOptions{}, random_seed());
   aws::BootstrapResult r = aws::bootstrap_dynamodb(
       *plan, call, [](const std::string& line) { std::cout << line << std::endl; });
   if (!r.ok) {

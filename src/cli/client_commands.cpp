@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "aws/bootstrap_config.h"
-#include "aws/credentials.h"
+#include "aws/credential_provider.h"
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "config/config.h"
@@ -77,6 +77,14 @@ Fetched read_from_controller(const ConnectionOptions& where, const std::string& 
 void print_data_side(const json& s) {
   const json regions = s.value("data_regions", json::array());
   if (!regions.empty()) std::printf("\nDATA REGIONS\n");
+  const json creds = s.value("aws", json::object()).value("credentials", json::object());
+  if (!creds.empty()) {
+    const bool expires = creds.value("expires_at", json()).is_string();
+    std::printf("  AWS credentials from %s; %s %s; next refresh %s\n", str(creds, "source").c_str(),
+                expires ? "they expire" : "they do not expire",
+                expires ? str(creds, "expires_at").c_str() : "",
+                str(creds, "next_refresh_at").c_str());
+  }
   for (const json& r : regions) {
     std::printf("  %-10s %-8s since %s  %s\n", str(r, "name").c_str(), str(r, "verdict").c_str(),
                 str(r, "since").c_str(), str(r, "endpoint").c_str());
@@ -350,8 +358,11 @@ int check_config(const std::string& config_path, bool check_secrets) {
                              [&](const config::LabDataRegion& l) { return l.name == d.name; });
     }
     for (const config::TableGroupConfig& g : c.table_groups) dynamodb |= !g.canary_table.empty();
-    if (dynamodb && !all_lab && !aws::load_credentials(aws::credential_options_from_config(c), err))
+    const core::SystemClock clock;
+    if (dynamodb && !all_lab &&
+        !aws::load_blocking(clock, aws::credential_options_from_config(c), err)) {
       problems.push_back("AWS credentials for the data regions: " + err);
+    }
     for (const std::string& p : problems) std::cerr << config_path << ": " << p << "\n";
     if (!problems.empty()) {
       std::cerr << "(use --skip-secrets to check the file on a machine without them)\n";

@@ -2,7 +2,8 @@
 
 #include "api/agent_protocol.h"
 #include "api/status_view.h"
-#include "aws/credentials.h"
+#include "aws/credential_provider.h"
+#include "aws/credential_report.h"
 #include "cli/log.h"
 #include "cli/random_seed.h"
 #include "config/secrets.h"
@@ -194,6 +195,7 @@ void Controller::schedule_tick() {
     apply(engine_->tick());
     note_lag();
     watch_load();
+    watch_credentials();
     keep_journal();
     schedule_tick();
   });
@@ -435,6 +437,8 @@ std::function<net::ServerResponse()> Controller::status(const api::StatusQuery& 
   info.providers = providers_status();
   info.agents = agents_status();
   info.load = load_status();
+  if (credentials_)
+    info.aws = {{"credentials", aws::credential_status_json(credentials_->status())}};
   if (gate_) {
     info.released_generation = gate_->released_generation();
     info.held_back = gate_->held_back();

@@ -32,8 +32,9 @@ class Canary;
 class DataProbe;
 }  // namespace drpilot::probe
 namespace drpilot::aws {
-struct Credentials;
-}
+class CredentialProvider;
+class CredentialWatch;
+}  // namespace drpilot::aws
 namespace drpilot::api {
 class ReplayGuard;
 }
@@ -98,6 +99,9 @@ class Controller : public api::Backend {
   void start_data();
   void start_canary();
   void stop_data();
+  // Refreshes the AWS credentials when due; raises, journals and clears the
+  // alerts about them. Every tick.
+  void watch_credentials();
   probe::Scheduler::Runner check_runner();
   void on_lag(const core::LagSample& s);
   void note_lag();
@@ -154,7 +158,9 @@ class Controller : public api::Backend {
   std::mutex degraded_mutex_;
   std::string degraded_;  // for /healthz, read by the API's thread
 
-  std::unique_ptr<aws::Credentials> credentials_;
+  // Shared with the checks and the canary, which sign with what it holds.
+  std::shared_ptr<aws::CredentialProvider> credentials_;
+  std::unique_ptr<aws::CredentialWatch> credential_watch_;
   std::unique_ptr<probe::DataProbe> data_probe_;
   std::unique_ptr<probe::Canary> canary_;
   std::set<std::string> lag_over_;  // "group/from/to" over the RPO budget

@@ -5,7 +5,9 @@
 
 #include "agent/targets.h"
 #include "api/agent_protocol.h"
-#include "aws/credentials.h"
+#include "aws/bootstrap_config.h"
+#include "aws/credential_provider.h"
+#include "aws/credential_report.h"
 #include "cli/controller.h"
 #include "cli/log.h"
 #include "cli/random_seed.h"
@@ -45,13 +47,39 @@ bool Controller::needs_aws() const {
 
 void Controller::start_data() {
   if (!needs_aws()) return;
+  // Loaded before the loop serves anything; later refreshes run on the loop.
   std::string error;
-  auto creds = aws::load_credentials({cfg_->aws.profile, cfg_->aws.credentials_file}, error);
-  if (!creds) throw std::runtime_error("AWS credentials for the data regions: " + error);
-  data_probe_ = std::make_unique<probe::DataProbe>(*creds, random_seed());
-  credentials_ = std::make_unique<aws::Credentials>(*creds);
-  log_event("aws", {{"credentials", creds->source}});
+  credentials_ = aws::load_then_refresh(clock_, aws::credential_options_from_config(*cfg_),
+                                        aws::CredentialProvider::loop_fetch(loop_), error);
+  if (!credentials_) throw std::runtime_error("AWS credentials for the data regions: " + error);
+  const aws::CredentialStatus s = credentials_->status();
+  credential_watch_ = std::make_unique<aws::CredentialWatch>();
+  credential_watch_->update(s, clock_.now());
+  data_probe_ = std::make_unique<probe::DataProbe>(credentials_, random_seed());
+  log_event("aws", {{"credentials", s.source}, {"expires", aws::expiry_time(s.expiration)}});
   start_canary();
+}
+
+void Controller::watch_credentials() {
+  if (!credentials_) return;
+  credentials_->poll();
+  const aws::CredentialStatus s = credentials_->status();
+  const aws::CredentialNews news = credential_watch_->update(s, clock_.now());
+  clear_alert("AWS credentials");
+  for (const std::string& text : credential_watch_->alerts()) alert(text);
+  if (news.changed) {
+    log_event("aws_credentials",
+              {{"source", s.source}, {"expires", aws::expiry_time(s.expiration)}});
+  }
+  // Journaled when each starts and ends, like the other alerts.
+  for (const std::string& text : news.started) {
+    log_event("aws_credentials_alert", {{"state", "started"}, {"alert", text}});
+    journal_event("aws credentials", text);
+  }
+  for (const std::string& text : news.ended) {
+    log_event("aws_credentials_alert", {{"state", "ended"}, {"detail", text}});
+    journal_event("aws credentials", text);
+  }
 }
 
 void Controller::start_canary() {
@@ -60,7 +88,7 @@ void Controller::start_canary() {
   if (!credentials_) return;
   probe::CanaryOptions o;
   o.vantage = cfg_->vantage;
-  o.credentials = *credentials_;
+  o.credentials = credentials_;
   for (const config::TableGroupConfig& g : cfg_->table_groups) {
     if (g.canary_table.empty()) continue;
     probe::CanaryGroup cg;

@@ -4,7 +4,8 @@
 
 #include "agent/options.h"
 #include "aws/bootstrap_config.h"
-#include "aws/credentials.h"
+#include "aws/credential_provider.h"
+#include "aws/credential_report.h"
 #include "cli/log.h"
 #include "cli/random_seed.h"
 #include "config/secrets.h"
@@ -13,7 +14,8 @@
 namespace drpilot::cli {
 
 AgentRun::AgentRun(net::Loop& loop, const core::Clock& clock, const config::Config& cfg,
-                   const std::string& name, agent::EventLog log) {
+                   const std::string& name, agent::EventLog log)
+    : clock_(clock) {
   std::string error;
   const config::AgentConfig* section = cfg.find_agent(name);
   std::optional<std::string> key;
@@ -31,18 +33,42 @@ AgentRun::AgentRun(net::Loop& loop, const core::Clock& clock, const config::Conf
   for (const probe::ProbeTarget& t : options_.targets)
     dynamodb |= t.check->kind == config::CheckKind::dynamodb;
   if (dynamodb) {
-    auto creds = aws::load_credentials(aws::credential_options_from_config(cfg), error);
-    if (!creds) {
+    // As the controller does: loaded now, then refreshed on the loop.
+    credentials_ = aws::load_then_refresh(clock, aws::credential_options_from_config(cfg),
+                                          aws::CredentialProvider::loop_fetch(loop), error);
+    if (!credentials_) {
       throw std::runtime_error("agent " + name +
                                ": AWS credentials for its data region's checks: " + error);
     }
-    probe_ = std::make_unique<probe::DataProbe>(*creds, options_.seed ^ 0x5eed);
+    credential_watch_ = std::make_unique<aws::CredentialWatch>();
+    credential_watch_->update(credentials_->status(), clock_.now());
+    probe_ = std::make_unique<probe::DataProbe>(credentials_, options_.seed ^ 0x5eed);
     options_.runner = probe_->runner();
+    credential_timer_ = std::make_unique<net::Timer>(loop);
+    credential_timer_->start(std::chrono::seconds(1), [this] { watch_credentials(); });
   }
   agent_ = std::make_unique<agent::Agent>(loop, clock, options_);
 }
 
+void AgentRun::watch_credentials() {
+  credentials_->poll();
+  const aws::CredentialStatus s = credentials_->status();
+  const aws::CredentialNews news = credential_watch_->update(s, clock_.now());
+  if (options_.log) {
+    if (news.changed) {
+      options_.log("aws_credentials",
+                   {{"source", s.source}, {"expires", aws::expiry_time(s.expiration)}});
+    }
+    for (const std::string& text : news.started)
+      options_.log("aws_credentials_alert", {{"state", "started"}, {"alert", text}});
+    for (const std::string& text : news.ended)
+      options_.log("aws_credentials_alert", {{"state", "ended"}, {"detail", text}});
+  }
+  credential_timer_->start(std::chrono::seconds(1), [this] { watch_credentials(); });
+}
+
 AgentRun::~AgentRun() {
+  credential_timer_.reset();
   if (agent_) agent_->stop();
   agent_.reset();
   probe_.reset();

@@ -10,10 +10,15 @@
 
 #include "agent/agent.h"
 #include "config/config.h"
+#include "net/loop.h"
 
 namespace drpilot::probe {
 class DataProbe;
 }
+namespace drpilot::aws {
+class CredentialProvider;
+class CredentialWatch;
+}  // namespace drpilot::aws
 
 namespace drpilot::cli {
 
@@ -28,9 +33,18 @@ class AgentRun {
   const agent::AgentOptions& options() const { return options_; }
 
  private:
+  // Refreshes the AWS credentials when due and logs their alerts when they
+  // start and end; every second.
+  void watch_credentials();
+
+  const core::Clock& clock_;
   agent::AgentOptions options_;
+  std::shared_ptr<aws::CredentialProvider> credentials_;
+  std::unique_ptr<aws::CredentialWatch> credential_watch_;
   std::unique_ptr<probe::DataProbe> probe_;
   std::unique_ptr<agent::Agent> agent_;
+  // Last: destroyed first, so its callback never sees the rest gone.
+  std::unique_ptr<net::Timer> credential_timer_;
 };
 
 class DemoAgents {

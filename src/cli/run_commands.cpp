@@ -11,6 +11,7 @@
 
 #include "aws/bootstrap.h"
 #include "aws/bootstrap_config.h"
+#include "aws/credential_provider.h"
 #include "cli/commands.h"
 #include "cli/controller.h"
 #include "cli/demo_agents.h"
@@ -99,8 +100,9 @@ void demo_credentials() {
 bool bootstrap_lab(const config::Config& cfg) {
   std::string error;
   std::optional<aws::BootstrapPlan> plan = aws::bootstrap_plan_from_config(cfg, error);
-  auto creds =
-      plan ? aws::load_credentials(aws::credential_options_from_config(cfg), error) : std::nullopt;
+  static const core::SystemClock clock;
+  std::shared_ptr<aws::CredentialProvider> creds =
+      plan ? aws::load_blocking(clock, aws::credential_options_from_config(cfg), error) : nullptr;
   if (!plan || !creds) {
     log_event("bootstrap_failed", {{"error", error}});
     return false;
@@ -110,7 +112,7 @@ bool bootstrap_lab(const config::Config& cfg) {
   aws::DynamoOptions options;
   options.timeout = core::Duration{2'000};
   aws::BootstrapResult r =
-      aws::bootstrap_dynamodb(*plan, aws::make_regional_call(plan->regions, *creds, options, 1),
+      aws::bootstrap_dynamodb(*plan, aws::make_regional_call(plan->regions, creds, options, 1),
                               [](const std::string& line) {
                                 log_event("bootstrap", {{"step", line}});
                               });

@@ -492,7 +492,11 @@ struct Schema {
     aws = {"aws",
            "Where the AWS credentials for DynamoDB come from: the environment "
            "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), else the shared "
-           "credentials file and profile.",
+           "credentials file and profile, else the container credentials endpoint (ECS, EKS: "
+           "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI). They are refreshed 5 minutes "
+           "before they expire, every minute when they do not, and at once when DynamoDB "
+           "refuses them; a check refused for its credentials is unknown, never down (see "
+           "docs/data.md).",
            {
                note(f("profile", VT::string, "", "Profile in the shared credentials file."),
                     "AWS_PROFILE, else default"),

@@ -45,9 +45,10 @@ std::optional<VerdictChange> HealthBook::observe(const Observation& o) {
   TargetState& t = it->second;
   auto [vit, inserted] = t.vantages.try_emplace(o.vantage, t.hysteresis);
   VantageState& v = vit->second;
-  v.counter.feed(o.ok);
+  v.counter.observe(o);
   v.last_seen = o.at;
   v.last_ok = o.ok;
+  v.last_inconclusive = o.inconclusive;
   v.last_detail = o.detail;
   v.last_latency = o.latency;
   t.verdict.latency = o.latency;
@@ -108,6 +109,7 @@ void HealthBook::restore(const std::string& target, const std::string& vantage, 
   vit->second.counter.restore(v.state);
   vit->second.last_seen = now;
   vit->second.last_ok = v.state == Health::up;
+  vit->second.last_inconclusive = false;
   vit->second.last_detail = "restored from the journal";
   t.verdict = v;
   expect_staleness(target, t, now);
@@ -141,6 +143,7 @@ std::optional<VerdictChange> HealthBook::evaluate(const std::string& target, Tar
     vote.vantage = name;
     vote.state = v.counter.state();
     vote.fresh = now - v.last_seen <= freshness_;
+    vote.abstains = v.last_inconclusive;
     vote.detail = v.last_detail;
     vote.streak = vote.state == Health::down ? v.counter.fail_streak()
                   : vote.state == Health::up ? v.counter.ok_streak()

@@ -21,6 +21,8 @@ struct VantageState {
   HysteresisCounter counter;
   TimePoint last_seen{};
   bool last_ok = false;
+  // Its last observation was inconclusive: while fresh, it abstains.
+  bool last_inconclusive = false;
   std::string last_detail;
   Duration last_latency{0};
 };

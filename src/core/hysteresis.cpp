@@ -21,6 +21,14 @@ bool HysteresisCounter::feed(bool ok) {
   return false;
 }
 
+bool HysteresisCounter::forget() {
+  const bool changed = state_ != Health::unknown;
+  state_ = Health::unknown;
+  ok_streak_ = 0;
+  fail_streak_ = 0;
+  return changed;
+}
+
 void HysteresisCounter::restore(Health state) {
   state_ = state;
   ok_streak_ = 0;

@@ -11,6 +11,13 @@ class HysteresisCounter {
 
   // Feeds one result; returns true when the state changed.
   bool feed(bool ok);
+  // An inconclusive result: the vantage could not look, so what it saw
+  // before says nothing about now. The state becomes unknown with no streak;
+  // `rise` successes or `fall` failures decide again. Returns true when the
+  // state changed.
+  bool forget();
+  // Feeds an observation's result: forget() when inconclusive, else feed().
+  bool observe(const Observation& o) { return o.inconclusive ? forget() : feed(o.ok); }
   // Seeds the state (from the journal) with no streak in progress.
   void restore(Health state);
 

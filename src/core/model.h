@@ -23,6 +23,10 @@ struct Observation {
   Duration latency{0};
   std::string detail;  // short reason: "status 200", "connect refused", "timeout after 200ms"
   TimePoint at{};
+  // The check could not judge the target, for a reason of the vantage's
+  // own: AWS refused its credentials. Never ok; it is no failure of the
+  // target either, so the vantage's opinion becomes unknown (never down).
+  bool inconclusive = false;
 };
 
 // The health of a target (or a site) after hysteresis and quorum.

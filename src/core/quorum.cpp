@@ -29,15 +29,22 @@ std::string list_of(const std::vector<const Vote*>& vs) {
 }  // namespace
 
 QuorumResult quorum(const std::vector<Vote>& votes) {
-  std::vector<const Vote*> fresh, up, down;
+  std::vector<const Vote*> fresh, up, down, abstain;
   for (const Vote& v : votes) {
     if (!v.fresh) continue;
+    if (v.abstains) {
+      abstain.push_back(&v);
+      continue;
+    }
     fresh.push_back(&v);
     if (v.state == Health::up) up.push_back(&v);
     if (v.state == Health::down) down.push_back(&v);
   }
   const size_t n = fresh.size();
   if (n == 0) {
+    if (abstain.size() == 1)
+      return {Health::unknown, "cannot be judged: " + describe_one(*abstain.front())};
+    if (!abstain.empty()) return {Health::unknown, "no vantage can judge it: " + list_of(abstain)};
     return {Health::unknown, "no vantage has reported recently"};
   }
   const std::string of_n = " of " + std::to_string(n) + (n == 1 ? " vantage" : " vantages");
@@ -59,7 +66,9 @@ QuorumResult quorum(const std::vector<Vote>& votes) {
                                  (down.size() == 1 ? " sees" : " see") +
                                  " it down, not a majority, and none sees it up: " + list_of(down)};
   }
-  return {Health::unknown, "waiting for enough consecutive results"};
+  std::string waiting = "waiting for enough consecutive results";
+  if (!abstain.empty()) waiting += "; cannot be judged from " + list_of(abstain);
+  return {Health::unknown, waiting};
 }
 
 bool controller_cut_off(const std::vector<SiteView>& sites) {

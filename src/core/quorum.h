@@ -1,7 +1,9 @@
 #pragma once
 // Corroboration across vantages: a target is down only when a majority of the
 // vantages that are currently reporting see it down. A vantage that stopped
-// reporting does not vote.
+// reporting does not vote, nor does one whose last check was inconclusive
+// (it could not look: AWS refused its credentials); when none is left to
+// vote the target is unknown, and the reason says why they could not look.
 
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@ struct Vote {
   bool fresh = false;              // reported within the freshness window
   std::string detail;              // its latest observation's detail
   int streak = 0;                  // consecutive results behind `state`
+  bool abstains = false;           // its last check was inconclusive
 };
 
 struct QuorumResult {

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "aws/credentials.h"
+#include "aws/credential_source.h"
 #include "core/lag.h"
 #include "core/time.h"
 
@@ -48,8 +48,8 @@ struct CanaryGroup {
 struct CanaryOptions {
   std::string vantage = "controller";  // in the heartbeat's key: controllers do not collide
   std::vector<CanaryGroup> groups;
-  aws::Credentials credentials;
-  core::Duration timeout{2'000};  // one DynamoDB call
+  std::shared_ptr<aws::CredentialSource> credentials;  // asked at every call
+  core::Duration timeout{2'000};                       // one DynamoDB call
   bool tls_verify = true;
 };
 

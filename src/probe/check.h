@@ -36,6 +36,9 @@ struct CheckOutcome {
   // When !ok: a failure of the target (remote), or one that may be this
   // process's own (a timeout, a local resource exhausted).
   net::Failure failure = net::Failure::remote;
+  // When !ok: the check could not judge the target at all (AWS refused this
+  // vantage's credentials). Observed as inconclusive: unknown, never down.
+  bool inconclusive = false;
 };
 
 // Runs the check once; `done` runs on the loop thread exactly once.

@@ -27,9 +27,17 @@ CheckOutcome failed(std::string detail) {
   return o;
 }
 
+// The message names the region, the credentials' source and the request.
+CheckOutcome inconclusive(const aws::DynamoResult& r) {
+  CheckOutcome o = failed(r.message);
+  o.inconclusive = true;
+  return o;
+}
+
 }  // namespace
 
 CheckOutcome judge_describe(const aws::DynamoResult& r, const std::string& table) {
+  if (r.credential_failure) return inconclusive(r);
   if (!r.ok) return failed("DescribeTable " + table + ": " + r.message);
   const json* t = nullptr;
   if (r.body.is_object()) {
@@ -69,6 +77,7 @@ CheckOutcome judge_describe(const aws::DynamoResult& r, const std::string& table
 }
 
 CheckOutcome judge_sentinel(const aws::DynamoResult& r, const std::string& table) {
+  if (r.credential_failure) return inconclusive(r);
   if (!r.ok) return failed("GetItem " + table + ": " + r.message);
   if (!r.body.is_object()) return failed("GetItem " + table + ": the reply is not an object");
   auto item = r.body.find("Item");
@@ -80,7 +89,7 @@ CheckOutcome judge_sentinel(const aws::DynamoResult& r, const std::string& table
   return o;
 }
 
-DataProbe::DataProbe(aws::Credentials credentials, std::uint64_t seed)
+DataProbe::DataProbe(std::shared_ptr<aws::CredentialSource> credentials, std::uint64_t seed)
     : credentials_(std::move(credentials)), seed_(seed) {}
 
 DataProbe::~DataProbe() {

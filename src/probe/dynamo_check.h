@@ -1,9 +1,12 @@
 #pragma once
 // The dynamodb checks of a data region: `describe` (the table ACTIVE and
 // every replica ACTIVE; any other or unknown status is not) and `sentinel`
-// (a strongly consistent GetItem of an item that must exist). The DynamoDB
-// client blocks, so checks run on worker threads, one per data region: a
-// region that hangs until its timeout never delays another region's checks.
+// (a strongly consistent GetItem of an item that must exist). A check whose
+// request AWS refused for its credentials (or that had none valid to sign
+// with) is inconclusive, never a failure: expired credentials must not make
+// a region down and move data. The DynamoDB client blocks, so checks run on
+// worker threads, one per data region: a region that hangs until its
+// timeout never delays another region's checks.
 
 #include <nlohmann/json.hpp>
 
@@ -14,7 +17,7 @@
 #include <mutex>
 #include <string>
 
-#include "aws/credentials.h"
+#include "aws/credential_source.h"
 #include "probe/check.h"
 
 namespace drpilot::net {
@@ -37,7 +40,8 @@ CheckOutcome judge_sentinel(const aws::DynamoResult& r, const std::string& table
 // Thread-safe: schedulers on several check loops share one.
 class DataProbe {
  public:
-  DataProbe(aws::Credentials credentials, std::uint64_t seed);
+  // Each check signs with what `credentials` holds when it runs.
+  DataProbe(std::shared_ptr<aws::CredentialSource> credentials, std::uint64_t seed);
   ~DataProbe();
   DataProbe(const DataProbe&) = delete;
   DataProbe& operator=(const DataProbe&) = delete;
@@ -49,7 +53,7 @@ class DataProbe {
   std::function<void(net::Loop&, const ProbeTarget&, std::function<void(CheckOutcome)>)> runner();
 
  private:
-  aws::Credentials credentials_;
+  std::shared_ptr<aws::CredentialSource> credentials_;
   std::mutex mutex_;  // guards seed_ and workers_
   std::uint64_t seed_;
   std::map<std::string, std::unique_ptr<net::WorkQueue>> workers_;  // by data region

@@ -173,14 +173,15 @@ void Scheduler::fire(const std::shared_ptr<Entry>& e) {
       arm(e, next_delay(*e->target.check, e->counter.pending(), now - started, jitter(rng_)));
       return;
     }
-    e->counter.feed(out.ok);
     core::Observation o;
     o.target = e->target.target;
     o.vantage = vantage_;
     o.ok = out.ok;
+    o.inconclusive = !out.ok && out.inconclusive;
     o.latency = out.latency;
     o.detail = std::move(out.detail);
     o.at = now;
+    e->counter.observe(o);
     sink_(o);
     if (e->retired) return;  // the sink may have reconfigured us
     arm(e, next_delay(*e->target.check, e->counter.pending(), o.at - started, jitter(rng_)));

@@ -131,6 +131,26 @@ TEST(LocalHealth, OneLostCheckDoesNotTakeTheSiteOut) {
   EXPECT_EQ(h.why_not_healthy(), "ams/web is down (status 503)");
 }
 
+// The agent's credentials refused for its local region's check: unknown, and
+// no reason for the load balancer to take the site out.
+TEST(LocalHealth, AnInconclusiveCheckIsNotHeldAgainstTheSite) {
+  LocalHealth h;
+  h.set_targets({target("ams/web", 1, 1), target("eu-west-1/orders-table", 1, 1)});
+  h.observe(seen("ams/web", true, "status 200"));
+  h.observe(seen("eu-west-1/orders-table", true, "table orders ACTIVE"));
+  ASSERT_TRUE(h.healthy());
+  core::Observation refused =
+      seen("eu-west-1/orders-table", false,
+           "DynamoDB eu-west-1 refused the credentials from profile shop: ExpiredTokenException");
+  refused.inconclusive = true;
+  for (int i = 0; i < 5; ++i) h.observe(refused);
+  EXPECT_EQ(h.state("eu-west-1/orders-table"), core::Health::unknown);
+  EXPECT_TRUE(h.healthy()) << h.why_not_healthy();
+  // A real failure after it counts again.
+  h.observe(seen("eu-west-1/orders-table", false, "timeout after 500ms"));
+  EXPECT_EQ(h.why_not_healthy(), "eu-west-1/orders-table is down (timeout after 500ms)");
+}
+
 TEST(LocalHealth, OtherTargetsAreIgnoredAndTheListIsBounded) {
   LocalHealth h;
   h.set_targets({target("a/web", 1, 1), target("b/web", 1, 1), target("c/web", 1, 1),

@@ -110,6 +110,35 @@ TEST(AgentReport, RoundTrips) {
   }
 }
 
+// An agent whose credentials AWS refused says so: its observation is
+// inconclusive, which the controller counts as no vote rather than a failure.
+TEST(AgentReport, InconclusiveObservationsRoundTripAndOlderAgentsMeanFailures) {
+  AgentReport in = sample_report();
+  in.observations[1].inconclusive = true;
+  in.observations[1].detail = "DynamoDB eu-west-1 refused the credentials from profile shop";
+  std::string error;
+  auto out = parse_report(encode_report(in), error);
+  ASSERT_TRUE(out) << error;
+  EXPECT_FALSE(out->observations[0].inconclusive);
+  EXPECT_TRUE(out->observations[1].inconclusive);
+  json j = json::parse(encode_report(in));
+  EXPECT_FALSE(j["observations"][0].contains("inconclusive"));  // sent only when true
+
+  // Absent (an older agent): a failure, as it meant.
+  j["observations"][1].erase("inconclusive");
+  out = parse_report(j.dump(), error);
+  ASSERT_TRUE(out) << error;
+  EXPECT_FALSE(out->observations[1].inconclusive);
+  // A success cannot be inconclusive.
+  j["observations"][0]["inconclusive"] = true;
+  out = parse_report(j.dump(), error);
+  ASSERT_TRUE(out) << error;
+  EXPECT_FALSE(out->observations[0].inconclusive);
+  j["observations"][0]["inconclusive"] = "yes";
+  EXPECT_FALSE(parse_report(j.dump(), error));
+  EXPECT_NE(error.find("inconclusive"), std::string::npos) << error;
+}
+
 TEST(AgentReport, EveryObservationIsFromTheReportingAgent) {
   json j = json::parse(encode_report(sample_report()));
   j["observations"][0]["vantage"] = "controller";  // a claim the protocol does not carry

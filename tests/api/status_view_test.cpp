@@ -160,6 +160,26 @@ net::ServerRequest get(std::map<std::string, std::string> query) {
   return r;
 }
 
+// A vantage that could not judge (AWS refused its credentials) says so, and
+// the credentials' own state has its place next to the load.
+TEST_F(StatusViewTest, InconclusiveVantagesAndTheAwsCredentialsAreShown) {
+  clock.advance(1s);
+  core::Observation o{"s1/web", "controller", false, 1ms, "refused the credentials", clock.now()};
+  o.inconclusive = true;
+  engine->observe(o);
+  ControllerInfo info;
+  info.aws = {{"credentials", {{"source", "profile shop in /root/.aws/credentials"}}}};
+  StatusSnapshot snap = snapshot_status(*engine, cfg, info, clock.now(), {});
+  const json s = json::parse(render_status(snap));
+  EXPECT_EQ(s["aws"]["credentials"]["source"], "profile shop in /root/.aws/credentials");
+  const json& v = s["sites"][1]["checks"][0]["vantages"][0];
+  EXPECT_TRUE(v["inconclusive"].get<bool>()) << v.dump();
+  EXPECT_EQ(v["state"], "unknown");
+  EXPECT_EQ(s["sites"][1]["verdict"], "unknown");
+  EXPECT_FALSE(s["sites"][2]["checks"][0]["vantages"][0]["inconclusive"].get<bool>());
+  EXPECT_FALSE(render({}).contains("aws"));  // no data regions to check: no entry
+}
+
 TEST(StatusQueries, AreParsedOrRefusedWithA400) {
   Recorder b;
   EXPECT_EQ(route(b, get({{"site", "ams"}}), Access{}).status, 200);

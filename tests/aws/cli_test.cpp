@@ -7,10 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <cstdlib>
-#include <map>
 #include <sstream>
 
+#include "aws/aws_environment.h"
 #include "aws/aws_fixture.h"
 #include "aws/dynamodb.h"
 
@@ -20,41 +19,18 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kAwsVariables[] = {"AWS_ACCESS_KEY_ID",
-                                         "AWS_SECRET_ACCESS_KEY",
-                                         "AWS_SESSION_TOKEN",
-                                         "AWS_PROFILE",
-                                         "AWS_SHARED_CREDENTIALS_FILE",
-                                         "AWS_CREDENTIAL_EXPIRATION",
-                                         "HOME"};
-
 // Every test runs drpilot with the fake's keys in the environment and a HOME
 // of its own, so that nothing of the machine's AWS setup leaks in.
 class AwsCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = make_temp_dir("aws-cli");
-    for (const char* name : kAwsVariables) {
-      if (const char* v = std::getenv(name)) saved_[name] = v;
-      ::unsetenv(name);
-    }
-    ::setenv("HOME", dir_.c_str(), 1);
-    ::setenv("AWS_ACCESS_KEY_ID", kFakeAccessKey, 1);
-    ::setenv("AWS_SECRET_ACCESS_KEY", kFakeSecret, 1);
+    AwsEnvironment::set("AWS_ACCESS_KEY_ID", kFakeAccessKey);
+    AwsEnvironment::set("AWS_SECRET_ACCESS_KEY", kFakeSecret);
   }
   void TearDown() override {
-    for (const char* name : kAwsVariables) {
-      auto it = saved_.find(name);
-      if (it == saved_.end()) {
-        ::unsetenv(name);
-      } else {
-        ::setenv(name, it->second.c_str(), 1);
-      }
-    }
     if (lab_ && HasFailure()) std::cerr << "---- lab log ----\n" << lab_->log() << "\n";
     if (lab_ && lab_->stop(SIGTERM, 10s) == -1) lab_->kill_hard();
     lab_.reset();
-    remove_tree(dir_);
   }
 
   static CommandResult drpilot(std::vector<std::string> args) {
@@ -104,8 +80,8 @@ table_groups:
 )" + extra;
   }
 
-  std::string dir_;
-  std::map<std::string, std::string> saved_;
+  AwsEnvironment env_;  // HOME is a directory of the test's own
+  const std::string& dir_ = env_.home();
   std::unique_ptr<Process> lab_;
 };
 

@@ -6,59 +6,30 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <map>
 
-#include "support/process.h"
+#include "aws/aws_environment.h"
 
 namespace drpilot::aws {
 namespace {
 
-using testing::make_temp_dir;
-using testing::remove_tree;
 using testing::write_file;
 
 // Each test starts from an environment without AWS settings and a HOME of
 // its own; the previous values come back afterwards.
 class CredentialLoading : public ::testing::Test {
  protected:
-  void SetUp() override {
-    home_ = make_temp_dir("aws-home");
-    for (const char* name :
-         {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-          "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "HOME"}) {
-      if (const char* v = std::getenv(name)) saved_[name] = v;
-      ::unsetenv(name);
-    }
-    set("HOME", home_);
+  static void set(const char* name, const std::string& value) {
+    testing::AwsEnvironment::set(name, value);
   }
-  void TearDown() override {
-    for (const char* name :
-         {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-          "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "HOME"}) {
-      auto it = saved_.find(name);
-      if (it == saved_.end()) {
-        ::unsetenv(name);
-      } else {
-        ::setenv(name, it->second.c_str(), 1);
-      }
-    }
-    remove_tree(home_);
-  }
-  static void set(const char* name, const std::string& value) { ::setenv(name, value.c_str(), 1); }
-  std::string home_file(const std::string& content) {
-    std::filesystem::create_directories(home_ + "/.aws");
-    const std::string path = home_ + "/.aws/credentials";
-    write_file(path, content);
-    return path;
-  }
+  std::string home_file(const std::string& content) { return env_.credentials_file(content); }
   std::optional<Credentials> load(const CredentialOptions& o = {}) {
-    return load_credentials(o, error_);
+    const core::SystemClock clock;
+    return find_local_credentials(o, clock.now(), error_);
   }
 
-  std::string home_;
+  testing::AwsEnvironment env_;
+  const std::string& home_ = env_.home();
   std::string error_;
-  std::map<std::string, std::string> saved_;
 };
 
 TEST_F(CredentialLoading, FromTheEnvironment) {
@@ -89,11 +60,35 @@ TEST_F(CredentialLoading, HalfOfThePairInTheEnvironmentNamesTheOtherVariable) {
   EXPECT_EQ(error_, "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not");
 }
 
-TEST_F(CredentialLoading, NoneAnywhereSaysWhereTheyAreLookedFor) {
+// Nothing to find is no error: the chain goes on to the container endpoint
+// (the provider names every place when that is not set either).
+TEST_F(CredentialLoading, NoneInTheEnvironmentOrTheFileIsNoError) {
   EXPECT_FALSE(load());
-  EXPECT_NE(error_.find("AWS_ACCESS_KEY_ID"), std::string::npos) << error_;
-  EXPECT_NE(error_.find("AWS_SECRET_ACCESS_KEY"), std::string::npos) << error_;
-  EXPECT_NE(error_.find("~/.aws/credentials"), std::string::npos) << error_;
+  EXPECT_EQ(error_, "");
+  home_file("[other]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = x\n");
+  EXPECT_FALSE(load());
+  EXPECT_EQ(error_, "");
+  // Asked for by name, a missing profile is an error.
+  CredentialOptions o;
+  o.profile = "default";
+  EXPECT_FALSE(load(o));
+  EXPECT_NE(error_.find("profile default not found"), std::string::npos) << error_;
+}
+
+TEST_F(CredentialLoading, TheExpirationIsKept) {
+  set("AWS_ACCESS_KEY_ID", "AKIDENV");
+  set("AWS_SECRET_ACCESS_KEY", "secretenv");
+  set("AWS_SESSION_TOKEN", "tokenenv");
+  set("AWS_CREDENTIAL_EXPIRATION", "2999-01-31T12:00:00Z");
+  auto c = load();
+  ASSERT_TRUE(c) << error_;
+  ASSERT_TRUE(c->expiration);
+  EXPECT_EQ(core::format_time(*c->expiration), "2999-01-31T12:00:00.000Z");
+  // Judged against the time given, not the system's.
+  EXPECT_FALSE(find_local_credentials({}, *c->expiration, error_));
+  EXPECT_NE(error_.find("expired at 2999-01-31T12:00:00Z"), std::string::npos) << error_;
+  ::unsetenv("AWS_CREDENTIAL_EXPIRATION");
+  EXPECT_FALSE(load()->expiration);
 }
 
 TEST_F(CredentialLoading, ExpiredEnvironmentCredentialsNameTheVariable) {

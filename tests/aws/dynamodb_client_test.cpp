@@ -55,7 +55,8 @@ struct Scripted {
   std::unique_ptr<DynamoClient> client;
 
   explicit Scripted(int max_attempts = 3, std::string endpoint = "http://127.0.0.1:8000",
-                    std::uint64_t seed = 1) {
+                    std::uint64_t seed = 1,
+                    std::shared_ptr<CredentialSource> credentials = nullptr) {
     DynamoOptions o;
     o.region = "eu-west-1";
     o.endpoint = std::move(endpoint);
@@ -70,7 +71,8 @@ struct Scripted {
       waits.push_back(d);
       return keep_waiting;
     };
-    client = std::make_unique<DynamoClient>(o, test_credentials(), seed);
+    client = std::make_unique<DynamoClient>(
+        o, credentials ? credentials : fixed_credentials(test_credentials()), seed);
   }
   DynamoResult call(const std::string& op = "DescribeTable",
                     const json& request = {{"TableName", "orders"}}) {
@@ -334,10 +336,12 @@ TEST(DynamoClient, CredentialErrorsSayWhereTheCredentialsCameFrom) {
   DynamoResult r = s.call();
   EXPECT_EQ(r.attempts, 1);
   EXPECT_EQ(r.error_code, "ExpiredTokenException");
+  EXPECT_TRUE(r.credential_failure);
   EXPECT_EQ(r.message,
-            "ExpiredTokenException: The security token included in the request is expired "
-            "(DescribeTable orders); the session token has expired: refresh the credentials from "
-            "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+            "DynamoDB eu-west-1 refused the credentials from environment variables "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY: ExpiredTokenException: The security token "
+            "included in the request is expired (DescribeTable orders); the session token has "
+            "expired");
 
   s.script = {reply(400, R"({"__type": "com.amazon.coral.service#UnrecognizedClientException",
                              "Message": "The security token included in the request is invalid."})")};
@@ -348,6 +352,152 @@ TEST(DynamoClient, CredentialErrorsSayWhereTheCredentialsCameFrom) {
   EXPECT_NE(r.message.find("The security token included in the request is invalid."),
             std::string::npos)
       << r.message;
+}
+
+// What real DynamoDB answers when it refuses the credentials (HTTP 400, the
+// coral namespace), and what proxies and other services may (HTTP 403, the
+// query protocol's names): never retried, always a credential failure. Other
+// errors, a missing table included, are the service's.
+TEST(DynamoClient, EveryCredentialRefusalIsACredentialFailure) {
+  const std::vector<std::pair<int, std::string>> refusals = {
+      {400, "UnrecognizedClientException"},
+      {400, "ExpiredTokenException"},
+      {400, "InvalidSignatureException"},
+      {400, "AccessDeniedException"},
+      {400, "MissingAuthenticationTokenException"},
+      {400, "IncompleteSignatureException"},
+      {403, "InvalidClientTokenId"},
+      {403, "SignatureDoesNotMatch"},
+      {403, "ExpiredToken"},
+      {403, "MissingAuthenticationToken"},
+      {400, "RequestExpired"}};
+  for (const auto& [status, code] : refusals) {
+    Scripted s;
+    s.script = {reply(
+        status, json{{"__type", "com.amazon.coral.service#" + code}, {"message", "no"}}.dump())};
+    const DynamoResult r = s.call();
+    EXPECT_TRUE(r.credential_failure) << code;
+    EXPECT_EQ(r.attempts, 1) << code;
+    EXPECT_EQ(r.message.rfind("DynamoDB eu-west-1 refused the credentials from environment "
+                              "variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY: " +
+                                  code,
+                              0),
+              0u)
+        << r.message;
+  }
+  for (const std::string& code : {"ResourceNotFoundException", "ValidationException",
+                                  "ThrottlingException", "AccessDeniedToTheKmsKeyException"}) {
+    Scripted s;
+    s.script = {error_reply(400, code, "no")};
+    EXPECT_FALSE(s.call().credential_failure) << code;
+  }
+  Scripted s;
+  s.script = {reply(500, "{}"), network_error("connect refused")};
+  EXPECT_FALSE(s.call().credential_failure);
+}
+
+// Credentials whose answers change on demand, and that record what the
+// client told them.
+struct Rotating : CredentialSource {
+  std::shared_ptr<const Credentials> now;
+  std::string why;
+  std::vector<std::string> told;  // "refused eu-west-1 DescribeTable orders ExpiredTokenException"
+  std::shared_ptr<const Credentials> current(std::string& w) override {
+    if (!now) w = why;
+    return now;
+  }
+  void refused(const Credentials& used, const std::string& region, const std::string& about,
+               const std::string& code, const std::string& message) override {
+    told.push_back("refused " + used.access_key_id + " " + region + " " + about + " " + code +
+                   ": " + message);
+  }
+  void accepted(const Credentials& used, const std::string& region,
+                const std::string& about) override {
+    told.push_back("accepted " + used.access_key_id + " " + region + " " + about);
+  }
+  void set(const std::string& key_id) {
+    Credentials c = test_credentials();
+    c.access_key_id = key_id;
+    now = std::make_shared<const Credentials>(c);
+  }
+};
+
+TEST(DynamoClient, EachRequestIsSignedWithTheCredentialsHeldAtThatMoment) {
+  auto creds = std::make_shared<Rotating>();
+  creds->set("AKIDFIRST");
+  Scripted s(3, "http://127.0.0.1:8000", 1, creds);
+  s.script = {reply(200, "{}")};
+  ASSERT_TRUE(s.call().ok);
+  creds->set("AKIDSECOND");
+  ASSERT_TRUE(s.call().ok);
+  ASSERT_EQ(s.sent.size(), 2u);
+  EXPECT_NE(header(s.sent[0], "Authorization").find("Credential=AKIDFIRST/"), std::string::npos);
+  EXPECT_NE(header(s.sent[1], "Authorization").find("Credential=AKIDSECOND/"), std::string::npos);
+
+  // A retry after a 500 signs with what is held by then.
+  std::deque<net::ClientResult> script = {reply(500, "{}"), reply(200, "{}")};
+  std::vector<net::ClientRequest> sent;
+  DynamoOptions o;
+  o.region = "eu-west-1";
+  o.endpoint = "http://127.0.0.1:8000";
+  o.send = [&](const net::ClientRequest& req) {
+    sent.push_back(req);
+    net::ClientResult r = script.front();
+    script.pop_front();
+    creds->set("AKIDFOURTH");  // refreshed while the first attempt was out
+    return r;
+  };
+  o.wait = [](core::Duration) { return true; };
+  creds->set("AKIDTHIRD");
+  DynamoClient c(o, creds, 1);
+  ASSERT_TRUE(c.call("DescribeTable", {{"TableName", "orders"}}).ok);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_NE(header(sent[0], "Authorization").find("Credential=AKIDTHIRD/"), std::string::npos);
+  EXPECT_NE(header(sent[1], "Authorization").find("Credential=AKIDFOURTH/"), std::string::npos);
+}
+
+TEST(DynamoClient, TheCredentialSourceHearsOfRefusalsAndAcceptances) {
+  auto creds = std::make_shared<Rotating>();
+  creds->set("AKIDA");
+  Scripted s(3, "http://127.0.0.1:8000", 1, creds);
+  s.script = {reply(400, R"({"__type": "com.amazon.coral.service#ExpiredTokenException",
+                             "message": "The security token included in the request is expired"})")};
+  s.call();
+  s.script = {error_reply(400, "ResourceNotFoundException", "Requested resource not found")};
+  s.call();
+  s.script = {reply(200, "{}")};
+  s.call();
+  // Neither a throttle nor a 5xx says anything about the credentials.
+  Scripted once(1, "http://127.0.0.1:8000", 1, creds);
+  once.script = {error_reply(400, "ThrottlingException", "Rate exceeded")};
+  once.call();
+  once.script = {reply(503, "{}")};
+  once.call();
+  EXPECT_EQ(creds->told,
+            (std::vector<std::string>{
+                "refused AKIDA eu-west-1 DescribeTable orders ExpiredTokenException: The security "
+                "token included in the request is expired",
+                "accepted AKIDA eu-west-1 DescribeTable orders",
+                "accepted AKIDA eu-west-1 DescribeTable orders"}));
+}
+
+TEST(DynamoClient, WithoutValidCredentialsNothingIsSent) {
+  auto creds = std::make_shared<Rotating>();
+  creds->why =
+      "the credentials from profile shop in /root/.aws/credentials expired at "
+      "2026-01-31T12:00:00.000Z";
+  Scripted s(3, "http://127.0.0.1:8000", 1, creds);
+  s.script = {reply(200, "{}")};
+  const DynamoResult r = s.call();
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.credential_failure);
+  EXPECT_TRUE(s.sent.empty());
+  EXPECT_EQ(r.attempts, 0);
+  EXPECT_EQ(r.message,
+            "no valid AWS credentials to sign DescribeTable orders with: the credentials from "
+            "profile shop in /root/.aws/credentials expired at 2026-01-31T12:00:00.000Z");
+  EXPECT_THROW(DynamoClient(s.client->options(), std::shared_ptr<CredentialSource>(), 1),
+               std::invalid_argument);
 }
 
 TEST(DynamoClient, SecretsEchoedByAServerAreRedacted) {

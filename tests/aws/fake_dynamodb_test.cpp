@@ -226,9 +226,12 @@ TEST_F(FakeDynamo, AWrongSecretIsASignatureErrorThatNamesWhereItCameFrom) {
   EXPECT_EQ(r.error_code, "InvalidSignatureException");
   EXPECT_NE(r.message.find("The request signature we calculated does not match"), std::string::npos)
       << r.message;
-  EXPECT_NE(r.message.find("check the secret access key from the test's credentials and the "
-                           "system clock"),
+  EXPECT_TRUE(r.credential_failure);
+  EXPECT_NE(r.message.find("DynamoDB eu-west-1 refused the credentials from the test's "
+                           "credentials: InvalidSignatureException"),
             std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("check the secret access key and the system clock"), std::string::npos)
       << r.message;
 }
 
@@ -238,8 +241,11 @@ TEST_F(FakeDynamo, AnUnknownKeyOrSessionTokenIsUnrecognized) {
   aws::DynamoResult r = client(unknown).call("ListTables", json::object());
   EXPECT_EQ(r.error_code, "UnrecognizedClientException");
   EXPECT_EQ(r.attempts, 1);
-  EXPECT_NE(r.message.find("AWS does not recognise the access key or session token from the "
-                           "test's credentials"),
+  EXPECT_TRUE(r.credential_failure);
+  EXPECT_NE(r.message.find("refused the credentials from the test's credentials"),
+            std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("AWS does not recognise the access key or session token"),
             std::string::npos)
       << r.message;
 
@@ -270,10 +276,11 @@ TEST_F(FakeDynamo, SessionTokensAreSignedAndAnExpiredOneSaysToRefresh) {
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.attempts, 1);
   EXPECT_EQ(r.error_code, "ExpiredTokenException");
+  EXPECT_TRUE(r.credential_failure);
   EXPECT_EQ(r.message,
-            "ExpiredTokenException: The security token included in the request is expired "
-            "(ListTables); the session token has expired: refresh the credentials from profile "
-            "ci in /home/ci/.aws/credentials");
+            "DynamoDB eu-west-1 refused the credentials from profile ci in "
+            "/home/ci/.aws/credentials: ExpiredTokenException: The security token included in "
+            "the request is expired (ListTables); the session token has expired");
 }
 
 }  // namespace

@@ -275,6 +275,45 @@ TEST_F(EngineDataTest, ARegionIsDownOnlyWhenMostFreshVantagesSeeItDown) {
   EXPECT_EQ(e.plan().generation, gen + 1);
 }
 
+// Expired credentials must never move data: checks AWS refused for the
+// credentials are inconclusive, the region unknown, the write-primary and
+// every site's region stay. The same region failing moves them at once.
+TEST_F(EngineDataTest, RefusedCredentialsMakeARegionUnknownAndMoveNoData) {
+  steady();
+  lag(EUW, EUC, 100);
+  const auto gen = e.plan().generation;
+  for (int i = 0; i < 30; ++i) {
+    clock.advance(secs(1));
+    Observation o;
+    o.target = EUW + "/dynamodb";
+    o.vantage = "controller";
+    o.inconclusive = true;
+    o.detail =
+        "DynamoDB eu-west-1 refused the credentials from profile shop in "
+        "/root/.aws/credentials: ExpiredTokenException";
+    o.at = clock.now();
+    e.observe(o);
+    see("ams/web", true);
+    see("fra/web", true);
+    see(EUC + "/dynamodb", true);
+    e.tick();
+  }
+  EXPECT_EQ(e.data_verdicts().at(EUW).state, Health::unknown);
+  EXPECT_NE(e.data_verdicts().at(EUW).reason.find("dynamodb: cannot be judged: DynamoDB eu-west-1 "
+                                                  "refused the credentials"),
+            std::string::npos)
+      << e.data_verdicts().at(EUW).reason;
+  EXPECT_EQ(orders().primary, EUW);
+  EXPECT_EQ(orders().sites.at("ams").data_region, EUW);
+  EXPECT_EQ(e.plan().generation, gen);
+
+  lag(EUW, EUC, 100);
+  round(true, true, false, true);
+  EXPECT_EQ(e.data_verdicts().at(EUW).state, Health::down);
+  EXPECT_EQ(orders().primary, EUC);
+  EXPECT_EQ(orders().sites.at("ams").data_region, EUC);
+}
+
 TEST_F(EngineDataTest, AControllerCutOffFromEverySiteChangesNothing) {
   steady();
   round(true, true, true, true, "agent-ams", false);

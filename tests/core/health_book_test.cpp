@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 namespace drpilot::core {
@@ -342,6 +343,65 @@ TEST(HealthBook, FreshnessCanBeChanged) {
   EXPECT_EQ(book.freshness(), milliseconds(60'000));
   EXPECT_TRUE(book.refresh(last + milliseconds(30'000)).empty());
   EXPECT_EQ(book.verdict("ams/web").state, Health::up);
+}
+
+Observation inconclusive(const std::string& target, const std::string& vantage, TimePoint at) {
+  Observation o = obs(target, vantage, false, at,
+                      "DynamoDB eu-west-1 refused the credentials from profile shop in "
+                      "/root/.aws/credentials: ExpiredTokenException");
+  o.inconclusive = true;
+  return o;
+}
+
+TEST(HealthBook, InconclusiveObservationsMakeAnUpTargetUnknownNeverDown) {
+  HealthBook book(kFresh);
+  book.add_target("eu-west-1/orders", kH);
+  TimePoint t = feed(book, "eu-west-1/orders", "controller", true, 2, T0);
+  ASSERT_EQ(book.verdict("eu-west-1/orders").state, Health::up);
+  std::optional<VerdictChange> c;
+  for (int i = 1; i <= 10; ++i) {
+    auto change = book.observe(inconclusive("eu-west-1/orders", "controller", t + kFresh / 10 * i));
+    if (change) {
+      EXPECT_FALSE(c) << "one change only";
+      c = change;
+    }
+  }
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->before.state, Health::up);
+  EXPECT_EQ(c->after.state, Health::unknown);
+  const Verdict& v = book.verdict("eu-west-1/orders");
+  EXPECT_EQ(v.state, Health::unknown);
+  EXPECT_EQ(v.reason,
+            "cannot be judged: DynamoDB eu-west-1 refused the credentials from profile shop in "
+            "/root/.aws/credentials: ExpiredTokenException (from controller)");
+  const VantageState& vs = book.state("eu-west-1/orders")->vantages.at("controller");
+  EXPECT_TRUE(vs.last_inconclusive);
+  EXPECT_FALSE(vs.last_ok);
+}
+
+TEST(HealthBook, AfterInconclusiveResultsRiseOrFallDecidesAgain) {
+  HealthBook book(kFresh);
+  book.add_target("t", kH);
+  TimePoint t = feed(book, "t", "controller", false, 3, T0);
+  ASSERT_EQ(book.verdict("t").state, Health::down);
+  book.observe(inconclusive("t", "controller", t + milliseconds(1'000)));
+  EXPECT_EQ(book.verdict("t").state, Health::unknown);  // it cannot tell either way
+  // The credentials work again: two successes (rise) make it up.
+  book.observe(obs("t", "controller", true, t + milliseconds(2'000)));
+  EXPECT_EQ(book.verdict("t").state, Health::unknown);
+  EXPECT_EQ(book.verdict("t").reason, "waiting for enough consecutive results");
+  book.observe(obs("t", "controller", true, t + milliseconds(3'000)));
+  EXPECT_EQ(book.verdict("t").state, Health::up);
+}
+
+TEST(HealthBook, AVantageThatCannotJudgeLeavesTheVerdictToTheOthers) {
+  HealthBook book(kFresh);
+  book.add_target("t", kH);
+  TimePoint t = feed(book, "t", "agent-ams", false, 3, T0);
+  feed(book, "t", "controller", true, 2, T0);
+  ASSERT_EQ(book.verdict("t").state, Health::up);  // 1 of 2 down: no majority
+  book.observe(inconclusive("t", "controller", t));
+  EXPECT_EQ(book.verdict("t").state, Health::down) << book.verdict("t").reason;
 }
 
 }  // namespace

@@ -218,5 +218,36 @@ TEST(Hysteresis, NewParamsApplyToTheStreakInProgress) {
   EXPECT_EQ(c.state(), Health::down);
 }
 
+// An inconclusive result (the vantage could not look) is neither a success
+// nor a failure: what was seen before says nothing about now.
+TEST(Hysteresis, AnInconclusiveResultForgetsTheStateAndTheStreaks) {
+  HysteresisCounter c({.rise = 2, .fall = 2});
+  feed_all(c, {true, true});
+  ASSERT_EQ(c.state(), Health::up);
+  c.feed(false);
+  EXPECT_TRUE(c.forget());
+  EXPECT_EQ(c.state(), Health::unknown);
+  EXPECT_EQ(c.ok_streak(), 0);
+  EXPECT_EQ(c.fail_streak(), 0);
+  EXPECT_TRUE(c.pending());
+  EXPECT_FALSE(c.forget());  // already unknown
+  // Any number of them never makes it down.
+  for (int i = 0; i < 10; ++i) c.forget();
+  EXPECT_EQ(c.state(), Health::unknown);
+  // A failure after the gap starts a new streak: `fall` of them decide.
+  EXPECT_FALSE(c.feed(false));
+  EXPECT_TRUE(c.feed(false));
+  EXPECT_EQ(c.state(), Health::down);
+
+  Observation o;
+  o.ok = false;
+  o.inconclusive = true;
+  EXPECT_TRUE(c.observe(o));
+  EXPECT_EQ(c.state(), Health::unknown);
+  o.inconclusive = false;
+  c.observe(o);
+  EXPECT_EQ(c.fail_streak(), 1);
+}
+
 }  // namespace
 }  // namespace drpilot::core

@@ -143,6 +143,54 @@ TEST(Quorum, ReasonsAreNeverEmpty) {
   }
 }
 
+Vote abstaining(const std::string& vantage, std::string detail, bool fresh = true) {
+  Vote v = vote(vantage, X, fresh, std::move(detail));
+  v.abstains = true;
+  return v;
+}
+
+// A vantage whose last check was inconclusive (AWS refused its credentials)
+// does not vote: it can neither make a target down nor keep one from it.
+TEST(Quorum, AnAbstainingVantageAloneLeavesTheTargetUnknownAndSaysWhy) {
+  QuorumResult r = quorum({abstaining("controller", "DynamoDB eu-west-1 refused the credentials")});
+  EXPECT_EQ(r.state, Health::unknown);
+  EXPECT_EQ(r.reason,
+            "cannot be judged: DynamoDB eu-west-1 refused the credentials (from controller)");
+  r = quorum({abstaining("controller", "refused A"), abstaining("agent-ams", "refused B"),
+              vote("agent-fra", D, false, "stale")});
+  EXPECT_EQ(r.state, Health::unknown);
+  EXPECT_EQ(r.reason, "no vantage can judge it: controller: refused A; agent-ams: refused B");
+}
+
+TEST(Quorum, TheOthersDecideWithoutTheAbstainingVantage) {
+  EXPECT_EQ(quorum({abstaining("controller", "refused"), vote("agent", U)}).state, U);
+  EXPECT_EQ(quorum({abstaining("controller", "refused"), vote("agent", D, true, "timeout")}).state,
+            D);
+  EXPECT_EQ(quorum({abstaining("controller", "refused"), vote("a", D), vote("b", U)}).state, U);
+  // A stale abstention is no different from any stale vote.
+  EXPECT_EQ(quorum({abstaining("controller", "refused", false)}).reason,
+            "no vantage has reported recently");
+  QuorumResult r = quorum({abstaining("controller", "refused"), vote("agent", X)});
+  EXPECT_EQ(r.state, X);
+  EXPECT_EQ(r.reason,
+            "waiting for enough consecutive results; cannot be judged from controller: refused");
+}
+
+TEST(Quorum, AbstentionsNeverMakeATargetDown) {
+  const std::vector<Health> states = {U, D, X};
+  for (Health a : states) {
+    for (Health b : states) {
+      // With two judging vantages that do not both see it down, any number
+      // of abstaining ones changes nothing.
+      const QuorumResult without = quorum({vote("a", a), vote("b", b)});
+      const QuorumResult with = quorum(
+          {vote("a", a), vote("b", b), abstaining("c", "refused"), abstaining("d", "refused")});
+      EXPECT_EQ(with.state, without.state);
+      EXPECT_FALSE(with.reason.empty());
+    }
+  }
+}
+
 SiteView view(const std::string& site, Health self, int others_up) {
   return SiteView{site, self, others_up};
 }

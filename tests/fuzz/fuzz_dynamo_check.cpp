@@ -6,11 +6,15 @@
 //
 // Input: OK \n BODY
 //   OK: "ok" for a successful call (the body is the reply), else the
-//       failure's message (the body is the error body, if any).
+//       failure's message (the body is the error body, if any); a message
+//       starting "refused" is a credential failure (AWS refused the
+//       credentials, or there were none to sign with).
 //
 // Invariants (violations trap):
 //  - nothing throws, and every outcome says something;
 //  - a failed call is never a healthy check;
+//  - a credential failure, and only that, is inconclusive (never a plain
+//    failure that would count towards down);
 //  - describe passes only for an ACTIVE table whose replicas, if listed,
 //    all have a name and are ACTIVE; sentinel only for an Item object.
 
@@ -57,6 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   aws::DynamoResult r;
   r.ok = ok == "ok";
   r.message = r.ok ? "" : ok;
+  r.credential_failure = !r.ok && ok.rfind("refused", 0) == 0;
   r.body = json::parse(text, nullptr, false);
   if (r.body.is_discarded()) r.body = json();
   if (r.ok && !r.body.is_object()) return 0;  // the client only succeeds with an object
@@ -67,10 +72,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const probe::CheckOutcome describe = probe::judge_describe(r, "orders");
     FUZZ_CHECK(!describe.detail.empty());
     FUZZ_CHECK(describe.ok == (r.ok && healthy_table(r.body)));
+    FUZZ_CHECK(describe.inconclusive == r.credential_failure);
 
     const probe::CheckOutcome sentinel = probe::judge_sentinel(r, "orders");
     FUZZ_CHECK(!sentinel.detail.empty());
     FUZZ_CHECK(sentinel.ok == (r.ok && r.body.contains("Item") && r.body["Item"].is_object()));
+    FUZZ_CHECK(sentinel.inconclusive == r.credential_failure);
   } catch (...) {
     FUZZ_CHECK(!"a dynamodb check's judgement threw");
   }

@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "net/http.h"
-#include "net/loop.h"
 #include "support/process.h"
+#include "support/served_http.h"
 
 namespace drpilot::net {
 namespace {
@@ -31,7 +31,6 @@ class Served {
  public:
   explicit Served(ServerOptions options, std::function<void(const ServerRequest&)> before = {})
       : server_(
-            loop_, "127.0.0.1", 0,
             [this, before](const ServerRequest& req, Responder respond) {
               ++handled;
               if (before) before(req);
@@ -40,26 +39,12 @@ class Served {
               r.body = "ok";
               respond(r);
             },
-            options) {
-    server_.start();
-    port_ = server_.port();
-    thread_ = std::thread([this] { loop_.run(); });
-  }
-  ~Served() {
-    loop_.post([this] {
-      server_.stop();
-      loop_.stop();
-    });
-    thread_.join();
-  }
-  std::uint16_t port() const { return port_; }
+            options) {}
+  std::uint16_t port() const { return server_.port(); }
   std::atomic<int> handled{0};
 
  private:
-  Loop loop_;
-  HttpServer server_;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
+  testing::ServedHttp server_;  // after `handled`, which its handler counts
 };
 
 int connect_to(std::uint16_t port) {

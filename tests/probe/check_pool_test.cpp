@@ -4,6 +4,7 @@
 
 #include "probe/check_pool.h"
 #include "support/check_settings.h"
+#include "support/run_loop.h"
 
 #include <gtest/gtest.h>
 
@@ -47,20 +48,7 @@ struct Received {
 
 // Runs the control loop until `done` holds or 10 s pass.
 bool run_until(net::Loop& loop, const std::function<bool()>& done) {
-  net::Timer poll(loop), guard(loop);
-  bool met = false;
-  std::function<void()> check = [&] {
-    if (done()) {
-      met = true;
-      loop.stop();
-      return;
-    }
-    poll.start(5ms, check);
-  };
-  poll.start(0ms, check);
-  guard.start(10s, [&] { loop.stop(); });
-  loop.run();
-  return met;
+  return testing::run_loop_until(loop, done, 10s, 5ms);
 }
 
 TEST(CheckPool, ResultsArriveOnTheControlThreadFromEveryTarget) {

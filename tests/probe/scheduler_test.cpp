@@ -14,6 +14,7 @@
 #include "net/loop.h"
 #include "probe/scheduler.h"
 #include "support/check_settings.h"
+#include "support/run_loop.h"
 
 namespace drpilot::probe {
 namespace {
@@ -23,24 +24,9 @@ using Steady = std::chrono::steady_clock;
 
 constexpr std::uint64_t kSeed = 20240611;
 
-// Runs the loop until `cond` holds (true) or `limit` passes (false).
 bool run_until(net::Loop& loop, const std::function<bool()>& cond,
                std::chrono::milliseconds limit = 10s) {
-  net::Timer poll(loop);
-  net::Timer guard(loop);
-  bool met = false;
-  std::function<void()> check = [&] {
-    if (cond()) {
-      met = true;
-      loop.stop();
-      return;
-    }
-    poll.start(2ms, check);
-  };
-  poll.start(0ms, check);
-  guard.start(limit, [&] { loop.stop(); });
-  loop.run();
-  return met;
+  return testing::run_loop_until(loop, cond, limit);
 }
 
 void run_for(net::Loop& loop, std::chrono::milliseconds d) {
