@@ -19,7 +19,7 @@ namespace drpilot::testing {
 
 class DataFixture : public LabFixture {
  protected:
-  static constexpr const char* kApiToken = "data-api-7c41e2";
+  static constexpr const char* kApiToken = "data-api-7c41e2-0001";
   static constexpr const char* kAgentKey = "data-agent-key-93b0d5";
   static constexpr const char* kGroup = "shop";
 
