@@ -41,8 +41,7 @@ void Controller::start_world(const std::optional<core::Plan>& released,
                              const std::map<std::string, std::uint64_t>& verified,
                              std::vector<std::unique_ptr<providers::Provider>> configured) {
   reconciler_ = std::make_unique<providers::Reconciler>(
-      loop_, clock_, [this](const providers::ReconcileEvent& e) { on_reconcile(e); },
-      random_seed());
+      loop_, [this](const providers::ReconcileEvent& e) { on_reconcile(e); }, random_seed());
 
   const providers::Target current = providers::make_target(*cfg_, engine_->plan());
   std::optional<providers::Target> released_target;

@@ -7,11 +7,16 @@
 #include <initializer_list>
 #include <memory>
 
+#include "core/time_source.h"
+
 namespace drpilot::net {
 
 class Loop {
  public:
+  // On the machine's time.
   Loop();
+  // On simulated time: net::Timer waits for `time` to be advanced (tests).
+  explicit Loop(core::SimulatedTime& time);
   ~Loop();
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
@@ -24,6 +29,15 @@ class Loop {
   void post(std::function<void()> fn);
   // Calls `fn` on the loop thread whenever one of the signals arrives.
   void on_signals(std::initializer_list<int> signals, std::function<void(int)> fn);
+
+  // The time this loop's timers use; components on the loop read theirs here.
+  core::TimeSource& time();
+  // Runs the handlers that are ready, without waiting for more.
+  void poll();
+  // Simulated time only, on the thread that drives the loop: moves time
+  // forward by `d`, running each timer due on the way at its own time and
+  // every handler it makes ready.
+  void advance(core::Duration d);
 
   struct Impl;
   Impl& impl() { return *impl_; }

@@ -66,6 +66,8 @@ class LoopMailbox {
 struct Loop::Impl {
   // Closed before the io_context is destroyed (the body runs before members go).
   ~Impl() { mailbox->close(); }
+  core::TimeSource* time = &core::real_time();
+  core::SimulatedTime* simulated = nullptr;  // set when `time` is simulated
   boost::asio::io_context io{1};
   std::vector<std::unique_ptr<SignalWatch>> signals;
   std::shared_ptr<LoopMailbox> mailbox = std::make_shared<LoopMailbox>(io);

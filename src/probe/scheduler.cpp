@@ -3,10 +3,9 @@
 #include <algorithm>
 
 #include "core/hysteresis.h"
+#include "net/loop.h"
 
 namespace drpilot::probe {
-
-using Steady = std::chrono::steady_clock;
 
 struct Scheduler::Entry {
   explicit Entry(const ProbeTarget& t) : target(t), counter(t.check->hysteresis) {}
@@ -106,13 +105,13 @@ void Scheduler::stop() {
 }
 
 LoadReport Scheduler::load() const {
-  return gauge_.report(Steady::now());
+  return gauge_.report(loop_.time().steady_now());
 }
 
 void Scheduler::beat() {
-  gauge_.expect_heartbeat(Steady::now() + LoadGauge::kHeartbeat);
+  gauge_.expect_heartbeat(loop_.time().steady_now() + LoadGauge::kHeartbeat);
   heartbeat_.start(LoadGauge::kHeartbeat, [this] {
-    gauge_.heartbeat(Steady::now());
+    gauge_.heartbeat(loop_.time().steady_now());
     if (on_beat_) on_beat_();
     if (!stopped_) beat();
   });
@@ -127,7 +126,7 @@ Millis Scheduler::slot_for(core::Duration interval) {
 }
 
 void Scheduler::arm(const std::shared_ptr<Entry>& e, core::Duration delay) {
-  e->due = round_up(Steady::now() + delay, slot_for(delay));
+  e->due = round_up(loop_.time().steady_now() + delay, slot_for(delay));
   due_.push({e->due, ++e->seq, e});
   wake_for(e->due);
 }
@@ -136,7 +135,7 @@ void Scheduler::arm(const std::shared_ptr<Entry>& e, core::Duration delay) {
 void Scheduler::wake_for(SteadyTime at) {
   if (timer_at_ != SteadyTime{} && timer_at_ <= at) return;
   timer_at_ = at;
-  const auto delay = std::max(Millis{0}, std::chrono::ceil<Millis>(at - Steady::now()));
+  const auto delay = std::max(Millis{0}, std::chrono::ceil<Millis>(at - loop_.time().steady_now()));
   timer_.start(delay, [this] {
     timer_at_ = SteadyTime{};
     run_due();
@@ -144,7 +143,7 @@ void Scheduler::wake_for(SteadyTime at) {
 }
 
 void Scheduler::run_due() {
-  const SteadyTime now = Steady::now();
+  const SteadyTime now = loop_.time().steady_now();
   while (!due_.empty() && due_.top().at <= now) {
     Due d = due_.top();
     due_.pop();
@@ -156,13 +155,13 @@ void Scheduler::run_due() {
 void Scheduler::fire(const std::shared_ptr<Entry>& e) {
   if (e->retired || e->running) return;
   e->running = true;
-  const SteadyTime steady_start = Steady::now();
+  const SteadyTime steady_start = loop_.time().steady_now();
   gauge_.started(e->due, steady_start);
   const core::TimePoint started = clock_.now();
   runner_(loop_, e->target, [this, e, started, steady_start](CheckOutcome out) {
     e->running = false;
     if (e->retired) return;
-    const SteadyTime steady_end = Steady::now();
+    const SteadyTime steady_end = loop_.time().steady_now();
     gauge_.completed(steady_end);
     const core::TimePoint now = clock_.now();
     std::uniform_real_distribution<double> jitter(-1.0, 1.0);

@@ -1,7 +1,6 @@
 #include "providers/api_client.h"
 
 #include <stdexcept>
-#include <thread>
 
 #include "net/backoff.h"
 #include "net/json_reply.h"
@@ -57,17 +56,13 @@ ApiClient::ApiClient(ApiOptions options, ErrorText error_text)
 // reconciler, which shows it in status and can drop a stale attempt meanwhile:
 // `wait` then says how long remains.
 bool ApiClient::wait_until_allowed(std::optional<core::Duration>& wait) {
-  using Steady = std::chrono::steady_clock;
-  constexpr auto kSleepAtMost = std::chrono::seconds(5);
-  if (not_before_ && *not_before_ - Steady::now() > kSleepAtMost) {
-    wait = std::chrono::duration_cast<core::Duration>(*not_before_ - Steady::now());
+  constexpr core::Duration kSleepAtMost = std::chrono::seconds(5);
+  core::TimeSource& time = *options_.time;
+  if (not_before_ && *not_before_ - time.steady_now() > kSleepAtMost) {
+    wait = std::chrono::ceil<core::Duration>(*not_before_ - time.steady_now());
     return false;
   }
-  while (not_before_ && Steady::now() < *not_before_) {
-    if (stop_ && stop_->load()) return false;
-    std::this_thread::sleep_for(
-        std::min<Steady::duration>(*not_before_ - Steady::now(), std::chrono::milliseconds(100)));
-  }
+  if (not_before_ && !time.sleep_until(*not_before_, stop_)) return false;
   not_before_.reset();
   return !(stop_ && stop_->load());
 }
@@ -106,9 +101,8 @@ std::variant<ApiReply, Failure> ApiClient::send(std::string_view method, const s
   net::ClientResult r = net::http_request_sync(std::move(req));
   if (!r.ok) return fail(what + ": " + r.error);
 
-  const core::Clock& clock = clock_ ? *clock_ : system_clock_;
-  const std::optional<core::Duration> wait = net::server_wait(r.headers, clock.now());
-  if (wait) not_before_ = std::chrono::steady_clock::now() + *wait;
+  const std::optional<core::Duration> wait = net::server_wait(r.headers, options_.time->now());
+  if (wait) not_before_ = options_.time->steady_now() + *wait;
 
   if (r.body.size() > options_.max_body || r.body_truncated) {
     return fail(what + ": reply larger than " + std::to_string(options_.max_body) + " bytes");

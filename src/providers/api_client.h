@@ -17,6 +17,7 @@
 #include <variant>
 
 #include "core/time.h"
+#include "core/time_source.h"
 #include "net/http.h"
 #include "providers/provider.h"
 
@@ -29,6 +30,8 @@ struct ApiOptions {
   core::Duration connect_timeout{3'000};
   std::size_t max_body = 4 * 1024 * 1024;  // a bigger reply is a failure, not a crash
   bool tls_verify = true;
+  // Where the waits servers ask for are measured (tests simulate it).
+  core::TimeSource* time = &core::real_time();
 };
 
 struct ApiReply {
@@ -59,8 +62,6 @@ class ApiClient {
   // Makes waits interruptible: a wait ends early (and the call fails) once
   // `stop` is true.
   void set_stop_flag(const std::atomic<bool>* stop) { stop_ = stop; }
-  // Replaces the clock used to turn rate-limit resets into waits (tests).
-  void set_clock(const core::Clock* clock) { clock_ = clock; }
 
   const std::string& base_url() const { return options_.base_url; }
 
@@ -73,10 +74,8 @@ class ApiClient {
   ErrorText error_text_;
   net::Url url_;
   const std::atomic<bool>* stop_ = nullptr;
-  const core::Clock* clock_ = nullptr;
-  core::SystemClock system_clock_;
   // A server said no more requests before this time (rate limit exhausted).
-  std::optional<std::chrono::steady_clock::time_point> not_before_;
+  std::optional<core::SteadyTime> not_before_;
 };
 
 // The first `n` characters of a reply, printable, for error messages.

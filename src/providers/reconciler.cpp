@@ -41,8 +41,6 @@ std::string_view to_string(ReconcileEvent::Kind k) {
 
 namespace {
 
-using Steady = std::chrono::steady_clock;
-
 struct Work {
   std::shared_ptr<const Target> target;
   std::uint64_t revision = 0;  // bumped by every set_target, even for the same generation
@@ -92,7 +90,7 @@ struct Reconciler::Worker {
   void emit(ReconcileEvent::Kind kind, std::uint64_t generation, std::string message,
             std::vector<std::string> steps = {});
   // Waits until `until` or until a newer revision arrives; false when stopping.
-  bool wait_retry(std::uint64_t revision, Steady::time_point until);
+  bool wait_retry(std::uint64_t revision, core::SteadyTime until);
 };
 
 void Reconciler::Worker::emit(ReconcileEvent::Kind kind, std::uint64_t generation,
@@ -146,7 +144,7 @@ void Reconciler::Worker::run() {
         done_revision = w.revision;
         status.failures = std::max(status.failures, 1);
         status.last_error = msg;
-        status.last_error_at = owner.clock_.now();
+        status.last_error_at = owner.time_.now();
       }
       emit(ReconcileEvent::Kind::refused, gen, msg);
       continue;
@@ -223,8 +221,8 @@ bool Reconciler::Worker::attempt(const Work& w) {
 }
 
 void Reconciler::Worker::on_failure(const Work& w, const Failure& f) {
-  const core::TimePoint now = owner.clock_.now();
-  Steady::duration wait;
+  const core::TimePoint now = owner.time_.now();
+  core::Duration wait;
   bool report;
   {
     std::lock_guard lock(mutex);
@@ -257,21 +255,22 @@ void Reconciler::Worker::on_failure(const Work& w, const Failure& f) {
     if (f.permanent) msg += " (retrying every " + core::format_duration(backoff.cap) + ")";
     emit(ReconcileEvent::Kind::failed, w.target->generation, msg);
   }
-  wait_retry(w.revision, Steady::now() + wait);
+  wait_retry(w.revision, owner.time_.steady_now() + wait);
 }
 
-bool Reconciler::Worker::wait_retry(std::uint64_t revision, Steady::time_point until) {
+bool Reconciler::Worker::wait_retry(std::uint64_t revision, core::SteadyTime until) {
   std::unique_lock lock(mutex);
   // A new target ends the wait, the server's too: a failover must not sit
   // out a rate limit asked for about an older plan. At worst the API
   // answers 429 again, and that wait is honoured for the new target.
-  wake.wait_until(lock, until, [&] { return stopping.load() || work.revision != revision; });
+  owner.time_.wait_until(lock, wake, until,
+                         [&] { return stopping.load() || work.revision != revision; });
   return !stopping.load();
 }
 
-Reconciler::Reconciler(net::Loop& loop, const core::Clock& clock, Sink sink, std::uint64_t seed)
+Reconciler::Reconciler(net::Loop& loop, Sink sink, std::uint64_t seed)
     : loop_(loop),
-      clock_(clock),
+      time_(loop.time()),
       sink_(std::move(sink)),
       seed_(seed),
       alive_(std::make_shared<std::atomic<bool>>(true)) {}

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "core/time_source.h"
 #include "net/backoff.h"
 #include "providers/provider.h"
 
@@ -67,8 +68,9 @@ class Reconciler {
  public:
   using Sink = std::function<void(const ReconcileEvent&)>;
 
-  // `sink` runs on the loop thread. `clock` stamps status times.
-  Reconciler(net::Loop& loop, const core::Clock& clock, Sink sink, std::uint64_t seed);
+  // `sink` runs on the loop thread. The loop's time stamps status times and
+  // measures the waits between attempts.
+  Reconciler(net::Loop& loop, Sink sink, std::uint64_t seed);
   ~Reconciler();  // stop()
   Reconciler(const Reconciler&) = delete;
   Reconciler& operator=(const Reconciler&) = delete;
@@ -94,7 +96,7 @@ class Reconciler {
 
  private:
   net::Loop& loop_;
-  const core::Clock& clock_;
+  core::TimeSource& time_;
   Sink sink_;
   std::uint64_t seed_;
   std::uint64_t revision_ = 0;

@@ -1,6 +1,6 @@
-// The scheduler on a real loop with an injected runner, so each test decides
-// what a check answers and when it completes. Timing assertions only use
-// lower bounds (timers never fire early) or generous upper bounds.
+// The scheduler on a loop on simulated time with an injected runner, so each
+// test decides what a check answers and when it completes, and times are
+// exact: a check due in 600 ms starts 600 ms later, however busy the machine.
 
 #include <gtest/gtest.h>
 
@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
+#include "core/time_source.h"
 #include "net/loop.h"
 #include "probe/scheduler.h"
 #include "support/check_settings.h"
-#include "support/run_loop.h"
 
 namespace drpilot::probe {
 namespace {
@@ -24,14 +24,20 @@ using Steady = std::chrono::steady_clock;
 
 constexpr std::uint64_t kSeed = 20240611;
 
+// Moves the loop's simulated time a millisecond at a time until `cond`
+// holds; false when `limit` of simulated time passed first.
 bool run_until(net::Loop& loop, const std::function<bool()>& cond,
                std::chrono::milliseconds limit = 10s) {
-  return testing::run_loop_until(loop, cond, limit);
+  loop.poll();
+  for (std::chrono::milliseconds waited{0}; !cond(); waited += 1ms) {
+    if (waited >= limit) return false;
+    loop.advance(1ms);
+  }
+  return true;
 }
 
 void run_for(net::Loop& loop, std::chrono::milliseconds d) {
-  run_until(
-      loop, [] { return false; }, d);
+  loop.advance(d);
 }
 
 // The edge interval defaults to the interval: a new target is pending (it
@@ -62,8 +68,8 @@ struct HeldRunner {
   std::vector<Call> calls;
 
   Scheduler::Runner runner() {
-    return [this](net::Loop&, const ProbeTarget& t, std::function<void(CheckOutcome)> done) {
-      calls.push_back({t, Steady::now(), std::move(done)});
+    return [this](net::Loop& loop, const ProbeTarget& t, std::function<void(CheckOutcome)> done) {
+      calls.push_back({t, loop.time().steady_now(), std::move(done)});
     };
   }
   std::vector<Call*> of(const std::string& target) {
@@ -79,7 +85,7 @@ struct HeldRunner {
 Scheduler::Runner answering(std::vector<Call>& log, CheckOutcome outcome) {
   return [&log, outcome](net::Loop& loop, const ProbeTarget& t,
                          std::function<void(CheckOutcome)> done) {
-    log.push_back({t, Steady::now(), {}});
+    log.push_back({t, loop.time().steady_now(), {}});
     loop.post([done = std::move(done), outcome] { done(outcome); });
   };
 }
@@ -90,7 +96,10 @@ std::size_t count_for(const std::vector<core::Observation>& seen, const std::str
 }
 
 struct SchedulerTest : ::testing::Test {
-  net::Loop loop;
+  core::SimulatedTime time;
+  net::Loop loop{time};
+  // The wall clock observations are stamped with, apart from the loop's
+  // time so that a test can step it back as NTP may.
   core::FakeClock clock;
   std::vector<core::Observation> seen;
   Scheduler::Sink sink() {
@@ -136,7 +145,7 @@ TEST_F(SchedulerTest, FirstRunsSpreadOverTheFirstInterval) {
   std::vector<ProbeTarget> targets;
   for (int i = 0; i < 12; ++i)
     targets.push_back(probe_target("s" + std::to_string(i) + "/web", 600ms));
-  const Steady::time_point start = Steady::now();
+  const Steady::time_point start = time.steady_now();
   s.set_targets(targets);
   ASSERT_TRUE(run_until(loop, [&] { return held.calls.size() == targets.size(); }));
   Steady::duration first = Steady::duration::max();
@@ -145,9 +154,10 @@ TEST_F(SchedulerTest, FirstRunsSpreadOverTheFirstInterval) {
     first = std::min(first, c.at - start);
     last = std::max(last, c.at - start);
   }
-  // All within the first interval (plus slack for a busy machine), and not
-  // bunched together: twelve uniform draws over 600 ms span far more than 150 ms.
-  EXPECT_LT(last, 600ms + 400ms);
+  // All within the first interval (a due time is rounded up by at most a
+  // twentieth of the delay), and not bunched together: twelve uniform draws
+  // over 600 ms span far more than 150 ms.
+  EXPECT_LT(last, 600ms + 600ms / 20);
   EXPECT_GE(last - first, 150ms);
   run_for(loop, 100ms);
   EXPECT_EQ(held.calls.size(), targets.size()) << "a check in flight was started again";
@@ -161,7 +171,7 @@ TEST_F(SchedulerTest, ChecksOfOneTargetNeverOverlap) {
   int most_in_flight = 0;
   Scheduler::Runner slow = [&](net::Loop& l, const ProbeTarget&,
                                std::function<void(CheckOutcome)> done) {
-    starts.push_back(Steady::now());
+    starts.push_back(l.time().steady_now());
     most_in_flight = std::max(most_in_flight, ++in_flight);
     finishing.push_back(std::make_unique<net::Timer>(l));
     finishing.back()->start(80ms, [&in_flight, done = std::move(done)] {
@@ -201,22 +211,27 @@ TEST_F(SchedulerTest, EdgeIntervalAppliesWhilePending) {
   test::settings(t).hysteresis = {.rise = 2, .fall = 5};
   s.set_targets({t});
   ASSERT_TRUE(run_until(loop, [&] { return calls.size() >= 7; }));
+  // Start to start, rounded up to a slot of a twentieth of the interval.
   for (std::size_t i = 1; i < 5; ++i) {
-    EXPECT_LT(calls[i].at - calls[i - 1].at, 300ms) << "gap " << i << " used the long interval";
+    EXPECT_GE(calls[i].at - calls[i - 1].at, 20ms) << "gap " << i;
+    EXPECT_LE(calls[i].at - calls[i - 1].at, 21ms) << "gap " << i << " used the long interval";
   }
-  EXPECT_GE(calls[5].at - calls[4].at, 595ms) << "settled target kept the edge interval";
-  EXPECT_GE(calls[6].at - calls[5].at, 595ms);
+  for (std::size_t i = 5; i < 7; ++i) {
+    EXPECT_GE(calls[i].at - calls[i - 1].at, 600ms) << "settled target kept the edge interval";
+    EXPECT_LE(calls[i].at - calls[i - 1].at, 630ms) << "gap " << i;
+  }
 }
 
 TEST_F(SchedulerTest, ATimeoutWhileTheLoopStalledIsSetAsideNotReported) {
   // The check times out, but the loop was blocked for 300 ms while it was in
-  // flight: the result says nothing about the target.
+  // flight (time moves on while a handler runs): the result says nothing
+  // about the target.
   std::vector<Call> calls;
   Scheduler::Runner stalled = [&](net::Loop& l, const ProbeTarget&,
                                   std::function<void(CheckOutcome)> done) {
     calls.push_back({});
-    l.post([done = std::move(done), n = calls.size()] {
-      if (n == 1) std::this_thread::sleep_for(300ms);  // the loop stalls
+    l.post([this, done = std::move(done), n = calls.size()] {
+      if (n == 1) time.advance(300ms);  // the loop stalls
       done({false, 300ms, "timeout after 300ms (waiting for the response)", net::Failure::timeout});
     });
   };
@@ -227,7 +242,7 @@ TEST_F(SchedulerTest, ATimeoutWhileTheLoopStalledIsSetAsideNotReported) {
   ASSERT_TRUE(run_until(loop, [&] { return seen.size() >= 1; }));
   EXPECT_GE(calls.size(), 2u);
   EXPECT_EQ(s.load().set_aside, 1u);
-  EXPECT_GE(s.load().loop.max, 200ms);
+  EXPECT_GE(s.load().loop.max, 300ms - LoadGauge::kHeartbeat);
 }
 
 TEST(SchedulerSetAside, OnlyFailuresThatMayBeOursAreSetAside) {

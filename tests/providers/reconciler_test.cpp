@@ -1,8 +1,9 @@
 // The reconciler against scripted providers: diff -> apply -> verify, the
 // events it posts to the loop, backoff and server-requested waits, permanent
-// failures, fencing, status and stop. Timing is asserted only with generous
-// bounds: the providers use tiny backoffs (base 10ms, cap 50ms) or huge ones
-// (so that a wait that ends early is unmistakable).
+// failures, fencing, status and stop. The loop runs on simulated time: a
+// worker's wait ends only when the test moves time past it (pass_time_until),
+// so waits are asserted exactly, and a wait that ends while time stands
+// still ended for its reason (a new target, stop), never by chance.
 
 #include "providers/reconciler.h"
 
@@ -16,15 +17,17 @@
 #include <random>
 #include <thread>
 
+#include "core/time_source.h"
 #include "net/loop.h"
 #include "support/process.h"
+#include "support/simulated_time.h"
 
 namespace drpilot::providers {
 namespace {
 
 using namespace std::chrono_literals;
 using Kind = ReconcileEvent::Kind;
-using Steady = std::chrono::steady_clock;
+using drpilot::testing::pass_time_until;
 using drpilot::testing::wait_until;
 
 // What a scripted provider sees and does; shared between the test and the
@@ -43,8 +46,9 @@ struct Script {
   bool hold_apply = false;
   bool in_apply = false;
 
-  std::vector<std::uint64_t> diffs;  // the generation of each diff
-  std::vector<Steady::time_point> diff_times;
+  std::vector<std::uint64_t> diffs;        // the generation of each diff
+  const core::TimeSource* time = nullptr;  // the loop's, for diff_times
+  std::vector<core::SteadyTime> diff_times;
   std::vector<std::uint64_t> applies;  // the generation of each apply
   std::optional<std::uint64_t> resumed;
   const std::atomic<bool>* stop_flag = nullptr;
@@ -87,7 +91,7 @@ class ScriptedProvider final : public Provider {
   std::variant<Changes, Failure> diff(const Target& t) override {
     std::unique_lock lock(s_->mutex);
     s_->diffs.push_back(t.generation);
-    s_->diff_times.push_back(Steady::now());
+    s_->diff_times.push_back(s_->time->steady_now());
     s_->in_diff = true;
     s_->cv.notify_all();
     s_->cv.wait(lock, [&] { return !s_->hold_diff; });
@@ -170,7 +174,7 @@ class ReconcilerTest : public ::testing::Test {
     loop_.post([&] { running = true; });
     ASSERT_TRUE(wait_until([&] { return running.load(); }, 10s, 1ms));
     reconciler_ = std::make_unique<Reconciler>(
-        loop_, clock_,
+        loop_,
         [this](const ReconcileEvent& e) {
           std::lock_guard lock(mutex_);
           if (std::this_thread::get_id() != loop_id_) off_loop_ = true;
@@ -188,6 +192,7 @@ class ReconcilerTest : public ::testing::Test {
   std::shared_ptr<Script> add(const std::string& name, net::Backoff b = kSmall,
                               std::uint64_t applied = 0, std::uint64_t verified = 0) {
     auto s = std::make_shared<Script>();
+    s->time = &time_;
     reconciler_->add(std::make_unique<ScriptedProvider>(name, s), b, applied, verified);
     return s;
   }
@@ -203,16 +208,26 @@ class ReconcilerTest : public ::testing::Test {
     }
     return out;
   }
-  bool wait_event(const std::string& provider, Kind k, std::uint64_t generation,
-                  std::chrono::milliseconds timeout = 15s) {
-    return wait_until(
-        [&] {
-          for (const ReconcileEvent& e : events()) {
-            if (e.provider == provider && e.kind == k && e.generation == generation) return true;
-          }
-          return false;
-        },
-        timeout, 2ms);
+  bool has_event(const std::string& provider, Kind k, std::uint64_t generation) {
+    for (const ReconcileEvent& e : events()) {
+      if (e.provider == provider && e.kind == k && e.generation == generation) return true;
+    }
+    return false;
+  }
+  // Waits for an event while time stands still.
+  bool wait_event(const std::string& provider, Kind k, std::uint64_t generation) {
+    return wait_until([&] { return has_event(provider, k, generation); }, 30s, 1ms);
+  }
+  // Lets time pass, from one wake-up of a worker to the next, until the event.
+  bool pass_time_until_event(const std::string& provider, Kind k, std::uint64_t generation) {
+    return pass_time_until(time_, [&] { return has_event(provider, k, generation); });
+  }
+  // Every event posted so far has been delivered: a marker posted after them
+  // has run on the loop.
+  void drain_loop() {
+    std::atomic<bool> ran{false};
+    loop_.post([&] { ran = true; });
+    ASSERT_TRUE(wait_until([&] { return ran.load(); }, 30s, 1ms));
   }
   ProviderStatus status_of(const std::string& name) {
     for (const ProviderStatus& s : reconciler_->status()) {
@@ -231,8 +246,8 @@ class ReconcilerTest : public ::testing::Test {
     return s;
   }
 
-  core::FakeClock clock_;  // never advanced while workers run
-  net::Loop loop_;
+  core::SimulatedTime time_;
+  net::Loop loop_{time_};
   std::thread loop_thread_;
   std::mutex mutex_;
   std::thread::id loop_id_;
@@ -320,7 +335,7 @@ TEST_F(ReconcilerTest, TransientFailuresAreRetriedAndTheSameReasonIsReportedOnce
     s->diff_failures.push_back(failure("connect refused"));
   }
   reconciler_->set_target(target(1));
-  ASSERT_TRUE(wait_event("p", Kind::verified, 1)) << kinds("p");
+  ASSERT_TRUE(pass_time_until_event("p", Kind::verified, 1)) << kinds("p");
   auto failed = events_of("p", Kind::failed);
   ASSERT_EQ(failed.size(), 2u) << kinds("p");
   EXPECT_NE(failed[0].message.find("p failed on generation 1: HTTP 502"), std::string::npos)
@@ -340,13 +355,13 @@ TEST_F(ReconcilerTest, AFailureIsReportedAgainAfterARecovery) {
     s->diff_failures.push_back(failure("HTTP 502"));
   }
   reconciler_->set_target(target(1));
-  ASSERT_TRUE(wait_event("p", Kind::verified, 1));
+  ASSERT_TRUE(pass_time_until_event("p", Kind::verified, 1));
   {
     std::lock_guard lock(s->mutex);
     s->diff_failures.push_back(failure("HTTP 502"));
   }
   reconciler_->set_target(target(2));
-  ASSERT_TRUE(wait_event("p", Kind::verified, 2));
+  ASSERT_TRUE(pass_time_until_event("p", Kind::verified, 2));
   EXPECT_EQ(events_of("p", Kind::failed).size(), 2u) << kinds("p");
 }
 
@@ -358,14 +373,14 @@ TEST_F(ReconcilerTest, StatusWhileFailingNamesTheErrorAndTheNextAttempt) {
   }
   reconciler_->set_target(target(1));
   ASSERT_TRUE(wait_event("p", Kind::failed, 1));
-  ASSERT_TRUE(wait_until([&] { return status_of("p").next_attempt_at != core::TimePoint{}; }, 5s));
+  ASSERT_TRUE(wait_until([&] { return status_of("p").next_attempt_at != core::TimePoint{}; }, 30s));
   ProviderStatus st = status_of("p");
   EXPECT_EQ(st.state, SyncState::failing);
   EXPECT_EQ(st.failures, 1);
   EXPECT_EQ(st.last_error, "HTTP 503");
-  EXPECT_EQ(st.last_error_at, clock_.now());
+  EXPECT_EQ(st.last_error_at, time_.now());
   // Never sooner than the server asked, even though the backoff is shorter.
-  EXPECT_EQ(st.next_attempt_at, clock_.now() + core::Duration{120'000});
+  EXPECT_EQ(st.next_attempt_at, time_.now() + core::Duration{120'000});
   EXPECT_FALSE(reconciler_->all_verified(1));
 }
 
@@ -376,7 +391,7 @@ TEST_F(ReconcilerTest, APermanentFailureWaitsTheCapAndIsReportedOnce) {
     s->always_fail = failure("HTTP 401: invalid token", std::nullopt, true);
   }
   reconciler_->set_target(target(1));
-  ASSERT_TRUE(wait_until([&] { return s->diff_count() >= 6; }, 10s));
+  ASSERT_TRUE(pass_time_until(time_, [&] { return s->diff_count() >= 6; }));
   auto failed = events_of("p", Kind::failed);
   ASSERT_EQ(failed.size(), 1u) << kinds("p");
   EXPECT_NE(failed[0].message.find("HTTP 401: invalid token (retrying every 50ms)"),
@@ -384,11 +399,11 @@ TEST_F(ReconcilerTest, APermanentFailureWaitsTheCapAndIsReportedOnce) {
       << failed[0].message;
   ProviderStatus st = status_of("p");
   EXPECT_EQ(st.state, SyncState::failing);
-  EXPECT_EQ(st.next_attempt_at, clock_.now() + core::Duration{50});  // exactly the cap
+  EXPECT_EQ(st.next_attempt_at, time_.now() + core::Duration{50});  // exactly the cap
   std::lock_guard lock(s->mutex);
   // Full jitter could retry at once; a permanent failure always waits the cap.
   for (std::size_t i = 1; i < s->diff_times.size(); ++i) {
-    EXPECT_GE(s->diff_times[i] - s->diff_times[i - 1], 45ms) << "attempt " << i;
+    EXPECT_EQ(s->diff_times[i] - s->diff_times[i - 1], 50ms) << "attempt " << i;
   }
 }
 
@@ -398,14 +413,20 @@ TEST_F(ReconcilerTest, BackoffStaysUnderTheCap) {
     std::lock_guard lock(s->mutex);
     s->always_fail = failure("HTTP 500");
   }
-  const auto start = Steady::now();
+  const core::SteadyTime start = time_.steady_now();
   reconciler_->set_target(target(1));
-  // With a 50ms cap, 10 attempts take at most ~0.5s plus scheduling noise;
-  // an uncapped exponential backoff would need minutes.
-  ASSERT_TRUE(wait_until([&] { return s->diff_count() >= 10; }, 10s));
-  EXPECT_LT(Steady::now() - start, 10s);
+  // With a 50ms cap, 10 attempts wait at most 9 x 50 ms; an uncapped
+  // exponential backoff would need minutes.
+  ASSERT_TRUE(pass_time_until(time_, [&] { return s->diff_count() >= 10; }));
+  EXPECT_LE(time_.steady_now() - start, 9 * 50ms);
+  {
+    std::lock_guard lock(s->mutex);
+    for (std::size_t i = 1; i < s->diff_times.size(); ++i) {
+      EXPECT_LE(s->diff_times[i] - s->diff_times[i - 1], 50ms) << "attempt " << i;
+    }
+  }
   EXPECT_EQ(events_of("p", Kind::failed).size(), 1u);
-  EXPECT_LE(status_of("p").next_attempt_at, clock_.now() + core::Duration{50});
+  EXPECT_LE(status_of("p").next_attempt_at, time_.now() + core::Duration{50});
 }
 
 TEST_F(ReconcilerTest, NeverRetriesSoonerThanRetryAfter) {
@@ -415,10 +436,10 @@ TEST_F(ReconcilerTest, NeverRetriesSoonerThanRetryAfter) {
     s->diff_failures.push_back(failure("HTTP 429", core::Duration{300}));
   }
   reconciler_->set_target(target(1));
-  ASSERT_TRUE(wait_event("p", Kind::verified, 1));
+  ASSERT_TRUE(pass_time_until_event("p", Kind::verified, 1));
   std::lock_guard lock(s->mutex);
   ASSERT_GE(s->diff_times.size(), 2u);
-  EXPECT_GE(s->diff_times[1] - s->diff_times[0], 295ms);
+  EXPECT_EQ(s->diff_times[1] - s->diff_times[0], 300ms) << "the server's wait, not the backoff";
 }
 
 // A Retry-After of hours from a broken API must not hold a failover back.
@@ -432,9 +453,12 @@ TEST_F(ReconcilerTest, AWaitTheServerAsksForIsCapped) {
   }
   reconciler_->set_target(target(1));
   ASSERT_TRUE(wait_event("p", Kind::failed, 1));
-  ASSERT_TRUE(wait_until([&] { return status_of("p").next_attempt_at != core::TimePoint{}; }, 5s));
-  EXPECT_EQ(status_of("p").next_attempt_at, clock_.now() + core::Duration{200});
-  ASSERT_TRUE(wait_event("p", Kind::verified, 1, 20s)) << kinds("p");
+  ASSERT_TRUE(wait_until([&] { return status_of("p").next_attempt_at != core::TimePoint{}; }, 30s));
+  EXPECT_EQ(status_of("p").next_attempt_at, time_.now() + core::Duration{200});
+  ASSERT_TRUE(pass_time_until_event("p", Kind::verified, 1)) << kinds("p");
+  std::lock_guard lock(s->mutex);
+  ASSERT_GE(s->diff_times.size(), 2u);
+  EXPECT_EQ(s->diff_times[1] - s->diff_times[0], 200ms);
 }
 
 // The wait a server asked for about an older plan does not hold a newer one.
@@ -446,8 +470,10 @@ TEST_F(ReconcilerTest, ANewTargetEndsAWaitTheServerAskedFor) {
   }
   reconciler_->set_target(target(1));
   ASSERT_TRUE(wait_event("p", Kind::failed, 1));
+  const core::SteadyTime before = time_.steady_now();
   reconciler_->set_target(target(2));
-  ASSERT_TRUE(wait_event("p", Kind::verified, 2, 20s)) << kinds("p");
+  ASSERT_TRUE(wait_event("p", Kind::verified, 2)) << kinds("p");
+  EXPECT_EQ(time_.steady_now(), before) << "time stood still: the new target ended the wait";
   EXPECT_EQ(s->applied(), std::vector<std::uint64_t>{2});
 }
 
@@ -460,10 +486,10 @@ TEST_F(ReconcilerTest, ANewTargetEndsABackoffWait) {
   }
   reconciler_->set_target(target(1));
   ASSERT_TRUE(wait_event("p", Kind::failed, 1));
-  const auto before = Steady::now();
+  const core::SteadyTime before = time_.steady_now();
   reconciler_->set_target(target(2));
-  ASSERT_TRUE(wait_event("p", Kind::verified, 2, 20s)) << kinds("p");
-  EXPECT_LT(Steady::now() - before, 20s);
+  ASSERT_TRUE(wait_event("p", Kind::verified, 2)) << kinds("p");
+  EXPECT_EQ(time_.steady_now(), before) << "time stood still: the new target ended the wait";
   EXPECT_EQ(status_of("p").state, SyncState::in_sync);
   EXPECT_EQ(s->applied(), std::vector<std::uint64_t>{2});
   EXPECT_EQ(s->diffed(), (std::vector<std::uint64_t>{1, 2, 2}));
@@ -495,7 +521,7 @@ TEST_F(ReconcilerTest, AFailedApplyStillFencesOlderGenerations) {
     s->apply_failures.push_back(failure("HTTP 500 halfway"));
   }
   reconciler_->set_target(target(7));
-  ASSERT_TRUE(wait_event("p", Kind::verified, 7)) << kinds("p");
+  ASSERT_TRUE(pass_time_until_event("p", Kind::verified, 7)) << kinds("p");
   EXPECT_EQ(events_of("p", Kind::failed).size(), 1u);
   // A deposed controller now hands an older plan: refused, never applied.
   reconciler_->set_target(target(6));
@@ -568,7 +594,7 @@ TEST_F(ReconcilerTest, TheSameGenerationHandedAgainIsDiffedAgain) {
   ASSERT_TRUE(wait_event("p", Kind::verified, 1));
   const std::size_t diffs = s->diff_count();
   reconciler_->set_target(target(1));
-  ASSERT_TRUE(wait_until([&] { return events_of("p", Kind::verified).size() == 2; }, 5s));
+  ASSERT_TRUE(wait_until([&] { return events_of("p", Kind::verified).size() == 2; }, 30s));
   EXPECT_EQ(s->diff_count(), diffs + 1);
   EXPECT_EQ(events_of("p", Kind::started).size(), 1u);  // not started anew
   EXPECT_EQ(s->applied(), std::vector<std::uint64_t>{1});
@@ -610,14 +636,13 @@ TEST_F(ReconcilerTest, StopJoinsPromptlyEvenDuringALongWaitAndDropsLateEvents) {
   }
   reconciler_->set_target(target(1));
   ASSERT_TRUE(wait_event("p", Kind::failed, 1));
-  const auto before = Steady::now();
+  // Time stands still: only stop() can end the worker's ten-minute wait.
   reconciler_->stop();
-  EXPECT_LT(Steady::now() - before, 5s);
   EXPECT_EQ(reconciler_->size(), 0u);
   EXPECT_TRUE(reconciler_->status().empty());
   const std::size_t n = events().size();
-  std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(events().size(), n);
+  drain_loop();  // whatever the workers posted before they stopped
+  EXPECT_EQ(events().size(), n) << "an event was delivered after stop()";
   reconciler_->stop();  // idempotent
 }
 
@@ -645,7 +670,9 @@ TEST_F(ReconcilerTest, StopSetsTheProvidersStopFlagAndWaitsForTheAttemptInFlight
   });
   // The provider sees the flag (a long wait inside it would end now) and
   // stop() waits for the apply in flight.
-  ASSERT_TRUE(wait_until([&] { return flag->load(); }, 5s));
+  ASSERT_TRUE(wait_until([&] { return flag->load(); }, 30s));
+  // Nothing to wait for when stop() is right; the pause gives a stop() that
+  // does not wait for the apply the chance to return and be caught.
   std::this_thread::sleep_for(30ms);
   EXPECT_FALSE(stopped.load());
   s->release_apply();
@@ -663,13 +690,11 @@ TEST_F(ReconcilerTest, TheJitterComesFromTheSeed) {
   }
   reconciler_->set_target(target(1));
   ASSERT_TRUE(wait_event("p", Kind::failed, 1));
-  ASSERT_TRUE(wait_until([&] { return status_of("p").next_attempt_at != core::TimePoint{}; }, 5s));
+  ASSERT_TRUE(wait_until([&] { return status_of("p").next_attempt_at != core::TimePoint{}; }, 30s));
   std::mt19937_64 rng(42);
   const core::Duration first = net::full_jitter(kHuge, 0, rng);
-  if (s->diff_count() == 1) {  // (a near-zero first wait would have retried already)
-    EXPECT_EQ(status_of("p").next_attempt_at, clock_.now() + first);
-  }
-  EXPECT_LE(status_of("p").next_attempt_at, clock_.now() + kHuge.cap);
+  EXPECT_EQ(s->diff_count(), 1u) << "time stood still";
+  EXPECT_EQ(status_of("p").next_attempt_at, time_.now() + first);
 }
 
 TEST(ReconcilerNames, StatesAndEventKindsHaveWords) {

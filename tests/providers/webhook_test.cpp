@@ -354,7 +354,7 @@ TEST(Webhook, ThroughTheReconcilerEachGenerationIsDeliveredOnce) {
   };
   {
     Reconciler rec(
-        loop, clock,
+        loop,
         [&](const ReconcileEvent& e) {
           std::lock_guard lock(mutex);
           events.push_back(e);
