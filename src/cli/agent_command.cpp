@@ -16,12 +16,14 @@
 #include "cli/commands.h"
 #include "cli/demo_agents.h"
 #include "cli/log.h"
+#include "cli/port_file.h"
 #include "config/config.h"
 #include "net/loop.h"
 
 namespace drpilot::cli {
 
-int run_agent(const std::string& config_path, const std::string& name) {
+int run_agent(const std::string& config_path, const std::string& name,
+              const std::string& port_file_path) {
   config::LoadResult loaded = config::load_config_file(config_path);
   if (!loaded.ok()) {
     std::cerr << loaded.error_text();
@@ -46,8 +48,11 @@ int run_agent(const std::string& config_path, const std::string& name) {
   }
   agent::Agent& agent = run->agent();
   const agent::AgentOptions* options = &run->options();
+  PortFile port_file(port_file_path);
   try {
     agent.start();
+    port_file.write(
+        {{"healthz", config::Endpoint{options->listen.host, agent.healthz_port()}.to_string()}});
   } catch (const std::exception& e) {
     std::cerr << "drpilot: " << e.what() << "\n";
     return 1;
@@ -60,8 +65,9 @@ int run_agent(const std::string& config_path, const std::string& name) {
   log_event("agent_started",
             {{"name", options->name},
              {"site", options->site},
-             {"healthz", "http://" + options->listen.host + ":" +
-                             std::to_string(agent.healthz_port()) + "/healthz"},
+             {"healthz",
+              "http://" + config::Endpoint{options->listen.host, agent.healthz_port()}.to_string() +
+                  "/healthz"},
              {"controllers", controllers.empty() ? "none" : controllers},
              {"checks", targets.empty() ? "none" : targets},
              {"output", options->apply.output_path.empty() ? "none" : options->apply.output_path}});

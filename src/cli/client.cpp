@@ -98,6 +98,12 @@ std::optional<Connection> connect_to_controller(const ConnectionOptions& o, Toke
     }
   }
   const bool tls = cfg && !cfg->api_tls_certificate_file.empty();
+  if (c.api.empty() && cfg && cfg->api_listen.port == 0) {
+    error = config_path + " has api.listen " + cfg->api_listen.to_string() +
+            ": the controller listens on a port the system picked. Pass --api with the "
+            "address it reported (its log's event=api line, or run's --port-file).";
+    return std::nullopt;
+  }
   if (c.api.empty()) {
     c.api = cfg ? (tls ? "https://" : "http://") + cfg->api_listen.to_string() : kDefaultApi;
   }

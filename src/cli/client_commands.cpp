@@ -271,10 +271,17 @@ int show_history(const ConnectionOptions& where, int limit, bool as_json,
 int lab_action(const std::string& action, const std::string& site, int slow_ms,
                const std::string& control, const std::string& config_path) {
   std::string address = control.empty() ? kDefaultLabControl : control;
-  if (!config_path.empty()) {
+  if (control.empty() && !config_path.empty()) {
     config::LoadResult r = config::load_config_file(config_path);
     if (!r.ok()) {
       std::cerr << r.error_text();
+      return 1;
+    }
+    if (r.config->lab.control.port == 0) {
+      std::cerr << "drpilot: " << config_path << " has lab.control "
+                << r.config->lab.control.to_string()
+                << ": the lab listens on a port the system picked. Pass --control with the "
+                   "address it reported (its log's event=lab line, or its --port-file).\n";
       return 1;
     }
     address = r.config->lab.control.to_string();

@@ -15,11 +15,14 @@ std::string default_config_path();
 inline constexpr const char* kDefaultApi = "http://127.0.0.1:8080";
 inline constexpr const char* kDefaultLabControl = "127.0.0.1:8079";
 
-int run_controller(const std::string& config_path);
-int run_demo(const std::string& config_path, const std::string& self);
-int run_lab(const std::string& config_path);
+// `port_file` (may be empty): where to write the addresses bound, once
+// listening (see port_file.h).
+int run_controller(const std::string& config_path, const std::string& port_file);
+int run_demo(const std::string& config_path, const std::string& self, const std::string& port_file);
+int run_lab(const std::string& config_path, const std::string& port_file);
 // The agent named `name` in the configuration (agent_command.cpp).
-int run_agent(const std::string& config_path, const std::string& name);
+int run_agent(const std::string& config_path, const std::string& name,
+              const std::string& port_file);
 // action: break | refuse | blackhole | slow | heal | status |
 //         pause-replication | resume-replication
 int lab_action(const std::string& action, const std::string& site, int slow_ms,

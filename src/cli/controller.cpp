@@ -137,11 +137,11 @@ void Controller::start() {
   start_world(state.released, applied, verified, std::move(configured));
   if (dns_) {
     dns_->start();
-    log_event("dns", {{"listen", endpoints_text(cfg_->dns.listen)}});
+    log_event("dns", {{"listen", endpoints_text(dns_bound())}});
   }
   history_reader_ = store::Journal::reader(cfg_->journal_path);  // before the API thread starts
   api_->start();
-  log_event("api", {{"listen", cfg_->api_listen.to_string()},
+  log_event("api", {{"listen", api_bound().to_string()},
                     {"scheme", cfg_->api_tls_certificate_file.empty() ? "http" : "https"}});
 
   std::vector<probe::ProbeTarget> targets = probe::targets_from_config(*cfg_);
@@ -180,11 +180,17 @@ void Controller::stop() {
   }
 }
 
-std::uint16_t Controller::dns_port() const {
-  return dns_ ? dns_->bound_port(0) : 0;
+std::vector<config::Endpoint> Controller::dns_bound() const {
+  std::vector<config::Endpoint> out;
+  if (!dns_) return out;
+  for (std::size_t i = 0; i < cfg_->dns.listen.size(); ++i) {
+    out.push_back({cfg_->dns.listen[i].host, dns_->bound_port(i)});
+  }
+  return out;
 }
-std::uint16_t Controller::api_port() const {
-  return api_ ? api_->port() : 0;
+
+config::Endpoint Controller::api_bound() const {
+  return {cfg_->api_listen.host, api_ ? api_->port() : std::uint16_t{0}};
 }
 
 void Controller::schedule_tick() {

@@ -76,8 +76,9 @@ class Controller : public api::Backend {
   net::ServerResponse agent_report(const net::ServerRequest& req) override;
 
   const core::Engine& engine() const { return *engine_; }
-  std::uint16_t dns_port() const;
-  std::uint16_t api_port() const;
+  // Where it listens, with the ports the system picked for port 0.
+  std::vector<config::Endpoint> dns_bound() const;
+  config::Endpoint api_bound() const;
 
  private:
   void on_observations(const std::vector<core::Observation>& batch);

@@ -27,15 +27,21 @@ int main(int argc, char** argv) {
 
   std::string config_path;
   bool as_json = false;
+  std::string port_file;
+  const std::string port_file_help =
+      "Once listening, write the addresses bound here as JSON (with the pid): with port 0 in "
+      "the configuration, the ports the system picked. Removed on exit.";
 
   auto* run = app.add_subcommand("run", "Run the controller: checks, planner, journal, DNS, API.");
   run->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
+  run->add_option("--port-file", port_file, port_file_help);
 
   auto* demo = app.add_subcommand(
       "demo",
       "Run the local demo: simulated sites, the controller and the embedded DNS, "
       "all on loopback (defaults to examples/lab.yaml).");
   demo->add_option("-c,--config", config_path, "Configuration file with a 'lab' section");
+  demo->add_option("--port-file", port_file, port_file_help);
 
   auto* agent = app.add_subcommand(
       "agent",
@@ -45,6 +51,7 @@ int main(int argc, char** argv) {
   std::string agent_name;
   agent->add_option("--name", agent_name, "The agent's name in the file's 'agents' section")
       ->required();
+  agent->add_option("--port-file", port_file, port_file_help);
   agent->footer(
       "Example: drpilot agent -c /etc/drpilot/drpilot.yaml --name ams-agent\n"
       "Templates to start from: examples/agent/drpilot.env.tmpl, "
@@ -59,6 +66,7 @@ int main(int argc, char** argv) {
                   "Configuration file (defaults to examples/lab.yaml when running the lab)");
   std::string control;
   lab->add_option("--control", control, "Lab control address (default 127.0.0.1:8079)");
+  lab->add_option("--port-file", port_file, port_file_help + " (when running the lab)");
   lab->require_subcommand(0, 1);
   lab->fallthrough();
   std::string site;
@@ -235,13 +243,14 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
-  if (run->parsed()) return run_controller(config_path);
+  if (run->parsed()) return run_controller(config_path, port_file);
   if (demo->parsed())
-    return run_demo(config_path.empty() ? default_config_path() : config_path, self_name(argv[0]));
-  if (agent->parsed()) return run_agent(config_path, agent_name);
+    return run_demo(config_path.empty() ? default_config_path() : config_path, self_name(argv[0]),
+                    port_file);
+  if (agent->parsed()) return run_agent(config_path, agent_name, port_file);
   if (lab->parsed()) {
     if (lab_action_name.empty())
-      return run_lab(config_path.empty() ? default_config_path() : config_path);
+      return run_lab(config_path.empty() ? default_config_path() : config_path, port_file);
     return lab_action(lab_action_name, site, slow_ms, control, config_path);
   }
   if (check->parsed()) return check_config(config_path, !skip_secrets);

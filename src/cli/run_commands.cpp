@@ -16,6 +16,7 @@
 #include "cli/controller.h"
 #include "cli/demo_agents.h"
 #include "cli/log.h"
+#include "cli/port_file.h"
 #include "config/config.h"
 #include "lab/lab.h"
 #include "net/loop.h"
@@ -35,11 +36,13 @@ std::optional<config::Config> load_or_report(const std::string& path) {
   return std::move(r.config);
 }
 
-void print_demo_banner(const config::Config& cfg, const std::string& self) {
-  std::string dns = cfg.dns.listen.empty() ? "" : cfg.dns.listen.front().to_string();
-  std::string dns_host = cfg.dns.listen.empty() ? "127.0.0.1" : cfg.dns.listen.front().host;
-  std::string dns_port =
-      cfg.dns.listen.empty() ? "53" : std::to_string(cfg.dns.listen.front().port);
+// `api` and `dns` as bound (a configured port 0 is the one the system picked).
+void print_demo_banner(const config::Config& cfg, const std::string& self,
+                       const config::Endpoint& api_bound,
+                       const std::vector<config::Endpoint>& dns_bound) {
+  std::string dns = dns_bound.empty() ? "" : dns_bound.front().to_string();
+  std::string dns_host = dns_bound.empty() ? "127.0.0.1" : dns_bound.front().host;
+  std::string dns_port = dns_bound.empty() ? "53" : std::to_string(dns_bound.front().port);
   std::string record = cfg.records.empty() ? "www.example.test" : cfg.records.front().name;
   std::string first = cfg.lab.sites.empty() ? "ams" : cfg.lab.sites.front().name;
   std::string dig = "dig @" + dns_host + " -p " + dns_port + " " + record + " +short";
@@ -50,11 +53,11 @@ void print_demo_banner(const config::Config& cfg, const std::string& self) {
                 s.listen.to_string().c_str(), site ? site->spec.priority : 0);
   }
   std::printf("  DNS        %s (UDP and TCP)\n", dns.c_str());
-  std::printf("  API        http://%s/api/v1/status\n", cfg.api_listen.to_string().c_str());
+  std::printf("  API        http://%s/api/v1/status\n", api_bound.to_string().c_str());
   std::printf("  journal    %s\n\n", cfg.journal_path.c_str());
   // The commands as they must be typed: with the defaults nothing extra, on
   // other addresses the flags that find this demo.
-  const std::string api = "http://" + cfg.api_listen.to_string();
+  const std::string api = "http://" + api_bound.to_string();
   const std::string api_flag = api == kDefaultApi ? "" : " --api " + api;
   const std::string lab =
       self + " lab" + (cfg.lab.control.to_string() == kDefaultLabControl ? "" : " -c " + cfg.path);
@@ -122,7 +125,7 @@ bool bootstrap_lab(const config::Config& cfg) {
 
 // Runs the loop until SIGINT/SIGTERM; SIGHUP reloads the configuration.
 int serve(std::shared_ptr<const config::Config> shared, bool with_lab, bool with_controller,
-          const std::string& banner_self) {
+          const std::string& banner_self, const std::string& port_file_path) {
   const config::Config& cfg = *shared;
   // First, before any thread starts: they all inherit the blocked signals.
   net::Loop loop;
@@ -133,6 +136,8 @@ int serve(std::shared_ptr<const config::Config> shared, bool with_lab, bool with
   std::unique_ptr<lab::Lab> lab;
   std::unique_ptr<Controller> controller;
   std::unique_ptr<DemoAgents> agents;
+  PortFile port_file(port_file_path);
+  nlohmann::json ports = nlohmann::json::object();
   int rc = 0;
   auto stop_all = [&] {
     if (agents) agents->stop();
@@ -149,6 +154,11 @@ int serve(std::shared_ptr<const config::Config> shared, bool with_lab, bool with
         agents = std::make_unique<DemoAgents>(loop, clock, cfg);
         agents->start();
       }
+      ports["api"] = controller->api_bound().to_string();
+      ports["dns"] = nlohmann::json::array();
+      for (const config::Endpoint& e : controller->dns_bound())
+        ports["dns"].push_back(e.to_string());
+      port_file.write(ports);
     } catch (const std::exception& e) {
       std::cerr << "drpilot: " << e.what() << "\n";
       return false;
@@ -156,22 +166,28 @@ int serve(std::shared_ptr<const config::Config> shared, bool with_lab, bool with
     // Loading a large configuration (the YAML tree is many times its size)
     // and starting leave freed memory behind: hand it back to the system.
     malloc_trim(0);
-    if (!banner_self.empty()) print_demo_banner(cfg, banner_self);
+    if (!banner_self.empty()) {
+      print_demo_banner(cfg, banner_self, controller->api_bound(), controller->dns_bound());
+    }
     return true;
   };
   try {
     if (with_lab) {
       lab = std::make_unique<lab::Lab>(loop, cfg.lab, lab_data_options(cfg));
       lab->start();
+      const std::string control =
+          config::Endpoint{cfg.lab.control.host, lab->control_port()}.to_string();
+      ports["lab_control"] = control;
+      if (!with_controller) port_file.write(ports);
       std::string sites, regions;
       for (const auto& s : cfg.lab.sites)
         sites += (sites.empty() ? "" : ",") + s.name + "@" + s.listen.to_string();
       for (const auto& d : cfg.lab.data_regions)
         regions += (regions.empty() ? "" : ",") + d.name + "@" + d.listen.to_string();
       if (regions.empty()) {
-        log_event("lab", {{"control", cfg.lab.control.to_string()}, {"sites", sites}});
+        log_event("lab", {{"control", control}, {"sites", sites}});
       } else {
-        log_event("lab", {{"control", cfg.lab.control.to_string()},
+        log_event("lab", {{"control", control},
                           {"sites", sites},
                           {"data_regions", regions},
                           {"replication_delay", core::format_duration(cfg.lab.replication_delay)}});
@@ -226,13 +242,13 @@ std::string default_config_path() {
   return "examples/lab.yaml";
 }
 
-int run_controller(const std::string& config_path) {
+int run_controller(const std::string& config_path, const std::string& port_file) {
   auto cfg = load_or_report(config_path);
   if (!cfg) return 1;
-  return serve(std::make_shared<const config::Config>(std::move(*cfg)), false, true, "");
+  return serve(std::make_shared<const config::Config>(std::move(*cfg)), false, true, "", port_file);
 }
 
-int run_lab(const std::string& config_path) {
+int run_lab(const std::string& config_path, const std::string& port_file) {
   auto cfg = load_or_report(config_path);
   if (!cfg) return 1;
   if (!cfg->lab.enabled) {
@@ -240,10 +256,11 @@ int run_lab(const std::string& config_path) {
               << " has no 'lab' section, so there is nothing to simulate\n";
     return 1;
   }
-  return serve(std::make_shared<const config::Config>(std::move(*cfg)), true, false, "");
+  return serve(std::make_shared<const config::Config>(std::move(*cfg)), true, false, "", port_file);
 }
 
-int run_demo(const std::string& config_path, const std::string& self) {
+int run_demo(const std::string& config_path, const std::string& self,
+             const std::string& port_file) {
   auto cfg = load_or_report(config_path);
   if (!cfg) return 1;
   if (!cfg->lab.enabled) {
@@ -251,7 +268,8 @@ int run_demo(const std::string& config_path, const std::string& self) {
               << " has no 'lab' section; the demo needs simulated sites\n";
     return 1;
   }
-  return serve(std::make_shared<const config::Config>(std::move(*cfg)), true, true, self);
+  return serve(std::make_shared<const config::Config>(std::move(*cfg)), true, true, self,
+               port_file);
 }
 
 }  // namespace drpilot::cli

@@ -171,7 +171,7 @@ class Loader {
   void read_api(SectionReader& root) {
     if (auto s = root.section("api")) {
       if (!s->valid()) return;
-      if (auto e = s->endpoint("listen")) cfg_.api_listen = *e;
+      if (auto e = s->endpoint("listen", SectionReader::Port::zero_allowed)) cfg_.api_listen = *e;
       if (SecretSource legacy = read_secret(*s, false); !legacy.empty()) {
         cfg_.api_tokens.push_back({"operator", ApiRole::operator_role, legacy});
       }
@@ -469,7 +469,7 @@ class Loader {
     if (!s) return;
     if (!s->valid()) return;
     cfg_.dns.enabled = true;
-    if (auto l = s->endpoint_list("listen")) {
+    if (auto l = s->endpoint_list("listen", SectionReader::Port::zero_allowed)) {
       cfg_.dns.listen = *l;
       std::set<std::string> seen;
       for (const Endpoint& e : *l) {
@@ -846,7 +846,7 @@ class Loader {
         ac.controller_ca_file = resolve_path(a.string("controller_ca_file").value_or(""));
       }
       if (auto v = a.duration("report_interval")) ac.report_interval = *v;
-      if (auto v = a.endpoint("listen")) ac.listen = *v;
+      if (auto v = a.endpoint("listen", SectionReader::Port::zero_allowed)) ac.listen = *v;
       if (a.has("template")) ac.template_path = resolve_path(a.string("template").value_or(""));
       if (a.has("output")) ac.output_path = resolve_path(a.string("output").value_or(""));
       if (auto v = a.boolean("follow_symlink")) ac.follow_symlink = *v;
@@ -879,7 +879,7 @@ class Loader {
     auto s = root.section("lab");
     if (!s || !s->valid()) return;
     cfg_.lab.enabled = true;
-    if (auto e = s->endpoint("control")) cfg_.lab.control = *e;
+    if (auto e = s->endpoint("control", SectionReader::Port::zero_allowed)) cfg_.lab.control = *e;
     for (SectionReader& item : s->items("sites")) {
       if (!item.valid()) continue;
       auto name = item.identifier("name");

@@ -136,7 +136,8 @@ struct Schema {
            "roles. With no operator token, operator commands are refused.",
            {
                f("listen", VT::endpoint, "127.0.0.1:8080",
-                 "Address and port to listen on. Changing it needs a restart."),
+                 "Address and port to listen on; port 0 takes any free port, reported in "
+                 "the log and by `drpilot run --port-file`. Changing it needs a restart."),
                note(f("token_env", VT::string, "",
                       "Name of the environment variable holding the operator token."),
                     "none"),
@@ -210,7 +211,8 @@ struct Schema {
             range(f("listen", VT::endpoint_list, "[127.0.0.1:53]",
                     "Addresses to serve on, UDP and TCP. Port 53 needs root or "
                     "CAP_NET_BIND_SERVICE. An IPv6 address serves IPv6 only: list "
-                    "0.0.0.0:53 and [::]:53 for both. Changing it needs a restart."),
+                    "0.0.0.0:53 and [::]:53 for both. Port 0 takes any free port (reported "
+                    "like api.listen's). Changing it needs a restart."),
                   1, 16),
             range(note(f("udp_threads", VT::integer, "0",
                          "UDP worker threads per listen address. Changing it needs a "
@@ -570,7 +572,8 @@ struct Schema {
                     "How often observations are pushed (and the assignment fetched)."),
                   100, kMinute, "duration"),
             f("listen", VT::endpoint, "127.0.0.1:8091",
-              "Its /healthz: 200 only while the site is healthy and its assignment applied."),
+              "Its /healthz: 200 only while the site is healthy and its assignment applied. "
+              "Port 0 takes any free port, reported in the log and by `--port-file`."),
             note(f("template", VT::string, "",
                    "A file with {{data_region}}, {{write_region}}, {{role}}, "
                    "{{generation}} (and {{group.NAME.data_region}}, ...) to render."),
@@ -609,7 +612,9 @@ struct Schema {
            "The local lab (drpilot lab / drpilot demo): simulated sites with a control API. "
            "drpilot run checks it but does not use it; read only at start.",
            {
-               f("control", VT::endpoint, "127.0.0.1:8079", "Address of the lab control API."),
+               f("control", VT::endpoint, "127.0.0.1:8079",
+                 "Address of the lab control API (port 0: any free port, reported by "
+                 "`drpilot lab --port-file`)."),
                range(sub("sites", VT::section_list, lab_site, true, "Simulated sites."), 1,
                      std::nullopt),
                sub("data_regions", VT::section_list, lab_data_region, false,

@@ -102,7 +102,8 @@ std::optional<Endpoint> parse_endpoint(std::string_view s, bool allow_zero_port,
   auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (port.empty() || ec != std::errc() || p != port.data() + port.size() || value > 65535 ||
       (value == 0 && !allow_zero_port)) {
-    error = "'" + std::string(port) + "' is not a valid port (1-65535) in '" + shown + "'";
+    error = "'" + std::string(port) + "' is not a valid port (" +
+            (allow_zero_port ? "0-65535, 0 for any free port" : "1-65535") + ") in '" + shown + "'";
     return std::nullopt;
   }
   ep.port = static_cast<std::uint16_t>(value);

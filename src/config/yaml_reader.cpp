@@ -306,11 +306,11 @@ std::optional<std::string> SectionReader::address(const std::string& key) {
   return s;
 }
 
-std::optional<Endpoint> SectionReader::endpoint(const std::string& key) {
+std::optional<Endpoint> SectionReader::endpoint(const std::string& key, Port port) {
   auto s = string(key);
   if (!s) return std::nullopt;
   std::string err;
-  auto ep = parse_endpoint(*s, false, err);
+  auto ep = parse_endpoint(*s, port == Port::zero_allowed, err);
   if (!ep) error(key, "'" + key + "': " + err);
   return ep;
 }
@@ -351,14 +351,15 @@ std::optional<std::vector<std::string>> SectionReader::address_list(const std::s
   return items;
 }
 
-std::optional<std::vector<Endpoint>> SectionReader::endpoint_list(const std::string& key) {
+std::optional<std::vector<Endpoint>> SectionReader::endpoint_list(const std::string& key,
+                                                                  Port port) {
   auto items = scalar_list(key);
   if (!items) return std::nullopt;
   YAML::Node n = value(key);
   std::vector<Endpoint> out;
   for (size_t i = 0; i < items->size(); ++i) {
     std::string err;
-    auto ep = parse_endpoint((*items)[i], false, err);
+    auto ep = parse_endpoint((*items)[i], port == Port::zero_allowed, err);
     if (!ep) {
       errors_.add(n.IsDefined() ? n[i].Mark() : node_.Mark(), "'" + key + "': " + err);
       return std::nullopt;

@@ -51,9 +51,13 @@ class SectionReader {
   std::optional<core::Duration> duration(const std::string& key);
   std::optional<int> percent(const std::string& key);
   std::optional<std::string> address(const std::string& key);
-  std::optional<Endpoint> endpoint(const std::string& key);
+  // A listen address may have port 0: the system picks a free port, which
+  // the process then reports (its log, `--port-file`).
+  enum class Port { fixed, zero_allowed };
+  std::optional<Endpoint> endpoint(const std::string& key, Port port = Port::fixed);
   std::optional<std::vector<std::string>> address_list(const std::string& key);
-  std::optional<std::vector<Endpoint>> endpoint_list(const std::string& key);
+  std::optional<std::vector<Endpoint>> endpoint_list(const std::string& key,
+                                                     Port port = Port::fixed);
   std::optional<std::vector<std::string>> identifier_list(const std::string& key);
   std::optional<std::vector<std::string>> string_list(const std::string& key);
   std::optional<std::vector<long long>> int_list(const std::string& key);
