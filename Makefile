@@ -38,12 +38,13 @@ test: build fuzz-build
 	cd $(BUILD) && DRPILOT_FUZZ_DIR=$(CURDIR)/$(FUZZ_BUILD)/tests/fuzz DRPILOT_FUZZ_SECONDS=$(FUZZ_SECONDS) \
 	  ctest --output-on-failure -j $(JOBS)
 
-# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The unit tests and those that start processes, under AddressSanitizer +
+# UndefinedBehaviorSanitizer.
 asan-test: deps
 	test -f $(ASAN_BUILD)/build.ninja || cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DDRPILOT_SANITIZE=ON -DDRPILOT_BENCH=OFF -DDRPILOT_INTEGRATION=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -L unit -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -L 'unit|process' -j $(JOBS)
 
 bench: build
 	scripts/install-deps --bench
