@@ -1,14 +1,21 @@
 # The two commands of the quick start, and the pieces behind them.
-#   make run    install what is missing, build drpilot (only), start the demo
-#   make test   install what is missing, build, run the whole suite (ctest)
+#   make run        install what is missing, build drpilot (only), start the demo
+#   make test       install what is missing, build, run the whole suite (ctest;
+#                   the fuzz targets replay their seed corpus)
+# and for development:
+#   make asan-test  the unit and process tests under AddressSanitizer + UBSan
+#   make fuzz       every fuzz target for FUZZ_SECONDS (default 600), JOBS at a
+#                   time (libFuzzer, built with clang in build-fuzz); fails if
+#                   any crashes
+#   make bench      the benchmarks
 
 BUILD      ?= build
 FUZZ_BUILD ?= build-fuzz
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 600
 
-.PHONY: run test build demo-build deps fuzz-build asan-test bench format clean
+.PHONY: run test build demo-build deps fuzz-build fuzz asan-test bench format clean
 
 deps:
 	@scripts/install-deps
@@ -26,17 +33,23 @@ demo-build: deps $(BUILD)/build.ninja
 run: demo-build
 	$(BUILD)/drpilot demo
 
-# libFuzzer targets need clang; without it the fuzz tests replay the seed corpus.
-fuzz-build: deps
-	@if command -v clang++ >/dev/null 2>&1; then \
-	  test -f $(FUZZ_BUILD)/build.ninja || CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja \
-	    -DDRPILOT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo; \
-	  cmake --build $(FUZZ_BUILD) -j $(JOBS); \
-	fi
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-test: build fuzz-build
-	cd $(BUILD) && DRPILOT_FUZZ_DIR=$(CURDIR)/$(FUZZ_BUILD)/tests/fuzz DRPILOT_FUZZ_SECONDS=$(FUZZ_SECONDS) \
-	  ctest --output-on-failure -j $(JOBS)
+# The libFuzzer targets (clang, ASan + UBSan, instrumented libraries).
+fuzz-build: deps
+	@command -v clang++ >/dev/null 2>&1 || { echo "make fuzz needs clang++ (apt-get install clang)"; exit 1; }
+	test -f $(FUZZ_BUILD)/build.ninja || CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja \
+	  -DDRPILOT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# The targets that cannot be built with libFuzzer run the regular build's
+# mutate driver instead. New inputs are kept in $(FUZZ_BUILD)/fuzz-out/corpus
+# for the next run; crashing inputs land in $(FUZZ_BUILD)/fuzz-out.
+fuzz: fuzz-build $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS) --target fuzz_mutators
+	tests/fuzz/fuzz-all $(FUZZ_SECONDS) $(JOBS) $(FUZZ_BUILD)/fuzz-out \
+	  $(FUZZ_BUILD)/tests/fuzz/fuzzers.tsv $(BUILD)/tests/fuzz/fuzzers.tsv
 
 # The unit tests and those that start processes, under AddressSanitizer +
 # UndefinedBehaviorSanitizer.
