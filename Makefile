@@ -4,6 +4,7 @@
 #                   the fuzz targets replay their seed corpus)
 # and for development:
 #   make asan-test  the unit and process tests under AddressSanitizer + UBSan
+#   make tsan-test  the tests that run threads under ThreadSanitizer
 #   make fuzz       every fuzz target for FUZZ_SECONDS (default 600), JOBS at a
 #                   time (libFuzzer, built with clang in build-fuzz); fails if
 #                   any crashes
@@ -12,10 +13,11 @@
 BUILD      ?= build
 FUZZ_BUILD ?= build-fuzz
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 600
 
-.PHONY: run test build demo-build deps fuzz-build fuzz asan-test bench format clean
+.PHONY: run test build demo-build deps fuzz-build fuzz asan-test tsan-test bench format clean
 
 deps:
 	@scripts/install-deps
@@ -55,9 +57,18 @@ fuzz: fuzz-build $(BUILD)/build.ninja
 # UndefinedBehaviorSanitizer.
 asan-test: deps
 	test -f $(ASAN_BUILD)/build.ninja || cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DDRPILOT_SANITIZE=ON -DDRPILOT_BENCH=OFF -DDRPILOT_INTEGRATION=OFF
+	  -DDRPILOT_SANITIZE=address -DDRPILOT_BENCH=OFF -DDRPILOT_INTEGRATION=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -L 'unit|process' -j $(JOBS)
+
+# The tests that run threads (label `threads`: DNS server, HTTP server and
+# client, checks, dynamodb checks, canary, reconciler, hooks, API server), and
+# only they, built and run under ThreadSanitizer. A race fails the test (exit 66).
+tsan-test: deps
+	test -f $(TSAN_BUILD)/build.ninja || cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DDRPILOT_SANITIZE=thread -DDRPILOT_BENCH=OFF -DDRPILOT_INTEGRATION=OFF
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target threaded_tests
+	cd $(TSAN_BUILD) && TSAN_OPTIONS="second_deadlock_stack=1" ctest --output-on-failure -L threads -j $(JOBS)
 
 bench: build
 	scripts/install-deps --bench
@@ -67,4 +78,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

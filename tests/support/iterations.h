@@ -1,8 +1,8 @@
 #pragma once
 // How many random cases a property test runs: all of them in a normal build,
-// a quarter under AddressSanitizer/UndefinedBehaviorSanitizer (which cost
-// 3-10x), so the sanitizer pass stays in bounded time while still covering
-// hundreds of timelines.
+// a quarter under the sanitizers (AddressSanitizer + UndefinedBehaviorSanitizer
+// or ThreadSanitizer: DRPILOT_SANITIZED), which cost 3-15x, so the sanitizer
+// passes stay in bounded time while still covering hundreds of timelines.
 
 #include <cstdint>
 
