@@ -3,7 +3,7 @@
 #   make test       install what is missing, build, run the whole suite (ctest;
 #                   the fuzz targets replay their seed corpus)
 # and for development:
-#   make asan-test  the unit and process tests under AddressSanitizer + UBSan
+#   make asan-test  the unit, realtime and process tests under ASan + UBSan
 #   make tsan-test  the tests that run threads under ThreadSanitizer
 #   make fuzz       every fuzz target for FUZZ_SECONDS (default 600), JOBS at a
 #                   time (libFuzzer, built with clang in build-fuzz); fails if
@@ -53,13 +53,13 @@ fuzz: fuzz-build $(BUILD)/build.ninja
 	tests/fuzz/fuzz-all $(FUZZ_SECONDS) $(JOBS) $(FUZZ_BUILD)/fuzz-out \
 	  $(FUZZ_BUILD)/tests/fuzz/fuzzers.tsv $(BUILD)/tests/fuzz/fuzzers.tsv
 
-# The unit tests and those that start processes, under AddressSanitizer +
-# UndefinedBehaviorSanitizer.
+# The tests that run in process and those that start processes (not the
+# integration tests), under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan-test: deps
 	test -f $(ASAN_BUILD)/build.ninja || cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DDRPILOT_SANITIZE=address -DDRPILOT_BENCH=OFF -DDRPILOT_INTEGRATION=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -L 'unit|process' -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -L 'unit|realtime|process' -j $(JOBS)
 
 # The tests that run threads (label `threads`: DNS server, HTTP server and
 # client, checks, dynamodb checks, canary, reconciler, hooks, API server), and

@@ -190,6 +190,7 @@ TEST_F(ServerTest, PipelinedQueriesOnOneConnectionAnswerInOrder) {
 TEST_F(ServerTest, QuerySplitAcrossSendsIsReassembled) {
   Fd fd = connect_tcp(port_);
   const Bytes f = framed(query_bytes("www.example.test", type::A, 7));
+  // The pauses make the server read the pieces separately.
   send_bytes(fd.get(), Bytes(f.begin(), f.begin() + 1));  // half the length prefix
   std::this_thread::sleep_for(20ms);
   send_bytes(fd.get(), Bytes(f.begin() + 1, f.begin() + 9));
@@ -319,7 +320,7 @@ TEST(Server, StopIsPromptAndIdempotent) {
   Fd idle = connect_tcp(server->bound_port(0));
   Fd partial = connect_tcp(server->bound_port(0));
   send_bytes(partial.get(), {0x00, 0x20, 0x01});
-  std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(20ms);  // the server is mid-read on `partial` (or soon will be)
   const auto t0 = std::chrono::steady_clock::now();
   server->stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);

@@ -166,6 +166,8 @@ TEST_F(Providers, AnOlderGenerationThanOneAppliedIsRefused) {
       << provider_status("linode").dump(2);
   lab("break", "ams");
   ASSERT_TRUE(wait_until([&] { return do_www() == "127.0.0.12"; }, 15s, 100ms));
+  // DigitalOcean has the new generation; Linode would have been sent it (or
+  // an older one) within this second of reconciler rounds.
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(linode_->count("PUT"), 0) << "an older generation was applied";
   EXPECT_EQ(linode_www(), "127.0.0.11");
@@ -193,6 +195,8 @@ TEST_F(Providers, APreChangeHookVetoesUntilItAgrees) {
       },
       10s, 100ms))
       << api_get("/api/v1/status");
+  // Vetoed: 1.5 s (more than a check round and a reconciler round) in which
+  // a change that slipped past the veto would have reached DNS and Linode.
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(dig(), std::vector<std::string>{"127.0.0.11"});
   EXPECT_EQ(linode_www(), "127.0.0.11");

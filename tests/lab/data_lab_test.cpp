@@ -305,6 +305,7 @@ TEST_F(DataLab, AWriteReachesTheOtherRegionsAfterTheDelay) {
         5s, 20ms))
         << region << ": " << get(region, "order-1").dump();
   }
+  // Two replication delays: a late, older write would have landed by now.
   std::this_thread::sleep_for(2 * kDelay);
   for (const std::string& region : kRegions) {
     EXPECT_EQ(get(region, "order-1")["total"], json({{"N", "50"}})) << region;
@@ -348,7 +349,7 @@ TEST_F(DataLab, BatchesAndUpdatesReplicateTheirResults) {
         5s, 20ms))
         << other << ": stock " << get(other, "stock").dump();
   }
-  // Settled: nothing applied twice.
+  // Settled: two replication delays later, nothing was applied twice.
   std::this_thread::sleep_for(2 * kDelay);
   for (const std::string& region : kRegions) {
     EXPECT_EQ(get(region, "stock")["n"], json({{"N", "7"}})) << region;
@@ -372,6 +373,8 @@ TEST_F(DataLab, PausedReplicationQueuesAndResumeDeliversInOrder) {
   put("us-east-1", {{"pk", {{"S", "from-us"}}}});
   EXPECT_TRUE(wait_until([&] { return !get("eu-west-1", "from-us").is_null(); }, 5s, 20ms));
 
+  // Three replication delays, in which the paused writes would have arrived
+  // had they been sent (the other direction's did).
   std::this_thread::sleep_for(3 * kDelay);
   EXPECT_TRUE(get("us-east-1", "counter").is_null());
   EXPECT_TRUE(get("ap-south-1", "item-1").is_null());
@@ -435,6 +438,8 @@ TEST_F(DataLab, ABrokenRegionAnswers500AndCatchesUpAfterHeal) {
   // the broken one.
   put("us-east-1", {{"pk", {{"S", "during"}}}});
   EXPECT_TRUE(wait_until([&] { return !get("ap-south-1", "during").is_null(); }, 5s, 20ms));
+  // Two replication delays: a write into the broken region would have been
+  // attempted (and dequeued) by now.
   std::this_thread::sleep_for(2 * kDelay);
   json st = region_status("us-east-1");
   EXPECT_EQ(st["queued_to"]["eu-west-1"], 1) << st.dump();

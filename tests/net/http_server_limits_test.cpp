@@ -113,7 +113,7 @@ TEST(HttpServerLimits, OneClientsCrowdMakesRoomFromItsOwnConnections) {
   o.max_connections_per_client = 2;
   Served s(o);
   const int first = idle_connection(s.port());
-  std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(20ms);  // so that the idle times differ
   const int second = idle_connection(s.port());
   const int third = idle_connection(s.port());
   EXPECT_TRUE(closed_by_server(first, 2s));

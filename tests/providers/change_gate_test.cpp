@@ -8,6 +8,7 @@
 #include <map>
 
 #include "change_gate_samples.h"
+#include "core/time_source.h"
 #include "net/loop.h"
 
 namespace drpilot::providers {
@@ -63,14 +64,11 @@ class ChangeGateTest : public ::testing::Test {
     return h;
   }
 
-  // Runs the loop for `d` (timers fire in it).
-  void run_for(std::chrono::milliseconds d) {
-    net::Timer t(loop_);
-    t.start(d, [this] { loop_.stop(); });
-    loop_.run();
-  }
+  // Lets `d` of simulated time pass (the timers due meanwhile fire).
+  void run_for(std::chrono::milliseconds d) { loop_.advance(d); }
 
-  net::Loop loop_;
+  core::SimulatedTime time_;
+  net::Loop loop_{time_};
   std::vector<Pending> jobs_;
   std::vector<std::uint64_t> released_;
   std::vector<Reported> reports_;

@@ -433,6 +433,7 @@ TEST_F(LinodeDnsTest, StopFlagEndsAShortRateLimitWait) {
   Target t = target_of({record_target("www.example.com", RecordType::A, 30, {"192.0.2.1"})});
   failure_of(p->diff(t));  // the 429: the client now holds back for 4 s
   std::thread stopper([&] {
+    // The stop comes while the client holds back (4 s): it must end the wait.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     stop = true;
   });
