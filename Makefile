@@ -57,7 +57,7 @@ fuzz: fuzz-build $(BUILD)/build.ninja
 # integration tests), under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan-test: deps
 	test -f $(ASAN_BUILD)/build.ninja || cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DDRPILOT_SANITIZE=address -DDRPILOT_BENCH=OFF -DDRPILOT_INTEGRATION=OFF
+	  -DDRPILOT_SANITIZE=address -DDRPILOT_BENCH=OFF -DDRPILOT_INTEGRATION=OFF -DDRPILOT_TEST_EXECUTABLES=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -L 'unit|realtime|process' -j $(JOBS)
 
@@ -66,7 +66,7 @@ asan-test: deps
 # only they, built and run under ThreadSanitizer. A race fails the test (exit 66).
 tsan-test: deps
 	test -f $(TSAN_BUILD)/build.ninja || cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DDRPILOT_SANITIZE=thread -DDRPILOT_BENCH=OFF -DDRPILOT_INTEGRATION=OFF
+	  -DDRPILOT_SANITIZE=thread -DDRPILOT_BENCH=OFF -DDRPILOT_INTEGRATION=OFF -DDRPILOT_TEST_EXECUTABLES=ON
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target threaded_tests
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="second_deadlock_stack=1" ctest --output-on-failure -L threads -j $(JOBS)
 

@@ -12,6 +12,7 @@
 #include "aws/credential_provider.h"
 #include "cli/client.h"
 #include "cli/commands.h"
+#include "cluster/cluster_options.h"
 #include "config/config.h"
 #include "config/schema.h"
 #include "config/secrets.h"
@@ -333,7 +334,7 @@ int lab_action(const std::string& action, const std::string& site, int slow_ms,
   return 0;
 }
 
-int check_config(const std::string& config_path, bool check_secrets) {
+int check_config(const std::string& config_path, bool check_secrets, bool online) {
   config::LoadResult r = config::load_config_file(config_path);
   if (!r.ok()) {
     std::cerr << r.error_text();
@@ -376,6 +377,20 @@ int check_config(const std::string& config_path, bool check_secrets) {
       return 1;
     }
   }
+  if (online && c.cluster.enabled()) {
+    std::string err;
+    auto options = cluster::etcd_options(c.cluster.etcd, err);
+    if (!options) {
+      std::cerr << config_path << ": " << err << "\n";
+      return 1;
+    }
+    const cluster::EtcdReachability reach = cluster::reach_etcd(*options, c.cluster.etcd.prefix);
+    for (const std::string& line : reach.lines) std::cout << line << "\n";
+    if (!reach.all_reached) {
+      std::cerr << config_path << ": not every etcd endpoint answered\n";
+      return 1;
+    }
+  }
   auto count = [](std::size_t n, const char* what) {
     return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
   };
@@ -387,6 +402,7 @@ int check_config(const std::string& config_path, bool check_secrets) {
   if (!c.data_regions.empty()) summary += ", " + count(c.data_regions.size(), "data region");
   if (!c.table_groups.empty()) summary += ", " + count(c.table_groups.size(), "table group");
   if (!c.agents.empty()) summary += ", " + count(c.agents.size(), "agent");
+  if (c.cluster.enabled()) summary += ", " + count(c.cluster.members.size(), "cluster member");
   std::printf("%s: OK (%s)\n", config_path.c_str(), summary.c_str());
   return 0;
 }

@@ -28,7 +28,8 @@ int run_agent(const std::string& config_path, const std::string& name,
 int lab_action(const std::string& action, const std::string& site, int slow_ms,
                const std::string& control, const std::string& config_path);
 // Also reads every secret the file names unless `check_secrets` is false.
-int check_config(const std::string& config_path, bool check_secrets);
+// `online`: also reach every etcd endpoint of the cluster section.
+int check_config(const std::string& config_path, bool check_secrets, bool online);
 int print_config_reference();
 // `site` or `record` (at most one): only that part of the status.
 int show_status(const ConnectionOptions& where, bool as_json, const std::string& site = "",

@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
   bool skip_secrets = false;
   check->add_flag("--skip-secrets", skip_secrets,
                   "Do not read the tokens and keys the file names (on a machine without them)");
+  bool online = false;
+  check->add_flag("--online", online,
+                  "Also reach what the file names over the network: every etcd endpoint of the "
+                  "cluster section (each must answer; the leader is shown)");
 
   ConnectionOptions where;
   auto connection = [&](CLI::App* sub, bool with_token) {
@@ -253,7 +257,7 @@ int main(int argc, char** argv) {
       return run_lab(config_path.empty() ? default_config_path() : config_path, port_file);
     return lab_action(lab_action_name, site, slow_ms, control, config_path);
   }
-  if (check->parsed()) return check_config(config_path, !skip_secrets);
+  if (check->parsed()) return check_config(config_path, !skip_secrets, online);
   if (status->parsed()) return show_status(where, as_json, status_site, status_record);
   if (history->parsed()) return show_history(where, limit, as_json, journal);
   if (!op.name.empty()) return operator_command(op, where);

@@ -36,6 +36,17 @@ std::optional<config::Config> load_or_report(const std::string& path) {
   return std::move(r.config);
 }
 
+// A configuration with a cluster section is refused rather than ignored: run
+// alone, a controller of a configured cluster would act beside its leader.
+bool cluster_refused(const config::Config& cfg, const std::string& path) {
+  if (!cfg.cluster.enabled()) return false;
+  std::cerr << "drpilot: " << path
+            << " has a 'cluster' section; this version checks it (check-config --online) but "
+               "cannot run as a cluster member yet. Remove the section to run one controller "
+               "alone; nothing was started\n";
+  return true;
+}
+
 // `api` and `dns` as bound (a configured port 0 is the one the system picked).
 void print_demo_banner(const config::Config& cfg, const std::string& self,
                        const config::Endpoint& api_bound,
@@ -245,6 +256,7 @@ std::string default_config_path() {
 int run_controller(const std::string& config_path, const std::string& port_file) {
   auto cfg = load_or_report(config_path);
   if (!cfg) return 1;
+  if (cluster_refused(*cfg, config_path)) return 1;
   return serve(std::make_shared<const config::Config>(std::move(*cfg)), false, true, "", port_file);
 }
 
@@ -268,6 +280,7 @@ int run_demo(const std::string& config_path, const std::string& self,
               << " has no 'lab' section; the demo needs simulated sites\n";
     return 1;
   }
+  if (cluster_refused(*cfg, config_path)) return 1;
   return serve(std::make_shared<const config::Config>(std::move(*cfg)), true, true, self,
                port_file);
 }

@@ -208,6 +208,37 @@ struct ApiToken {
   bool operator==(const ApiToken&) const = default;
 };
 
+// One controller of a cluster.
+struct ClusterMember {
+  std::string name;
+  std::string api;                     // its API's base URL
+  std::optional<Endpoint> api_listen;  // absent: the URL's host and port
+  std::vector<Endpoint> dns;           // empty: dns.listen
+  bool operator==(const ClusterMember&) const = default;
+};
+
+struct EtcdConfig {
+  std::vector<std::string> endpoints;
+  std::string prefix = "/drpilot/";
+  core::Duration lease_ttl{2'000};
+  core::Duration apply_deadline{500};
+  int clock_rate_bound_percent = 1;
+  core::Duration timeout{1'000};
+  std::string ca_file, certificate_file, key_file;
+  std::string user;
+  SecretSource password;  // with a user
+  bool operator==(const EtcdConfig&) const = default;
+};
+
+// Several controllers acting as one; absent (no members): a lone controller.
+struct ClusterConfig {
+  std::vector<ClusterMember> members;
+  EtcdConfig etcd;
+  bool enabled() const { return !members.empty(); }
+  const ClusterMember* find(const std::string& name) const;
+  bool operator==(const ClusterConfig&) const = default;
+};
+
 // A secret the configuration names and what it is for ("API token 'alice'").
 struct NamedSecret {
   std::string what;
@@ -244,6 +275,7 @@ struct Config {
   bool api_read_token_required = false;  // status and history need a token too
   std::string api_tls_certificate_file;  // non-empty: the API speaks HTTPS
   std::string api_tls_key_file;
+  ClusterConfig cluster;
   LabConfig lab;
 
   // Every secret named here: API tokens, provider tokens, agent keys.

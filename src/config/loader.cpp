@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "config/limits.h"
 #include "config/yaml_reader.h"
+#include "core/leader_lease.h"
 
 namespace drpilot::config {
 namespace {
@@ -119,6 +120,7 @@ class Loader {
     read_data_regions(r);
     read_table_groups(r);
     read_agents(r);
+    read_cluster(r);
     read_lab(r);
     if (errors_.empty()) cross_check(r);
     derive_defaults();
@@ -875,6 +877,115 @@ class Loader {
     }
   }
 
+  // Everything about the cluster is checked here, member by member, while
+  // its reader is at hand (names, URLs, addresses, the lease's margins).
+  void read_cluster(SectionReader& root) {
+    auto s = root.section("cluster");
+    if (!s || !s->valid()) return;
+    ClusterConfig& c = cfg_.cluster;
+    std::set<std::string> names, listens;
+    for (SectionReader& m : s->items("members")) {
+      if (!m.valid()) continue;
+      ClusterMember cm;
+      auto name = m.identifier("name");
+      auto api = m.string("api");
+      if (!name || !api) continue;
+      cm.name = *name;
+      cm.api = *api;
+      if (!names.insert(cm.name).second) {
+        m.error("name", "member '" + cm.name + "' is named twice in cluster.members");
+      }
+      if (find_agent_named(cm.name)) {
+        m.error("name", "'" + cm.name + "' is also an agent's name; vantage names must differ");
+      }
+      std::string err;
+      if (!valid_url(cm.api, err)) {
+        m.error("api", "'api': " + err);
+      } else if (m.has("api_listen")) {
+        if (auto e = m.endpoint("api_listen", SectionReader::Port::zero_allowed)) {
+          cm.api_listen = *e;
+        }
+      } else if (auto url = url_endpoint(cm.api)) {
+        cm.api_listen = *url;
+      } else {
+        m.error("api", "'api' must name an address and port to listen on, or set 'api_listen'");
+      }
+      if (auto d = m.endpoint_list("dns", SectionReader::Port::zero_allowed)) cm.dns = *d;
+      for (const Endpoint& e : cm.dns) {
+        if (e.port != 0 && !listens.insert("dns " + e.to_string()).second) {
+          m.error("dns", "address " + e.to_string() + " is used by another member");
+        }
+      }
+      if (cm.api_listen && cm.api_listen->port != 0 &&
+          !listens.insert("api " + cm.api_listen->to_string()).second) {
+        m.error("api", "address " + cm.api_listen->to_string() + " is used by another member");
+      }
+      c.members.push_back(std::move(cm));
+    }
+    auto e = s->section("etcd");
+    if (!e || !e->valid()) return;
+    EtcdConfig& etcd = c.etcd;
+    if (auto list = e->string_list("endpoints")) {
+      for (const std::string& url : *list) {
+        std::string err;
+        if (!valid_url(url, err)) e->error("endpoints", "'endpoints': " + err);
+      }
+      etcd.endpoints = *list;
+    }
+    if (auto v = e->string("prefix")) {
+      etcd.prefix = *v;
+      if (v->empty() || has_space_or_control(*v)) {
+        e->error("prefix", "'prefix' must be non-empty, without spaces or control characters");
+      }
+    }
+    if (auto v = e->duration("lease_ttl")) {
+      etcd.lease_ttl = *v;
+      if (v->count() % 1000 != 0) {
+        e->error("lease_ttl", "'lease_ttl' must be whole seconds (etcd's leases count seconds)");
+      }
+    }
+    if (auto v = e->duration("apply_deadline")) etcd.apply_deadline = *v;
+    if (auto v = e->percent("clock_rate_bound")) etcd.clock_rate_bound_percent = *v;
+    if (auto v = e->duration("timeout")) etcd.timeout = *v;
+    core::LeaseMargins margins;
+    margins.ttl = etcd.lease_ttl;
+    margins.apply_deadline = etcd.apply_deadline;
+    margins.clock_rate_bound = etcd.clock_rate_bound_percent / 100.0;
+    if (std::string why = core::lease_margins_error(margins, etcd.lease_ttl / 6); !why.empty()) {
+      e->error("apply_deadline", why + "; shorten apply_deadline or lengthen lease_ttl");
+    }
+    for (auto [key, field] : {std::pair{"ca_file", &etcd.ca_file},
+                              std::pair{"certificate_file", &etcd.certificate_file},
+                              std::pair{"key_file", &etcd.key_file}}) {
+      if (e->has(key)) *field = resolve_path(e->string(key).value_or(""));
+    }
+    if (etcd.certificate_file.empty() != etcd.key_file.empty()) {
+      e->error_here("cluster.etcd needs both certificate_file and key_file, or neither");
+    }
+    if (e->has("user")) etcd.user = e->string("user").value_or("");
+    etcd.password = read_secret(*e, !etcd.user.empty(), "password");
+    if (etcd.user.empty() && !etcd.password.empty()) {
+      e->error_here("cluster.etcd has a password but no user");
+    }
+  }
+
+  const AgentConfig* find_agent_named(const std::string& name) const {
+    for (const AgentConfig& a : cfg_.agents) {
+      if (a.name == name) return &a;
+    }
+    return nullptr;
+  }
+
+  // The host and port of an http(s) URL, to listen on.
+  static std::optional<Endpoint> url_endpoint(const std::string& url) {
+    const bool tls = url.rfind("https://", 0) == 0;
+    std::string rest = url.substr(tls ? 8 : 7);
+    rest = rest.substr(0, rest.find('/'));
+    if (rest.find(':') == std::string::npos) rest += tls ? ":443" : ":80";
+    std::string error;
+    return parse_endpoint(rest, false, error);
+  }
+
   void read_lab(SectionReader& root) {
     auto s = root.section("lab");
     if (!s || !s->valid()) return;
@@ -1317,7 +1428,17 @@ std::vector<NamedSecret> Config::secrets() const {
     out.push_back({"provider '" + p.name + "' token", &p.token});
   }
   for (const AgentConfig& a : agents) out.push_back({"agent '" + a.name + "' key", &a.key});
+  if (!cluster.etcd.password.empty()) {
+    out.push_back({"etcd user '" + cluster.etcd.user + "' password", &cluster.etcd.password});
+  }
   return out;
+}
+
+const ClusterMember* ClusterConfig::find(const std::string& name) const {
+  for (const ClusterMember& m : members) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
 }
 
 const CheckConfig* Config::find_check(const std::string& name) const {

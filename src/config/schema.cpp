@@ -52,7 +52,7 @@ Field note(Field x, std::string n) {
 struct Schema {
   Section controller, journal, api, api_token, dns, zone, ns, soa, policy, check, site, record,
       provider, provider_record, lb_member, hooks, pre_change, post_change, aws, data_region,
-      table_group, agent, lab, lab_site, lab_data_region, root;
+      table_group, agent, cluster, cluster_member, etcd, lab, lab_site, lab_data_region, root;
 
   Schema() {
     controller = {"controller",
@@ -595,6 +595,81 @@ struct Schema {
                    "besides PATH, HOME, LANG and the DRPILOT_* variables; never its key."),
                  "none"),
         }};
+    cluster_member = {
+        "cluster.members[]",
+        "One controller of the cluster. Every member runs with the same file and is told "
+        "which member it is with `drpilot run --member NAME`.",
+        {
+            req("name", VT::identifier,
+                "Its name: the leader key's value in etcd, its vantage in observations, the "
+                "leader named in status and history."),
+            req("api", VT::string,
+                "Its API's base URL as the other members, agents and `drpilot` commands "
+                "reach it (http:// or https://)."),
+            note(f("api_listen", VT::endpoint, "",
+                   "Where its API listens, when that differs from the URL's host and port "
+                   "(a wildcard address behind a name)."),
+                 "the api URL's host and port"),
+            note(f("dns", VT::endpoint_list, "",
+                   "Its embedded DNS server's listen addresses (instead of dns.listen): each "
+                   "member answers from the leader's current plan."),
+                 "dns.listen"),
+        }};
+    etcd = {
+        "cluster.etcd",
+        "The etcd cluster (v3, through its HTTP/JSON gateway) that elects the leader and "
+        "holds the shared state. One of password, password_env and password_file goes "
+        "with a user.",
+        {
+            range(req("endpoints", VT::string_list,
+                      "Client URLs of the etcd members (http:// or https://); "
+                      "requests go to one and move to the next when it fails."),
+                  1, 16),
+            f("prefix", VT::string, "/drpilot/",
+              "Every key drpilot writes starts with this: the leader key, the shared "
+              "state, each member's configuration digest."),
+            range(f("lease_ttl", VT::duration, "2s",
+                    "The leader's lease: a dead leader is replaced this long (plus a poll "
+                    "interval) after its last keep-alive. Whole seconds; etcd may raise "
+                    "it to its own minimum (1.5 x its election timeout)."),
+                  2 * kSecond, kMinute, "duration"),
+            range(f("apply_deadline", VT::duration, "500ms",
+                    "The longest a provider write, hook or data move may take to land: "
+                    "the leader starts one only while its lease stays valid this much "
+                    "longer."),
+                  50, 30 * kSecond, "duration"),
+            range(f("clock_rate_bound", VT::percent, "1%",
+                    "How much slower than etcd's this machine's clock may run; the "
+                    "lease counts as valid for lease_ttl / (1 + bound) after a "
+                    "confirmation."),
+                  0, 50, "percent"),
+            range(f("timeout", VT::duration, "1s", "Each request to etcd."), 100, 30 * kSecond,
+                  "duration"),
+            note(f("ca_file", VT::string, "", "PEM certificate(s) to trust for https endpoints."),
+                 "the system's trust store"),
+            note(f("certificate_file", VT::string, "",
+                   "A client certificate (PEM) for etcd's client-certificate "
+                   "authentication; with key_file."),
+                 "none"),
+            note(f("key_file", VT::string, "", "The client certificate's key (PEM)."), "none"),
+            note(f("user", VT::string, "", "An etcd user (etcd's auth)."), "none"),
+            note(f("password_env", VT::string, "",
+                   "Environment variable holding the user's password."),
+                 "none"),
+            note(f("password_file", VT::string, "", "File holding the user's password."), "none"),
+            note(f("password", VT::string, "", "The password itself. Only for demos."), "none"),
+        }};
+    cluster = {
+        "cluster",
+        "Several controllers acting as one (docs/ha.md): one leader elected on etcd "
+        "makes plans, runs hooks and changes providers and data; the others check "
+        "from where they are, serve DNS from the leader's plan and take over when "
+        "it dies. Without this section drpilot runs alone, without etcd.",
+        {
+            range(sub("members", VT::section_list, cluster_member, true, "See cluster.members[]."),
+                  1, 9),
+            sub("etcd", VT::section, etcd, true, "See cluster.etcd."),
+        }};
     lab_data_region = {"lab.data_regions[]",
                        "A data region in the lab: a DynamoDB-compatible server (dynalite) behind "
                        "a proxy that replicates every write to the other lab regions.",
@@ -643,6 +718,7 @@ struct Schema {
             sub("data_regions", VT::section_list, data_region, false, "See data_regions[]."),
             sub("table_groups", VT::section_list, table_group, false, "See table_groups[]."),
             sub("agents", VT::section_list, agent, false, "See agents[]."),
+            sub("cluster", VT::section, cluster, false, "See cluster."),
             sub("lab", VT::section, lab, false, "See lab."),
         }};
   }
@@ -1008,6 +1084,9 @@ std::vector<const Section*> all_sections() {
           &s.data_region,
           &s.table_group,
           &s.agent,
+          &s.cluster,
+          &s.cluster_member,
+          &s.etcd,
           &s.lab,
           &s.lab_site,
           &s.lab_data_region};

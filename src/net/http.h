@@ -38,6 +38,10 @@ struct ClientRequest {
   // PEM certificates to trust instead of the system's: a private CA, or the
   // server's own self-signed certificate (trusted as it is, without a chain).
   std::string tls_ca_file;
+  // Both set: a client certificate (PEM chain) and its key, presented to a
+  // server that asks for one (etcd with client-certificate authentication).
+  std::string tls_certificate_file;
+  std::string tls_key_file;
   // Looks `host` up when it is a name; null: Resolver::system().
   std::shared_ptr<Resolver> resolver;
 };

@@ -74,20 +74,42 @@ ssl::context& tls_context(bool verify) {
   return verify ? *verified : *unverified;
 }
 
-// A context trusting only `ca_file`: its certificates are trust anchors even
-// when they are not self-signed roots (a server's own certificate will do).
-std::unique_ptr<ssl::context> tls_context_trusting(const std::string& ca_file, std::string& error) {
+// A context of the request's own: trusting only its CA file (whose
+// certificates are trust anchors even when they are not self-signed roots: a
+// server's own certificate will do), and presenting its client certificate.
+std::unique_ptr<ssl::context> tls_context_for(const ClientRequest& req, std::string& error) {
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   beast::error_code ec;
-  ctx->load_verify_file(ca_file, ec);
-  if (ec) {
-    error = "cannot load the CA file " + ca_file + ": " + ec.message();
-    return nullptr;
+  if (!req.tls_verify) {
+    ctx->set_verify_mode(ssl::verify_none);
+  } else if (req.tls_ca_file.empty()) {
+    ctx->set_default_verify_paths(ec);
+    ctx->set_verify_mode(ssl::verify_peer);
+  } else {
+    ctx->load_verify_file(req.tls_ca_file, ec);
+    if (ec) {
+      error = "cannot load the CA file " + req.tls_ca_file + ": " + ec.message();
+      return nullptr;
+    }
+    X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx->native_handle()),
+                                X509_V_FLAG_PARTIAL_CHAIN);
+    ctx->set_verify_mode(ssl::verify_peer);
   }
-  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx->native_handle()), X509_V_FLAG_PARTIAL_CHAIN);
-  ctx->set_verify_mode(ssl::verify_peer);
+  if (!req.tls_certificate_file.empty()) {
+    ctx->use_certificate_chain_file(req.tls_certificate_file, ec);
+    if (ec) {
+      error =
+          "cannot load the client certificate " + req.tls_certificate_file + ": " + ec.message();
+      return nullptr;
+    }
+    ctx->use_private_key_file(req.tls_key_file, ssl::context::pem, ec);
+    if (ec) {
+      error = "cannot load the client key " + req.tls_key_file + ": " + ec.message();
+      return nullptr;
+    }
+  }
   return ctx;
 }
 
@@ -227,8 +249,8 @@ asio::awaitable<ClientResult> perform(Loop& loop, asio::io_context& io, const Ex
   if (!x.req.tls) co_return co_await converse(stream, x);
 
   std::unique_ptr<ssl::context> own;  // outlives `tls`
-  if (x.req.tls_verify && !x.req.tls_ca_file.empty()) {
-    own = tls_context_trusting(x.req.tls_ca_file, r.error);
+  if ((x.req.tls_verify && !x.req.tls_ca_file.empty()) || !x.req.tls_certificate_file.empty()) {
+    own = tls_context_for(x.req, r.error);
     if (!own) {
       r.failure = Failure::local;
       co_return r;

@@ -54,6 +54,9 @@ class FullMinimal {
                                                 "data_regions[]",
                                                 "table_groups[]",
                                                 "agents[]",
+                                                "cluster",
+                                                "cluster.members[]",
+                                                "cluster.etcd",
                                                 "lab.data_regions[]"};
     return paths;
   }
@@ -85,6 +88,10 @@ class FullMinimal {
     t += "agents:\n  - name: ams-agent\n    site: ams\n    key: k\n"
          "    controllers: [http://127.0.0.1:8080]\n" +
          extra("agents[]", 4);
+    t += "cluster:\n" + extra("cluster", 2) +
+         "  members:\n    - name: ams-ctl\n      api: http://127.0.0.1:8080\n" +
+         extra("cluster.members[]", 6) + "  etcd:\n    endpoints: [http://127.0.0.1:2379]\n" +
+         extra("cluster.etcd", 4);
     t += "providers:\n  - name: dns\n    type: linode_dns\n    token: t\n"
          "    domain: example.test\n" +
          extra("providers[]", 4) + "    records:\n      - name: www.example.test\n" +

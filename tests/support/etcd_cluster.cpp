@@ -1,0 +1,132 @@
+#include "support/etcd_cluster.h"
+
+#include <signal.h>
+
+namespace drpilot::testing {
+
+using namespace std::chrono_literals;
+
+bool EtcdCluster::installed() {
+  return have_program("etcd") && have_program("etcdctl");
+}
+
+EtcdCluster::EtcdCluster(int members) {
+  if (!installed()) {
+    why_ = "etcd and etcdctl are not installed (apt-get install etcd-server etcd-client)";
+    return;
+  }
+  dir_ = make_temp_dir("drpilot-etcd");
+  for (int i = 0; i < members; ++i) {
+    Member m;
+    m.name = "etcd" + std::to_string(i);
+    m.dir = dir_ + "/" + m.name;
+    m.client_port = free_port();
+    do {
+      m.peer_port = free_port();
+    } while (m.peer_port == m.client_port);
+    if (!initial_cluster_.empty()) initial_cluster_ += ",";
+    initial_cluster_ += m.name + "=http://127.0.0.1:" + std::to_string(m.peer_port);
+    members_.push_back(std::move(m));
+  }
+  for (Member& m : members_) launch(m, true);
+  for (int i = 0; i < size(); ++i) {
+    if (!answers(i, 20s)) {
+      why_ = "etcd member " + members_[i].name + " did not come up:\n" + log(i);
+      return;
+    }
+  }
+  ok_ = true;
+}
+
+EtcdCluster::~EtcdCluster() {
+  for (Member& m : members_) m.process.reset();  // killed by PID
+  if (!dir_.empty()) remove_tree(dir_);
+}
+
+void EtcdCluster::launch(Member& m, bool fresh) {
+  const std::string client = "http://127.0.0.1:" + std::to_string(m.client_port);
+  const std::string peer = "http://127.0.0.1:" + std::to_string(m.peer_port);
+  // Short heartbeats: a lost member or leader is noticed in a second, as the
+  // lease TTLs under test (2 s) need.
+  m.process = std::make_unique<Process>(std::vector<std::string>{"etcd",
+                                                                 "--name",
+                                                                 m.name,
+                                                                 "--data-dir",
+                                                                 m.dir,
+                                                                 "--listen-client-urls",
+                                                                 client,
+                                                                 "--advertise-client-urls",
+                                                                 client,
+                                                                 "--listen-peer-urls",
+                                                                 peer,
+                                                                 "--initial-advertise-peer-urls",
+                                                                 peer,
+                                                                 "--initial-cluster",
+                                                                 initial_cluster_,
+                                                                 "--initial-cluster-state",
+                                                                 fresh ? "new" : "existing",
+                                                                 "--initial-cluster-token",
+                                                                 "drpilot-test",
+                                                                 "--heartbeat-interval",
+                                                                 "100",
+                                                                 "--election-timeout",
+                                                                 "1000",
+                                                                 "--log-level",
+                                                                 "warn"},
+                                        m.dir + ".log");
+}
+
+bool EtcdCluster::answers(int member, std::chrono::milliseconds within) const {
+  return wait_until(
+      [&] {
+        return run_command({"etcdctl", "--endpoints", endpoint(member), "--command-timeout=1s",
+                            "endpoint", "health"},
+                           5s)
+                   .exit_code == 0;
+      },
+      within, 100ms);
+}
+
+std::vector<std::string> EtcdCluster::endpoints() const {
+  std::vector<std::string> out;
+  for (int i = 0; i < size(); ++i) out.push_back(endpoint(i));
+  return out;
+}
+
+std::string EtcdCluster::endpoint(int member) const {
+  return "http://127.0.0.1:" + std::to_string(members_.at(member).client_port);
+}
+
+void EtcdCluster::kill(int member) {
+  members_.at(member).process->kill_hard();
+}
+void EtcdCluster::pause(int member) {
+  members_.at(member).process->signal(SIGSTOP);
+}
+void EtcdCluster::resume(int member) {
+  members_.at(member).process->signal(SIGCONT);
+}
+bool EtcdCluster::running(int member) {
+  return members_.at(member).process->running();
+}
+
+bool EtcdCluster::restart(int member) {
+  Member& m = members_.at(member);
+  m.process.reset();
+  launch(m, false);
+  return answers(member, 20s);
+}
+
+CommandResult EtcdCluster::etcdctl(const std::vector<std::string>& args) const {
+  std::string all;
+  for (const std::string& e : endpoints()) all += (all.empty() ? "" : ",") + e;
+  std::vector<std::string> argv{"etcdctl", "--endpoints", all, "--command-timeout=3s"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, 10s);
+}
+
+std::string EtcdCluster::log(int member) const {
+  return read_file(members_.at(member).dir + ".log");
+}
+
+}  // namespace drpilot::testing
