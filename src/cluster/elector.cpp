@@ -77,7 +77,6 @@ Elector::Elector(net::Loop& loop, EtcdClient& etcd, ElectorOptions options, OnCh
       guard_(loop.time()),
       keepalive_timer_(loop),
       poll_timer_(loop),
-      lease_timer_(loop),
       grant_timer_(loop) {
   leadership_.reason = "not started";
   guard_.set_margins(margins());
@@ -107,7 +106,6 @@ void Elector::stop() {
   stopped_ = true;
   keepalive_timer_.cancel();
   poll_timer_.cancel();
-  lease_timer_.cancel();
   grant_timer_.cancel();
   guard_.step_down();
 }
@@ -117,8 +115,7 @@ void Elector::resign(std::function<void()> done) {
   stop();
   if (lease == 0) return done();
   set(Role::starting, 0, "", "resigned: the lease is revoked so that another controller leads");
-  etcd_.revoke(lease, [alive = std::weak_ptr<bool>(alive_), done = std::move(done)](
-                          const std::string&, const EtcdHeader&) { done(); });
+  etcd_.revoke(lease, [done = std::move(done)](const std::string&, const EtcdHeader&) { done(); });
 }
 
 void Elector::set(Role role, std::int64_t term, std::string leader, std::string reason) {

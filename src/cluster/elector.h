@@ -134,7 +134,7 @@ class Elector {
   std::optional<core::SteadyTime> confirmed_;  // when the latest acknowledged keep-alive was sent
   bool campaigning_ = false, polling_ = false, granting_ = false, keeping_alive_ = false;
   bool stopped_ = false;
-  net::Timer keepalive_timer_, poll_timer_, lease_timer_, grant_timer_;
+  net::Timer keepalive_timer_, poll_timer_, grant_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -70,8 +70,12 @@ struct EtcdClient::Shared : std::enable_shared_from_this<Shared> {
   using BodyDone = std::function<void(const std::string& error, const std::string& body)>;
 
   const std::string& endpoint() const { return options.endpoints[current]; }
-  void next_endpoint() {
-    if (!options.endpoints.empty()) current = (current + 1) % options.endpoints.size();
+  // `at` failed: the next request goes to the next endpoint (unless another
+  // failure moved on already).
+  void move_on_from(const std::string& at) {
+    if (!options.endpoints.empty() && at == endpoint()) {
+      current = (current + 1) % options.endpoints.size();
+    }
   }
 
   net::ClientRequest request(const std::string& path, const json& body, std::string& error) {
@@ -118,14 +122,14 @@ struct EtcdClient::Shared : std::enable_shared_from_this<Shared> {
   void answered(const std::string& at, const std::string& path, json body, BodyDone done,
                 bool renewed, const net::ClientResult& r) {
     if (!r.ok) {
-      if (at == endpoint()) next_endpoint();
+      move_on_from(at);
       return done("etcd at " + at + ": " + r.error, "");
     }
     if (r.status == 200) return done("", r.body);
     EtcdError e;
     const std::string not_error = parse_error(r.body, e);
     if (!not_error.empty()) {
-      if (at == endpoint()) next_endpoint();
+      move_on_from(at);
       return done("etcd at " + at + " answered HTTP " + std::to_string(r.status), "");
     }
     // 16 unauthenticated: the token expired (or etcd restarted); one more try.
@@ -135,7 +139,7 @@ struct EtcdClient::Shared : std::enable_shared_from_this<Shared> {
       return call(path, std::move(body), std::move(done), true);
     }
     // 14 unavailable: this member has no leader or is stopping; another may do.
-    if (e.code == 14 && at == endpoint()) next_endpoint();
+    if (e.code == 14) move_on_from(at);
     done("etcd at " + at + ": " + e.message + " (code " + std::to_string(e.code) + ")", "");
   }
 
@@ -150,7 +154,7 @@ struct EtcdClient::Shared : std::enable_shared_from_this<Shared> {
         [self = shared_from_this(), at, done = std::move(done)](net::ClientResult r) {
           if (!self->alive) return;
           if (!r.ok) {
-            if (at == self->endpoint()) self->next_endpoint();
+            self->move_on_from(at);
             return done("etcd at " + at + ": " + r.error);
           }
           if (r.status != 200) {

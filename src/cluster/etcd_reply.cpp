@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <limits>
-#include <optional>
 #include <type_traits>
 
 #include <nlohmann/json.hpp>
@@ -165,148 +164,114 @@ class Reader {
   std::string error_;
 };
 
-// The body as a JSON object, or why not.
-std::optional<json> object_body(std::string_view body, std::string& error) {
+// Parses `body` as a JSON object with `read(j, reader, value)`, which
+// returns "" or what is wrong beyond the reader's own errors. `out` is set
+// only when everything was right: a bad reply changes nothing.
+template <class T, class Read>
+std::string parse_object(std::string_view body, T& out, Read read) {
   std::string parse_error;
-  json j = net::parse_json_reply(body, &parse_error);
-  if (j.is_discarded()) {
-    error = "etcd's reply is " + parse_error;
-    return std::nullopt;
-  }
-  if (!j.is_object()) {
-    error = "etcd's reply is not a JSON object";
-    return std::nullopt;
-  }
-  return j;
+  const json j = net::parse_json_reply(body, &parse_error);
+  if (j.is_discarded()) return "etcd's reply is " + parse_error;
+  if (!j.is_object()) return "etcd's reply is not a JSON object";
+  Reader r;
+  T value{};
+  const std::string wrong = read(j, r, value);
+  if (r.failed()) return r.error();
+  if (!wrong.empty()) return wrong;
+  out = std::move(value);
+  return "";
 }
 
 }  // namespace
 
 std::string parse_lease_grant(std::string_view body, LeaseGrant& out) {
-  std::string error;
-  auto j = object_body(body, error);
-  if (!j) return error;
-  Reader r;
-  LeaseGrant g;
-  g.header = r.header(*j, "grant");
-  g.id = r.integer<std::int64_t>(*j, "ID", "grant");
-  g.ttl_s = r.integer<std::int64_t>(*j, "TTL", "grant");
-  const std::string err = r.text(*j, "error", "grant");
-  if (r.failed()) return r.error();
-  if (!err.empty()) return "etcd refused the lease: " + printable(err);
-  if (g.id == 0) return "grant.ID: missing";
-  if (g.ttl_s <= 0) return "grant.TTL: missing or not positive";
-  out = g;
-  return "";
+  return parse_object(body, out, [](const json& j, Reader& r, LeaseGrant& g) -> std::string {
+    g.header = r.header(j, "grant");
+    g.id = r.integer<std::int64_t>(j, "ID", "grant");
+    g.ttl_s = r.integer<std::int64_t>(j, "TTL", "grant");
+    const std::string err = r.text(j, "error", "grant");
+    if (!err.empty()) return "etcd refused the lease: " + printable(err);
+    if (g.id == 0) return "grant.ID: missing";
+    if (g.ttl_s <= 0) return "grant.TTL: missing or not positive";
+    return "";
+  });
 }
 
 std::string parse_keepalive(std::string_view body, LeaseKeepAlive& out) {
-  std::string error;
-  auto j = object_body(body, error);
-  if (!j) return error;
-  Reader r;
-  if (j->contains("error")) {
-    const json& e = r.object(*j, "error", "keepalive");
-    const std::string message = r.text(e, "message", "keepalive.error");
-    if (r.failed()) return r.error();
-    return "etcd refused the keep-alive: " + printable(message);
-  }
-  const json& res = r.object(*j, "result", "keepalive");
-  if (!r.failed() && res.empty()) return "keepalive.result: missing";
-  LeaseKeepAlive k;
-  k.header = r.header(res, "keepalive.result");
-  k.id = r.integer<std::int64_t>(res, "ID", "keepalive.result");
-  k.ttl_s = r.integer<std::int64_t>(res, "TTL", "keepalive.result");
-  if (r.failed()) return r.error();
-  if (k.ttl_s < 0) return "keepalive.result.TTL: negative";
-  out = k;
-  return "";
+  return parse_object(body, out, [](const json& j, Reader& r, LeaseKeepAlive& k) -> std::string {
+    if (j.contains("error")) {
+      const json& e = r.object(j, "error", "keepalive");
+      const std::string message = r.text(e, "message", "keepalive.error");
+      return r.failed() ? "" : "etcd refused the keep-alive: " + printable(message);
+    }
+    const json& res = r.object(j, "result", "keepalive");
+    if (!r.failed() && res.empty()) return "keepalive.result: missing";
+    k.header = r.header(res, "keepalive.result");
+    k.id = r.integer<std::int64_t>(res, "ID", "keepalive.result");
+    k.ttl_s = r.integer<std::int64_t>(res, "TTL", "keepalive.result");
+    return k.ttl_s < 0 ? "keepalive.result.TTL: negative" : "";
+  });
 }
 
 std::string parse_range(std::string_view body, RangeReply& out) {
-  std::string error;
-  auto j = object_body(body, error);
-  if (!j) return error;
-  Reader r;
-  RangeReply g;
-  g.header = r.header(*j, "range");
-  g.kvs = r.kvs(*j, "range");
-  g.count = r.integer<std::int64_t>(*j, "count", "range");
-  if (r.failed()) return r.error();
-  if (g.count < static_cast<std::int64_t>(g.kvs.size())) {
-    return "range.count: " + std::to_string(g.count) + " is less than the " +
-           std::to_string(g.kvs.size()) + " keys returned";
-  }
-  out = std::move(g);
-  return "";
+  return parse_object(body, out, [](const json& j, Reader& r, RangeReply& g) -> std::string {
+    g.header = r.header(j, "range");
+    g.kvs = r.kvs(j, "range");
+    g.count = r.integer<std::int64_t>(j, "count", "range");
+    if (!r.failed() && g.count < static_cast<std::int64_t>(g.kvs.size())) {
+      return "range.count: " + std::to_string(g.count) + " is less than the " +
+             std::to_string(g.kvs.size()) + " keys returned";
+    }
+    return "";
+  });
 }
 
 std::string parse_txn(std::string_view body, TxnReply& out) {
-  std::string error;
-  auto j = object_body(body, error);
-  if (!j) return error;
-  Reader r;
-  TxnReply t;
-  t.header = r.header(*j, "txn");
-  t.succeeded = r.boolean(*j, "succeeded", "txn");
-  if (auto it = j->find("responses"); it != j->end() && !it->is_null()) {
-    if (!it->is_array()) return "txn.responses: expected an array";
-    for (std::size_t i = 0; i < it->size() && !r.failed(); ++i) {
-      const std::string at = "txn.responses[" + std::to_string(i) + "]";
-      const json& one = (*it)[i];
-      if (!one.is_object()) return at + ": expected an object";
-      if (one.contains("response_range")) {
-        const json& range = r.object(one, "response_range", at);
-        t.ranges.push_back(r.kvs(range, at + ".response_range"));
+  return parse_object(body, out, [](const json& j, Reader& r, TxnReply& t) -> std::string {
+    t.header = r.header(j, "txn");
+    t.succeeded = r.boolean(j, "succeeded", "txn");
+    if (auto it = j.find("responses"); it != j.end() && !it->is_null()) {
+      if (!it->is_array()) return "txn.responses: expected an array";
+      for (std::size_t i = 0; i < it->size() && !r.failed(); ++i) {
+        const std::string at = "txn.responses[" + std::to_string(i) + "]";
+        const json& one = (*it)[i];
+        if (!one.is_object()) return at + ": expected an object";
+        if (one.contains("response_range")) {
+          const json& range = r.object(one, "response_range", at);
+          t.ranges.push_back(r.kvs(range, at + ".response_range"));
+        }
       }
     }
-  }
-  if (r.failed()) return r.error();
-  if (t.header.revision == 0) return "txn.header.revision: missing";
-  out = std::move(t);
-  return "";
+    return t.header.revision == 0 ? "txn.header.revision: missing" : "";
+  });
 }
 
 std::string parse_header_only(std::string_view body, EtcdHeader& out) {
-  std::string error;
-  auto j = object_body(body, error);
-  if (!j) return error;
-  Reader r;
-  EtcdHeader h = r.header(*j, "reply");
-  if (r.failed()) return r.error();
-  out = h;
-  return "";
+  return parse_object(body, out, [](const json& j, Reader& r, EtcdHeader& h) -> std::string {
+    h = r.header(j, "reply");
+    return "";
+  });
 }
 
 std::string parse_error(std::string_view body, EtcdError& out) {
-  std::string error;
-  auto j = object_body(body, error);
-  if (!j) return error;
-  Reader r;
-  EtcdError e;
-  const std::string message = r.text(*j, "message", "error");
-  const std::string short_error = r.text(*j, "error", "error");
-  e.code = static_cast<int>(r.integer<std::int64_t>(*j, "code", "error"));
-  if (r.failed()) return r.error();
-  e.message = printable(message.empty() ? short_error : message);
-  if (e.message.empty() && e.code == 0) return "not an error reply";
-  out = e;
-  return "";
+  return parse_object(body, out, [](const json& j, Reader& r, EtcdError& e) -> std::string {
+    const std::string message = r.text(j, "message", "error");
+    const std::string short_error = r.text(j, "error", "error");
+    e.code = static_cast<int>(r.integer<std::int64_t>(j, "code", "error"));
+    e.message = printable(message.empty() ? short_error : message);
+    return e.message.empty() && e.code == 0 ? "not an error reply" : "";
+  });
 }
 
 std::string parse_auth_token(std::string_view body, std::string& token) {
-  std::string error;
-  auto j = object_body(body, error);
-  if (!j) return error;
-  Reader r;
-  const std::string t = r.text(*j, "token", "authenticate");
-  if (r.failed()) return r.error();
-  if (t.empty()) return "authenticate.token: missing";
-  for (unsigned char c : t) {
-    if (c <= 0x20 || c >= 0x7f) return "authenticate.token: not printable";
-  }
-  token = t;
-  return "";
+  return parse_object(body, token, [](const json& j, Reader& r, std::string& t) -> std::string {
+    t = r.text(j, "token", "authenticate");
+    if (t.empty()) return "authenticate.token: missing";
+    for (unsigned char c : t) {
+      if (c <= 0x20 || c >= 0x7f) return "authenticate.token: not printable";
+    }
+    return "";
+  });
 }
 
 }  // namespace drpilot::cluster

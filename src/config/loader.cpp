@@ -895,7 +895,7 @@ class Loader {
       if (!names.insert(cm.name).second) {
         m.error("name", "member '" + cm.name + "' is named twice in cluster.members");
       }
-      if (find_agent_named(cm.name)) {
+      if (cfg_.find_agent(cm.name)) {
         m.error("name", "'" + cm.name + "' is also an agent's name; vantage names must differ");
       }
       std::string err;
@@ -967,13 +967,6 @@ class Loader {
     if (etcd.user.empty() && !etcd.password.empty()) {
       e->error_here("cluster.etcd has a password but no user");
     }
-  }
-
-  const AgentConfig* find_agent_named(const std::string& name) const {
-    for (const AgentConfig& a : cfg_.agents) {
-      if (a.name == name) return &a;
-    }
-    return nullptr;
   }
 
   // The host and port of an http(s) URL, to listen on.
