@@ -70,6 +70,9 @@ void ApiServer::handle(const net::ServerRequest& req, net::Responder respond) {
     case Action::Kind::healthz:
       respond(healthz_response(backend_.live(), backend_.degraded()));
       return;
+    case Action::Kind::healthz_leader:
+      respond(healthz_leader_response(backend_.not_leading()));
+      return;
     case Action::Kind::history:
       respond(json_response(200, backend_.history(a.limit, a.before)));
       return;
@@ -78,8 +81,14 @@ void ApiServer::handle(const net::ServerRequest& req, net::Responder respond) {
                   [](std::function<net::ServerResponse()> render) { return render(); });
       return;
     case Action::Kind::command:
-      via_control([this, cmd = a.command] { return backend_.command(cmd); },
-                  [](Reply r) { return json_response(r.first, r.second); });
+      control_.post(
+          [this, cmd = a.command, respond = std::move(respond), alive = alive_]() mutable {
+            backend_.command(cmd, [this, respond = std::move(respond), alive](Reply r) mutable {
+              loop_.post([r = std::move(r), respond = std::move(respond), alive]() mutable {
+                if (*alive) respond(json_response(r.first, r.second));
+              });
+            });
+          });
       return;
     case Action::Kind::agent_report:
       via_control([this, req] { return backend_.agent_report(req); },

@@ -51,6 +51,15 @@ class Backend {
   // the reply. The body has "message" (and "generation") on success, "error"
   // otherwise.
   virtual Reply command(const core::Command& cmd) = 0;
+  // On the control loop: the same, answered through `done` (on the control
+  // loop, possibly later: a cluster's leader acknowledges a command once the
+  // cluster stored it).
+  virtual void command(const core::Command& cmd, std::function<void(Reply)> done) {
+    done(command(cmd));
+  }
+  // Any thread: "" when this controller is the acting leader of a cluster,
+  // else why not (GET /healthz/leader: 200 only on the leader).
+  virtual std::string not_leading() { return "not a cluster member: every controller acts alone"; }
   // On the control loop. POST /api/v1/agents/report: a signed agent report,
   // answered with the site's signed assignment (api/agent_protocol.h).
   virtual net::ServerResponse agent_report(const net::ServerRequest& req);
@@ -61,7 +70,7 @@ net::ServerResponse json_response(int status, const nlohmann::json& body);
 
 // What a request asks for once it is routed, authenticated and validated.
 struct Action {
-  enum class Kind { reply, healthz, status, history, command, agent_report };
+  enum class Kind { reply, healthz, healthz_leader, status, history, command, agent_report };
   Kind kind = Kind::reply;
   net::ServerResponse reply;  // Kind::reply: the answer itself (an error, usually)
   StatusQuery status;
@@ -116,6 +125,9 @@ std::size_t body_limit(const net::ServerRequest& head, const Access& access);
 // GET /healthz: 200 "ok" while the control loop runs (with "degraded: ..."
 // after it when `degraded` says why), 503 otherwise.
 net::ServerResponse healthz_response(bool live, const std::string& degraded = "");
+// GET /healthz/leader, for load balancers in front of a cluster: 200 on the
+// acting leader only.
+net::ServerResponse healthz_leader_response(const std::string& not_leading);
 
 // decide() and carrying the action out at once, on the calling thread.
 net::ServerResponse route(Backend& backend, const net::ServerRequest& req, const Access& access);

@@ -215,6 +215,11 @@ Action decide(const net::ServerRequest& req, const Access& access) {
     a.kind = Action::Kind::healthz;
     return a;
   }
+  if (req.path == "/healthz/leader") {
+    if (!read) return reply(error(405, "use GET"));
+    a.kind = Action::Kind::healthz_leader;
+    return a;
+  }
   const bool readable = req.path == "/api/v1/status" || req.path == "/api/v1/history";
   if (readable && access.read_token_required && authenticate(req, access) == nullptr) {
     return reply(unauthorized(
@@ -243,7 +248,7 @@ Action decide(const net::ServerRequest& req, const Access& access) {
   }
   return reply(error(404, "no such endpoint: " + req.path +
                               " (try /api/v1/status, /api/v1/history, /api/v1/commands/NAME, "
-                              "/healthz)"));
+                              "/healthz, /healthz/leader)"));
 }
 
 HostPolicy host_policy(const std::string& listen_address,
@@ -263,7 +268,10 @@ HostPolicy host_policy(const std::string& listen_address,
 std::string check_host(const net::ServerRequest& req, const HostPolicy& policy) {
   // /healthz is for load balancers, whatever name they use; an agent's
   // report is signed with its key, which a web page does not have.
-  if (policy.any || req.path == "/healthz" || req.path == kAgentReportPath) return "";
+  if (policy.any || req.path == "/healthz" || req.path == "/healthz/leader" ||
+      req.path == kAgentReportPath) {
+    return "";
+  }
   auto it = req.headers.find("host");
   if (it == req.headers.end()) return "the request has no Host header";
   // "name", "name:port", "[v6]", "[v6]:port"; compared without the port and case.
@@ -312,6 +320,14 @@ net::ServerResponse healthz_response(bool live, const std::string& degraded) {
   return r;
 }
 
+net::ServerResponse healthz_leader_response(const std::string& not_leading) {
+  net::ServerResponse r;
+  r.content_type = "text/plain";
+  r.status = not_leading.empty() ? 200 : 503;
+  r.body = not_leading.empty() ? "leader\n" : "not the leader: " + not_leading + "\n";
+  return r;
+}
+
 net::ServerResponse route(Backend& backend, const net::ServerRequest& req, const Access& access) {
   Action a = decide(req, access);
   switch (a.kind) {
@@ -319,6 +335,8 @@ net::ServerResponse route(Backend& backend, const net::ServerRequest& req, const
       return a.reply;
     case Action::Kind::healthz:
       return healthz_response(backend.live(), backend.degraded());
+    case Action::Kind::healthz_leader:
+      return healthz_leader_response(backend.not_leading());
     case Action::Kind::status:
       return backend.status(a.status)();
     case Action::Kind::history:

@@ -237,6 +237,8 @@ StatusSnapshot snapshot_status(const core::Engine& engine,
   s.query = query;
   const core::Plan& plan = engine.plan();
   s.generation = plan.generation;
+  s.term = plan.term;
+  s.plan_leader = plan.leader;
   s.made_at = plan.made_at;
   s.summary = plan.summary;
   s.overrides = engine.overrides();
@@ -326,6 +328,7 @@ std::string render_status(const StatusSnapshot& s) {
   w.end_object();
   if (!info.load.is_null()) w.key("load").raw(dump(info.load));
   if (!info.aws.is_null()) w.key("aws").raw(dump(info.aws));
+  if (!info.cluster.is_null()) w.key("cluster").raw(dump(info.cluster));
 
   // The whole at a glance, whatever part of it this document holds.
   w.key("summary").begin_object();
@@ -360,6 +363,10 @@ std::string render_status(const StatusSnapshot& s) {
 
   w.key("plan").begin_object();
   w.key("generation").value(s.generation);
+  if (!info.cluster.is_null()) {
+    w.key("term").value(s.term);
+    w.key("made_by").value(s.plan_leader);
+  }
   w.key("made_at");
   time_or_null(w, s.generation == 0 ? core::TimePoint{} : s.made_at);
   w.key("summary").value(s.summary);

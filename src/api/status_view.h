@@ -39,6 +39,9 @@ struct ControllerInfo {
   // The AWS credentials: where from, until when, refreshes and refusals
   // (rendered by it; null without data regions to check).
   nlohmann::json aws = nullptr;
+  // The cluster: who leads, since when, in which term (rendered by it; null
+  // for a controller that acts alone).
+  nlohmann::json cluster = nullptr;
 };
 
 struct StatusSnapshot {
@@ -48,6 +51,8 @@ struct StatusSnapshot {
   StatusQuery query;
 
   std::uint64_t generation = 0;
+  std::int64_t term = 0;  // the plan's (term, generation), in a cluster
+  std::string plan_leader;
   core::TimePoint made_at{};
   std::string summary;
   core::Overrides overrides;

@@ -76,6 +76,49 @@ const config::ApiToken* token_for(const config::Config& cfg, TokenNeed need) {
 
 }  // namespace
 
+namespace {
+
+// GET `path` on `api` with a short timeout: the status (0 when it did not
+// answer) and the body's first line, or the error.
+std::pair<int, std::string> probe_member(const std::string& api, const std::string& path,
+                                         const std::string& ca_file) {
+  std::string err;
+  auto url = net::parse_url(api, err);
+  if (!url) return {0, err};
+  net::ClientRequest req = net::request_to(*url, "GET");
+  std::string prefix = url->target == "/" ? "" : url->target;
+  if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  req.target = prefix + path;
+  req.connect_timeout = std::chrono::seconds(1);
+  req.timeout = std::chrono::seconds(2);
+  req.tls_ca_file = ca_file;
+  net::ClientResult r = net::http_request_sync(req);
+  if (!r.ok) return {0, r.error};
+  return {r.status, r.body.substr(0, r.body.find('\n'))};
+}
+
+// A cluster's member to talk to: the acting leader to operate (asked on
+// /healthz/leader), the first member that answers to read. "" and `error`
+// naming each member's answer when there is none.
+std::string cluster_member_api(const config::Config& cfg, TokenNeed need,
+                               const std::string& ca_file, std::string& error) {
+  std::string answers;
+  for (const config::ClusterMember& m : cfg.cluster.members) {
+    const auto [status, line] =
+        probe_member(m.api, need == TokenNeed::operate ? "/healthz/leader" : "/healthz", ca_file);
+    if (status == 200) return m.api;
+    answers += (answers.empty() ? "" : "; ") + m.name + " (" + m.api +
+               "): " + (status == 0 ? "cannot reach it: " : "") + line;
+  }
+  error = need == TokenNeed::operate
+              ? "no member of the cluster is its acting leader; try again in a few seconds (" +
+                    answers + ")"
+              : "no member of the cluster answers (" + answers + ")";
+  return "";
+}
+
+}  // namespace
+
 std::optional<Connection> connect_to_controller(const ConnectionOptions& o, TokenNeed need,
                                                 std::string& error) {
   Connection c;
@@ -98,6 +141,17 @@ std::optional<Connection> connect_to_controller(const ConnectionOptions& o, Toke
     }
   }
   const bool tls = cfg && !cfg->api_tls_certificate_file.empty();
+  if (!o.ca_file.empty()) {
+    c.ca_file = o.ca_file;
+  } else if (const char* env = std::getenv("DRPILOT_CA_FILE"); env && *env) {
+    c.ca_file = env;
+  } else if (tls) {
+    c.ca_file = cfg->api_tls_certificate_file;
+  }
+  if (c.api.empty() && cfg && cfg->cluster.enabled()) {
+    c.api = cluster_member_api(*cfg, need, c.ca_file, error);
+    if (c.api.empty()) return std::nullopt;
+  }
   if (c.api.empty() && cfg && cfg->api_listen.port == 0) {
     error = config_path + " has api.listen " + cfg->api_listen.to_string() +
             ": the controller listens on a port the system picked. Pass --api with the "
@@ -106,13 +160,6 @@ std::optional<Connection> connect_to_controller(const ConnectionOptions& o, Toke
   }
   if (c.api.empty()) {
     c.api = cfg ? (tls ? "https://" : "http://") + cfg->api_listen.to_string() : kDefaultApi;
-  }
-  if (!o.ca_file.empty()) {
-    c.ca_file = o.ca_file;
-  } else if (const char* env = std::getenv("DRPILOT_CA_FILE"); env && *env) {
-    c.ca_file = env;
-  } else if (tls) {
-    c.ca_file = cfg->api_tls_certificate_file;
   }
   if (!o.token.empty()) {
     c.token = o.token;

@@ -17,7 +17,9 @@ inline constexpr const char* kDefaultLabControl = "127.0.0.1:8079";
 
 // `port_file` (may be empty): where to write the addresses bound, once
 // listening (see port_file.h).
-int run_controller(const std::string& config_path, const std::string& port_file);
+// `member`: the cluster member this controller is ("" without a cluster).
+int run_controller(const std::string& config_path, const std::string& port_file,
+                   const std::string& member);
 int run_demo(const std::string& config_path, const std::string& self, const std::string& port_file);
 int run_lab(const std::string& config_path, const std::string& port_file);
 // The agent named `name` in the configuration (agent_command.cpp).

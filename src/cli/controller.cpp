@@ -6,6 +6,7 @@
 #include "aws/credential_report.h"
 #include "cli/log.h"
 #include "cli/random_seed.h"
+#include "cluster/cluster_node.h"
 #include "config/secrets.h"
 #include "dns/server.h"
 #include "probe/canary.h"
@@ -52,8 +53,12 @@ std::string endpoints_text(const std::vector<config::Endpoint>& eps) {
 }  // namespace
 
 Controller::Controller(net::Loop& loop, std::shared_ptr<const config::Config> cfg,
-                       const core::Clock& clock)
-    : loop_(loop), cfg_(std::move(cfg)), clock_(clock), tick_timer_(loop) {}
+                       const core::Clock& clock, std::string member)
+    : loop_(loop),
+      cfg_(std::move(cfg)),
+      clock_(clock),
+      tick_timer_(loop),
+      member_(std::move(member)) {}
 
 Controller::~Controller() {
   stop();
@@ -116,8 +121,10 @@ void Controller::start() {
     set_degraded("the journal is read-only: " + journal_->read_only_reason());
   }
   // The first plan (or the resumed one, re-evaluated) exists before anything
-  // is served: DNS never answers from nothing.
-  apply(engine_->tick());
+  // is served: DNS never answers from nothing. A cluster member makes it
+  // only when its journal has none, and then follows the cluster.
+  if (!cfg_->cluster.enabled() || engine_->plan().empty()) apply(engine_->tick());
+  if (cfg_->cluster.enabled()) start_cluster();
 
   if (cfg_->dns.enabled) {
     dns::ServerOptions opts;
@@ -156,6 +163,13 @@ void Controller::start() {
 
   journal_event("controller", "controller started with " + cfg_->path,
                 {{"generation", engine_->plan().generation}});
+  if (cluster_) {
+    cluster_->start();
+    log_event("cluster", {{"member", member_},
+                          {"etcd", cfg_->cluster.etcd.endpoints.empty()
+                                       ? std::string()
+                                       : cfg_->cluster.etcd.endpoints.front()}});
+  }
   running_ = true;
   note_tick();
   schedule_tick();
@@ -165,6 +179,9 @@ void Controller::stop() {
   if (!running_) return;
   running_ = false;
   tick_timer_.cancel();
+  // Resigns first, so that another controller leads at once.
+  if (cluster_) cluster_->stop();
+  acting_ = false;
   // The check threads stop before the data probe they call into goes.
   if (checks_) checks_->stop();
   stop_data();
@@ -203,6 +220,7 @@ void Controller::schedule_tick() {
     watch_load();
     watch_credentials();
     keep_journal();
+    if (cluster_) store_state();  // after an etcd error
     schedule_tick();
   });
 }
@@ -273,7 +291,13 @@ void Controller::apply(const core::EngineStep& step) {
   if (step.plan_changed) {
     const core::Plan& plan = engine_->plan();
     log_event("plan", {{"generation", std::to_string(plan.generation)}, {"summary", plan.summary}});
-    offer_plan();
+    if (cluster_) {
+      // Stored in etcd under this leader's term first, released after.
+      ++state_version_;
+      store_state();
+    } else {
+      offer_plan();
+    }
   }
 }
 
@@ -371,6 +395,14 @@ std::string Controller::reload() {
   config::LoadResult r = config::load_config_file(cfg_->path);
   if (!r.ok()) return refuse_reload(r.error_text());
   config::Config next = std::move(*r.config);
+  if (const std::string error = next.run_as_member(member_); !error.empty()) {
+    return refuse_reload(error + "\n");
+  }
+  if (!(next.cluster == cfg_->cluster)) {
+    return refuse_reload(
+        "configuration reload refused: changing the cluster section needs a restart of every "
+        "member, one at a time; the running configuration stays\n");
+  }
   // What is bound, opened or named at start-up cannot change under a running
   // controller; the vantage names every piece of evidence already collected.
   std::vector<std::string> needs_restart;
@@ -443,6 +475,7 @@ std::function<net::ServerResponse()> Controller::status(const api::StatusQuery& 
   info.providers = providers_status();
   info.agents = agents_status();
   info.load = load_status();
+  info.cluster = cluster_status();
   if (credentials_)
     info.aws = {{"credentials", aws::credential_status_json(credentials_->status())}};
   if (gate_) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "api/api_server.h"
+#include "cluster/elector.h"
 #include "config/config.h"
 #include "core/engine.h"
 #include "net/loop.h"
@@ -27,6 +28,10 @@
 namespace drpilot::dns {
 class Server;
 }
+namespace drpilot::cluster {
+class ClusterNode;
+struct SharedState;
+}  // namespace drpilot::cluster
 namespace drpilot::probe {
 class Canary;
 class DataProbe;
@@ -56,7 +61,10 @@ namespace drpilot::cli {
 
 class Controller : public api::Backend {
  public:
-  Controller(net::Loop& loop, std::shared_ptr<const config::Config> cfg, const core::Clock& clock);
+  // `member`: this controller's name in the configured cluster ("" when the
+  // configuration has none).
+  Controller(net::Loop& loop, std::shared_ptr<const config::Config> cfg, const core::Clock& clock,
+             std::string member = "");
   ~Controller() override;
 
   // Opens the journal and resumes from it, binds DNS and the API, starts the
@@ -73,6 +81,8 @@ class Controller : public api::Backend {
   bool live() override;
   std::string degraded() override;
   api::Reply command(const core::Command& cmd) override;
+  void command(const core::Command& cmd, std::function<void(api::Reply)> done) override;
+  std::string not_leading() override;
   net::ServerResponse agent_report(const net::ServerRequest& req) override;
 
   const core::Engine& engine() const { return *engine_; }
@@ -109,6 +119,19 @@ class Controller : public api::Backend {
   void configure_agents();
   nlohmann::json agents_status() const;
   std::pair<int, nlohmann::json> data_switchover(const core::Command& cmd);
+  // The cluster (controller_cluster.cpp): who leads, the shared state.
+  void start_cluster();
+  void on_leadership(const cluster::Leadership& l, const std::optional<std::string>& stored);
+  void on_shared_state(const std::string& text);
+  // Takes the cluster's state as this controller's plan (a follower's, or
+  // the one a new leader resumes from).
+  void adopt(const cluster::SharedState& s, const char* why);
+  // The acting leader writes its plan and overrides to etcd, then releases
+  // the plan; a follower publishes what it adopted in its own DNS only.
+  void store_state();
+  void stored(std::uint64_t version, const std::string& error, bool ok);
+  bool acting() const { return !cluster_ || acting_; }
+  nlohmann::json cluster_status() const;
   void schedule_tick();
   void note_tick();
   // The checks' and the control loop's timekeeping, for status; raises or
@@ -179,6 +202,25 @@ class Controller : public api::Backend {
   std::map<std::string, std::set<std::string>> agent_targets_;
   std::map<std::string, AgentState> agents_;
   std::unique_ptr<api::ReplayGuard> replay_;
+
+  // The cluster, when configured.
+  std::string member_;
+  std::unique_ptr<cluster::ClusterNode> cluster_;
+  cluster::Leadership leadership_;
+  bool acting_ = false;  // leads, and resumed from the state the cluster stored
+  // Anything to store (a plan, overrides) bumps the version; commands are
+  // acknowledged once a version at least theirs is stored.
+  std::uint64_t state_version_ = 0, stored_version_ = 0;
+  bool storing_ = false;
+  std::string store_error_;
+  struct AwaitingStore {
+    std::uint64_t version;
+    api::Reply reply;
+    std::function<void(api::Reply)> done;
+  };
+  std::vector<AwaitingStore> awaiting_store_;
+  std::mutex leading_mutex_;
+  std::string not_leading_ = "starting: no leader known yet";  // for /healthz/leader
 };
 
 }  // namespace drpilot::cli

@@ -5,6 +5,7 @@
 #include "cli/controller.h"
 #include "cli/log.h"
 #include "cli/random_seed.h"
+#include "cluster/cluster_node.h"
 #include "config/secrets.h"
 #include "dns/server.h"
 #include "providers/change_gate.h"
@@ -42,6 +43,15 @@ void Controller::start_world(const std::optional<core::Plan>& released,
                              std::vector<std::unique_ptr<providers::Provider>> configured) {
   reconciler_ = std::make_unique<providers::Reconciler>(
       loop_, [this](const providers::ReconcileEvent& e) { on_reconcile(e); }, random_seed());
+  if (cluster_) {
+    // A deposed or paused leader whose change is already on its way
+    // changes nothing outside: the lease is checked just before.
+    const cluster::LeaseGuard* guard = &cluster_->guard();
+    reconciler_->set_permit([guard]() -> std::string {
+      const core::LeaseVerdict v = guard->check();
+      return v.may_act ? "" : "not the acting leader: " + v.reason;
+    });
+  }
 
   const providers::Target current = providers::make_target(*cfg_, engine_->plan());
   std::optional<providers::Target> released_target;
@@ -55,7 +65,7 @@ void Controller::start_world(const std::optional<core::Plan>& released,
     if (auto f = embedded->apply(first, {})) throw std::runtime_error(f->reason);
     embedded_ = embedded.get();
     reconciler_->add(std::move(embedded), net::Backoff{}, lookup(applied, "embedded-dns"),
-                     lookup(verified, "embedded-dns"));
+                     lookup(verified, "embedded-dns"), /*local=*/true);
   }
   for (std::size_t i = 0; i < configured.size(); ++i) {
     const config::ProviderConfig& pc = cfg_->providers[i];
@@ -72,20 +82,38 @@ void Controller::start_world(const std::optional<core::Plan>& released,
   pre_hooks_ = std::make_unique<providers::HookThread>(loop_, policy);
   post_hooks_ = std::make_unique<providers::HookThread>(loop_, policy);
   providers::ChangeGate::Runner pre = pre_hooks_->runner(), post = post_hooks_->runner();
+  const cluster::LeaseGuard* guard = cluster_ ? &cluster_->guard() : nullptr;
   gate_ = std::make_unique<providers::ChangeGate>(
       loop_, cfg_->hooks,
-      [pre, post](providers::HookJob job,
-                  std::function<void(std::vector<providers::HookResult>)> done) {
+      [pre, post, guard](providers::HookJob job,
+                         std::function<void(std::vector<providers::HookResult>)> done) {
+        if (guard) {
+          // Hooks run for the acting leader only; what a deposed one asked
+          // is vetoed here, never run.
+          const core::LeaseVerdict v = guard->check();
+          if (!v.may_act) {
+            providers::HookResult refused;
+            refused.error = "not run: not the acting leader (" + v.reason + ")";
+            return done({refused});
+          }
+        }
         (job.kind == "post_change" ? post : pre)(std::move(job), std::move(done));
       },
       [this](const providers::Target& t) { on_release(t); },
       [this](const std::string& kind, const std::string& message,
              const std::vector<providers::HookResult>& results,
              std::uint64_t generation) { on_gate(kind, message, results, generation); });
-  gate_->start(released_target, current);
+  // A cluster member starts as a follower of its own last plan: nothing
+  // goes to the hooks or outside until it leads.
+  gate_->start(cluster_ ? std::optional<providers::Target>(current) : released_target, current);
 }
 
 void Controller::offer_plan() {
+  if (cluster_ && !acting_) {
+    // A follower serves the leader's plan and leaves the world to it.
+    if (reconciler_) reconciler_->set_target(providers::make_target(*cfg_, engine_->plan()), true);
+    return;
+  }
   if (gate_) gate_->offer(providers::make_target(*cfg_, engine_->plan()));
 }
 
@@ -94,7 +122,7 @@ void Controller::offer_plan() {
 // the journal write waits for the disk: a crash in between only means the
 // pre_change hooks are asked again about a change they already allowed.
 void Controller::on_release(const providers::Target& target) {
-  reconciler_->set_target(target);
+  reconciler_->set_target(target, /*local_only=*/cluster_ && !acting_);
   journal_write([&](store::Journal& j) { j.record_released(target.plan); });
 }
 

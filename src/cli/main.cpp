@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run the controller: checks, planner, journal, DNS, API.");
   run->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
   run->add_option("--port-file", port_file, port_file_help);
+  std::string member;
+  run->add_option("--member", member,
+                  "Which member of the configuration's cluster this controller is (also "
+                  "DRPILOT_MEMBER); needed when the file has a 'cluster' section")
+      ->envname("DRPILOT_MEMBER");
 
   auto* demo = app.add_subcommand(
       "demo",
@@ -247,7 +252,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
-  if (run->parsed()) return run_controller(config_path, port_file);
+  if (run->parsed()) return run_controller(config_path, port_file, member);
   if (demo->parsed())
     return run_demo(config_path.empty() ? default_config_path() : config_path, self_name(argv[0]),
                     port_file);

@@ -36,14 +36,12 @@ std::optional<config::Config> load_or_report(const std::string& path) {
   return std::move(r.config);
 }
 
-// A configuration with a cluster section is refused rather than ignored: run
-// alone, a controller of a configured cluster would act beside its leader.
-bool cluster_refused(const config::Config& cfg, const std::string& path) {
-  if (!cfg.cluster.enabled()) return false;
-  std::cerr << "drpilot: " << path
-            << " has a 'cluster' section; this version checks it (check-config --online) but "
-               "cannot run as a cluster member yet. Remove the section to run one controller "
-               "alone; nothing was started\n";
+// A configuration with a cluster section runs as one of its members, never
+// alone: a controller acting beside its leader would undo the cluster.
+bool member_refused(config::Config& cfg, const std::string& member) {
+  const std::string error = cfg.run_as_member(member);
+  if (error.empty()) return false;
+  std::cerr << "drpilot: " << error << "; nothing was started\n";
   return true;
 }
 
@@ -136,7 +134,8 @@ bool bootstrap_lab(const config::Config& cfg) {
 
 // Runs the loop until SIGINT/SIGTERM; SIGHUP reloads the configuration.
 int serve(std::shared_ptr<const config::Config> shared, bool with_lab, bool with_controller,
-          const std::string& banner_self, const std::string& port_file_path) {
+          const std::string& banner_self, const std::string& port_file_path,
+          const std::string& member = "") {
   const config::Config& cfg = *shared;
   // First, before any thread starts: they all inherit the blocked signals.
   net::Loop loop;
@@ -159,7 +158,7 @@ int serve(std::shared_ptr<const config::Config> shared, bool with_lab, bool with
   // The controller (and, in the demo, the agents) once the lab is ready.
   auto start_controller = [&]() -> bool {
     try {
-      controller = std::make_unique<Controller>(loop, shared, clock);
+      controller = std::make_unique<Controller>(loop, shared, clock, member);
       controller->start();
       if (with_lab) {
         agents = std::make_unique<DemoAgents>(loop, clock, cfg);
@@ -253,11 +252,13 @@ std::string default_config_path() {
   return "examples/lab.yaml";
 }
 
-int run_controller(const std::string& config_path, const std::string& port_file) {
+int run_controller(const std::string& config_path, const std::string& port_file,
+                   const std::string& member) {
   auto cfg = load_or_report(config_path);
   if (!cfg) return 1;
-  if (cluster_refused(*cfg, config_path)) return 1;
-  return serve(std::make_shared<const config::Config>(std::move(*cfg)), false, true, "", port_file);
+  if (member_refused(*cfg, member)) return 1;
+  return serve(std::make_shared<const config::Config>(std::move(*cfg)), false, true, "", port_file,
+               member);
 }
 
 int run_lab(const std::string& config_path, const std::string& port_file) {
@@ -280,7 +281,12 @@ int run_demo(const std::string& config_path, const std::string& self,
               << " has no 'lab' section; the demo needs simulated sites\n";
     return 1;
   }
-  if (cluster_refused(*cfg, config_path)) return 1;
+  if (cfg->cluster.enabled()) {
+    std::cerr << "drpilot: " << config_path
+              << " has a 'cluster' section; the demo runs one controller: use a lab file "
+                 "without one, or run each member with drpilot run --member NAME\n";
+    return 1;
+  }
   return serve(std::make_shared<const config::Config>(std::move(*cfg)), true, true, self,
                port_file);
 }

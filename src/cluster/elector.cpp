@@ -275,12 +275,16 @@ void Elector::lose_lease(const std::string& why) {
   grant();
 }
 
+core::Duration Elector::poll_interval() const {
+  return options_.poll_interval.count() > 0
+             ? options_.poll_interval
+             : std::clamp<core::Duration>(margins().ttl / 8, 100ms, 500ms);
+}
+
 void Elector::poll() {
   if (stopped_) return;
-  const core::Duration every = options_.poll_interval.count() > 0
-                                   ? options_.poll_interval
-                                   : std::clamp<core::Duration>(margins().ttl / 8, 100ms, 500ms);
-  poll_timer_.start(every, [this] { poll(); });
+  poll_timer_.start(std::chrono::duration_cast<std::chrono::milliseconds>(poll_interval()),
+                    [this] { poll(); });
   if (polling_) return;
   polling_ = true;
   etcd_.range(leader_key(), [this, alive = std::weak_ptr<bool>(alive_)](const std::string& error,

@@ -108,6 +108,8 @@ class Elector {
   const Leadership& leadership() const { return leadership_; }
   std::string leader_key() const { return options_.prefix + "leader"; }
   std::int64_t lease() const { return lease_; }
+  // How often the leader key is read (options, or derived from the TTL).
+  core::Duration poll_interval() const;
 
  private:
   void grant();

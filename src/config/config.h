@@ -214,6 +214,7 @@ struct ClusterMember {
   std::string api;                     // its API's base URL
   std::optional<Endpoint> api_listen;  // absent: the URL's host and port
   std::vector<Endpoint> dns;           // empty: dns.listen
+  std::string journal;                 // empty: journal.path
   bool operator==(const ClusterMember&) const = default;
 };
 
@@ -285,6 +286,11 @@ struct Config {
   const DataRegionConfig* find_data_region(const std::string& name) const;
   const AgentConfig* find_agent(const std::string& name) const;
   std::vector<core::SiteSpec> site_specs() const;
+  // The configuration as cluster member `name` runs it: the name is its
+  // vantage, the member's API and DNS addresses are where it listens. An
+  // error (and nothing changed) when the cluster has no such member, or
+  // `name` is empty while the file has a cluster.
+  std::string run_as_member(const std::string& name);
   // The addresses an answer of `sites` publishes for `rec`, in answer order.
   std::vector<std::string> addresses(const core::RecordSpec& rec,
                                      const std::vector<std::string>& sites) const;

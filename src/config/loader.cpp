@@ -911,6 +911,16 @@ class Loader {
         m.error("api", "'api' must name an address and port to listen on, or set 'api_listen'");
       }
       if (auto d = m.endpoint_list("dns", SectionReader::Port::zero_allowed)) cm.dns = *d;
+      if (auto j = m.string("journal")) {
+        if (j->empty()) {
+          m.error("journal", "'journal' must be a path");
+        } else {
+          cm.journal = resolve_path(*j);
+          if (!listens.insert("journal " + cm.journal).second) {
+            m.error("journal", "journal " + cm.journal + " is another member's");
+          }
+        }
+      }
       for (const Endpoint& e : cm.dns) {
         if (e.port != 0 && !listens.insert("dns " + e.to_string()).second) {
           m.error("dns", "address " + e.to_string() + " is used by another member");

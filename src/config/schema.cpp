@@ -614,6 +614,10 @@ struct Schema {
                    "Its embedded DNS server's listen addresses (instead of dns.listen): each "
                    "member answers from the leader's current plan."),
                  "dns.listen"),
+            note(f("journal", VT::string, "",
+                   "Its own journal's path (instead of journal.path), for members that "
+                   "share a machine; each member keeps a journal of its own."),
+                 "journal.path"),
         }};
     etcd = {
         "cluster.etcd",

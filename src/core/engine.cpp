@@ -101,6 +101,25 @@ void Engine::restore(const Plan& plan, const std::map<std::string, Verdict>& tar
   replan_everything();
 }
 
+void Engine::follow(const Plan& plan, const Overrides& overrides) {
+  following_ = true;
+  plan_ = plan;
+  overrides_ = overrides;
+}
+
+void Engine::lead(std::int64_t term, std::string leader, std::uint64_t floor) {
+  following_ = false;
+  term_ = term;
+  leader_ = std::move(leader);
+  generation_floor_ = std::max(generation_floor_, floor);
+  term_started_ = true;
+  for (std::size_t i = 0; i < owners_.size(); ++i) {
+    if (!owner_dirty_[i]) dirty_owners_.push_back(i);
+    owner_dirty_[i] = 1;
+  }
+  replan_everything();
+}
+
 void Engine::mark_owner(const std::string& target) {
   auto it = owner_of_target_.find(target);
   if (it == owner_of_target_.end() || owner_dirty_[it->second]) return;
@@ -308,6 +327,8 @@ bool Engine::controller_cut_off() const {
 }
 
 void Engine::replan(EngineStep& step) {
+  // A follower's plan is the leader's; lead() re-plans everything.
+  if (following_) return;
   const TimePoint now = clock_.now();
   const bool has_data = !spec_.data_regions.empty();
   std::map<LagKey, LagStat> lag;
@@ -328,6 +349,8 @@ void Engine::replan(EngineStep& step) {
                   has_data ? &data : nullptr,
                   &*index_};
   const std::uint64_t before = plan_.generation;
+  const std::int64_t before_term = plan_.term;
+  std::string before_leader = plan_.leader;
   std::vector<std::size_t> which;
   std::vector<TimePoint> queued;  // the recheck time each record of `which` already has queued
   if (replan_all_) {
@@ -377,10 +400,26 @@ void Engine::replan(EngineStep& step) {
   }
   dirty_records_.clear();
   step.plan_changed = plan_.generation != before;
+  if (term_started_ && !step.plan_changed) {
+    // A leader's first plan is its own, even when no answer changes: from
+    // then on every plan it serves names its term.
+    plan_.generation = before + 1;
+    plan_.made_at = now;
+    plan_.summary = leader_ + " leads in term " + std::to_string(term_) + "; no answer changed.";
+    step.plan_changed = true;
+  }
+  term_started_ = false;
   // Numbers a previous run may have handed out without journaling them are
   // skipped (see generation_floor).
   if (step.plan_changed && plan_.generation <= generation_floor_) {
     plan_.generation = generation_floor_ + 1;
+  }
+  if (step.plan_changed) {
+    plan_.term = term_;
+    plan_.leader = leader_;
+  } else {
+    plan_.term = before_term;
+    plan_.leader = std::move(before_leader);
   }
 }
 

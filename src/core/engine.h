@@ -71,6 +71,17 @@ class Engine {
   // generations the journal reserved, however many it used).
   void set_generation_floor(std::uint64_t floor);
 
+  // In a cluster. A follower holds the leader's plan and overrides as they
+  // are and makes no plan of its own; its checks still keep the verdicts
+  // current, so that it can lead at once.
+  void follow(const Plan& plan, const Overrides& overrides);
+  // Plans again, from the plan it holds (hold-downs and flap windows go on
+  // where they were), numbering new generations above `floor` and stamping
+  // them with `term` and `leader`. The next step makes a new generation even
+  // when no answer changes: the term's first plan.
+  void lead(std::int64_t term, std::string leader, std::uint64_t floor);
+  bool following() const { return following_; }
+
   EngineStep observe(const Observation& o);
   // Observations that arrived together (one turn of the event loop): one
   // step, one journal transaction, at most one new plan.
@@ -147,6 +158,10 @@ class Engine {
   Overrides overrides_;
   Plan plan_;
   std::uint64_t generation_floor_ = 0;
+  bool following_ = false;
+  bool term_started_ = false;  // lead() was called: the next step makes a plan
+  std::int64_t term_ = 0;
+  std::string leader_;
 
   // Indexes, rebuilt with the configuration.
   std::vector<Owner> owners_;

@@ -74,7 +74,13 @@ struct GroupPlan {
 };
 
 struct Plan {
-  std::uint64_t generation = 0;               // 0: no plan yet
+  // The sequence: 0 no plan yet. In a cluster it continues across leaders
+  // (a new leader numbers above the stored plan), so plans are ordered by
+  // (term, generation) and, because a leader resumes above what its
+  // predecessor stored, by the generation alone as well.
+  std::uint64_t generation = 0;
+  std::int64_t term = 0;                      // the leader's term that made it; 0 outside a cluster
+  std::string leader;                         // the member that made it; "" outside a cluster
   TimePoint made_at{};                        // when this generation was made
   std::map<std::string, RecordPlan> records;  // by RecordSpec::key()
   std::map<std::string, GroupPlan> groups;    // by table group name

@@ -60,8 +60,8 @@ std::string join_steps(const std::vector<std::string>& steps) {
 
 struct Reconciler::Worker {
   Worker(Reconciler& r, std::unique_ptr<Provider> p, net::Backoff b, std::uint64_t applied,
-         std::uint64_t verified, std::uint64_t seed)
-      : owner(r), provider(std::move(p)), backoff(b), rng(seed) {
+         std::uint64_t verified, std::uint64_t seed, bool is_local)
+      : owner(r), provider(std::move(p)), backoff(b), rng(seed), local(is_local) {
     status.name = provider->name();
     status.kind = std::string(provider->kind());
     status.where = provider->where();
@@ -73,6 +73,7 @@ struct Reconciler::Worker {
   std::unique_ptr<Provider> provider;
   net::Backoff backoff;
   std::mt19937_64 rng;  // touched by the worker thread only, like the two below
+  const bool local;
   std::uint64_t backoff_generation = 0;
   int backoff_attempt = 0;
   std::thread thread;
@@ -86,6 +87,7 @@ struct Reconciler::Worker {
 
   void run();
   bool attempt(const Work& w);
+  void refuse(const Work& w, const std::string& msg);
   void on_failure(const Work& w, const Failure& f);
   void emit(ReconcileEvent::Kind kind, std::uint64_t generation, std::string message,
             std::vector<std::string> steps = {});
@@ -137,16 +139,8 @@ void Reconciler::Worker::run() {
     }
     if (gen < applied) {
       // A deposed or restored controller must never overwrite a newer plan.
-      const std::string msg = provider->name() + " refused generation " + std::to_string(gen) +
-                              ": generation " + std::to_string(applied) + " was already applied";
-      {
-        std::lock_guard lock(mutex);
-        done_revision = w.revision;
-        status.failures = std::max(status.failures, 1);
-        status.last_error = msg;
-        status.last_error_at = owner.time_.now();
-      }
-      emit(ReconcileEvent::Kind::refused, gen, msg);
+      refuse(w, provider->name() + " refused generation " + std::to_string(gen) + ": generation " +
+                    std::to_string(applied) + " was already applied");
       continue;
     }
     if (started != gen) {
@@ -156,6 +150,18 @@ void Reconciler::Worker::run() {
     }
     attempt(w);
   }
+}
+
+// Nothing is done for `w` until a newer target arrives.
+void Reconciler::Worker::refuse(const Work& w, const std::string& msg) {
+  {
+    std::lock_guard lock(mutex);
+    done_revision = w.revision;
+    status.failures = std::max(status.failures, 1);
+    status.last_error = msg;
+    status.last_error_at = owner.time_.now();
+  }
+  emit(ReconcileEvent::Kind::refused, w.target->generation, msg);
 }
 
 // One attempt at `w`: diff, apply, verify. Returns true when verified.
@@ -173,6 +179,12 @@ bool Reconciler::Worker::attempt(const Work& w) {
       std::lock_guard lock(mutex);
       // A newer target arrived while reading: act on that one instead.
       if (work.revision != w.revision) return false;
+    }
+    if (!local && owner.permit_) {
+      if (const std::string why = owner.permit_(); !why.empty()) {
+        refuse(w, provider->name() + " held generation " + std::to_string(gen) + ": " + why);
+        return false;
+      }
     }
     emit(ReconcileEvent::Kind::applying, gen,
          provider->name() + " applying " + count(changes.steps.size(), "change", "changes") +
@@ -280,9 +292,9 @@ Reconciler::~Reconciler() {
 }
 
 void Reconciler::add(std::unique_ptr<Provider> provider, net::Backoff backoff,
-                     std::uint64_t applied, std::uint64_t verified) {
+                     std::uint64_t applied, std::uint64_t verified, bool local) {
   auto w = std::make_unique<Worker>(*this, std::move(provider), backoff, applied, verified,
-                                    seed_ + workers_.size() * 7919);
+                                    seed_ + workers_.size() * 7919, local);
   w->provider->set_stop_flag(&w->stopping);
   if (last_target_) {
     // Added after a target was set: start from the newest one.
@@ -294,11 +306,12 @@ void Reconciler::add(std::unique_ptr<Provider> provider, net::Backoff backoff,
   workers_.push_back(std::move(w));
 }
 
-void Reconciler::set_target(const Target& target) {
+void Reconciler::set_target(const Target& target, bool local_only) {
   auto shared = std::make_shared<const Target>(target);
   last_target_ = shared;
   ++revision_;
   for (const auto& w : workers_) {
+    if (local_only && !w->local) continue;
     {
       std::lock_guard lock(w->mutex);
       w->work = Work{shared, revision_};

@@ -75,14 +75,25 @@ class Reconciler {
   Reconciler(const Reconciler&) = delete;
   Reconciler& operator=(const Reconciler&) = delete;
 
+  // Asked on a provider's worker just before it changes anything outside
+  // this controller: an answer other than "" (why not) holds the change,
+  // which is reported as refused and tried again with the next target. In a
+  // cluster, whether this controller still holds its lease.
+  using Permit = std::function<std::string()>;
+  void set_permit(Permit permit) { permit_ = std::move(permit); }  // before add()
+
   // Adds a provider and starts its worker. `applied` and `verified` are the
-  // generations the journal remembers for it (0: none).
+  // generations the journal remembers for it (0: none). A `local` provider
+  // is this controller's own (its embedded DNS): it follows every target
+  // and needs no permit.
   void add(std::unique_ptr<Provider> provider, net::Backoff backoff, std::uint64_t applied,
-           std::uint64_t verified);
-  // Hands every provider a new target; the newest one wins. The same
+           std::uint64_t verified, bool local = false);
+  // Hands every provider a new target (only the local ones with
+  // `local_only`: a cluster follower serves the leader's plan itself and
+  // leaves the world to the leader); the newest one wins. The same
   // generation may be handed again (after a reload changed how it is
   // published): providers then diff again.
-  void set_target(const Target& target);
+  void set_target(const Target& target, bool local_only = false);
   // Stops and joins every worker; an attempt in flight finishes its current
   // request first (bounded by the provider's timeout).
   void stop();
@@ -98,6 +109,7 @@ class Reconciler {
   net::Loop& loop_;
   core::TimeSource& time_;
   Sink sink_;
+  Permit permit_;
   std::uint64_t seed_;
   std::uint64_t revision_ = 0;
   std::shared_ptr<const Target> last_target_;

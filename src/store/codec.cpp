@@ -131,6 +131,12 @@ json to_json(const core::Plan& p) {
               {"made_at_ms", core::to_ms(p.made_at)},
               {"summary", p.summary},
               {"records", records}};
+  // A cluster's plans name their term and leader; a single controller's do
+  // not (absent: 0 and "").
+  if (p.term != 0) {
+    out["term"] = p.term;
+    out["leader"] = p.leader;
+  }
   // Journals written before data groups existed have no "groups": absent
   // means none, so both read back the same.
   if (!p.groups.empty()) {
@@ -189,6 +195,11 @@ core::Plan plan_from_json(const json& j) {
   p.generation = static_cast<std::uint64_t>(gen);
   p.made_at = core::from_ms(int_field(j, "made_at_ms"));
   p.summary = string_field(j, "summary");
+  if (j.contains("term")) {
+    p.term = int_field(j, "term");
+    if (p.term < 0) throw std::runtime_error("negative plan term");
+    p.leader = string_field(j, "leader");
+  }
   const json& records = field(j, "records", json::value_t::object);
   for (const auto& [key, r] : records.items()) p.records[key] = record_from_json(key, r);
   if (j.contains("groups")) {

@@ -359,5 +359,37 @@ TEST(ApiTokens, ReadingCanBeMadeToNeedAToken) {
   EXPECT_EQ(route(b, health, access).status, 200);
 }
 
+// /healthz/leader is for load balancers in front of a cluster's members:
+// 200 only on the acting leader, never a token.
+TEST(ApiRoutes, HealthzLeaderAnswers200OnlyOnTheActingLeader) {
+  struct ClusterBackend final : public Backend {
+    std::function<net::ServerResponse()> status(const StatusQuery&) override { return {}; }
+    json history(std::size_t, std::optional<std::int64_t>) override { return {}; }
+    bool live() override { return true; }
+    std::pair<int, json> command(const core::Command&) override { return {200, {}}; }
+    std::string not_leading() override { return why; }
+    std::string why;
+  } b;
+  net::ServerRequest req;
+  req.method = "GET";
+  req.path = "/healthz/leader";
+  const Access access = Access::operator_token("s3cret-token-16b");
+  net::ServerResponse r = route(b, req, access);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "leader\n");
+  b.why = "the leader is bravo (term 812) at https://bravo:8443";
+  r = route(b, req, access);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, "not the leader: the leader is bravo (term 812) at https://bravo:8443\n");
+  req.method = "POST";
+  EXPECT_EQ(route(b, req, access).status, 405);
+  // A controller that acts alone is no cluster's leader.
+  FakeBackend alone;
+  req.method = "GET";
+  r = route(alone, req, access);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("not a cluster member"), std::string::npos) << r.body;
+}
+
 }  // namespace
 }  // namespace drpilot::api

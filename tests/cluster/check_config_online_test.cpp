@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
 
 #include "support/etcd_cluster.h"
@@ -60,21 +59,6 @@ TEST(CheckConfigOnline, EveryEtcdEndpointMustAnswer) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("etcd at " + dead + ": connect"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("not every etcd endpoint answered"), std::string::npos) << r.output;
-  testing::remove_tree(dir);
-}
-
-// Until a controller can run as a cluster member, a configured cluster is
-// refused at start, never ignored (a lone controller would act beside the
-// cluster's leader).
-TEST(ClusterRun, AConfiguredClusterIsRefusedBeforeAnythingStarts) {
-  const std::string dir = testing::make_temp_dir("drpilot-cluster-run");
-  const std::string file = dir + "/c.yaml";
-  testing::write_file(file, config("http://127.0.0.1:1") + "journal:\n  path: " + dir + "/j.db\n");
-  testing::CommandResult r = testing::run_command({DRPILOT_BINARY, "run", "-c", file});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("has a 'cluster' section"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("nothing was started"), std::string::npos) << r.output;
-  EXPECT_FALSE(std::ifstream(dir + "/j.db").good()) << "the journal was created";
   testing::remove_tree(dir);
 }
 

@@ -157,5 +157,58 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"prefix_with_a_space", cluster("", "    prefix: \"/a b/\"\n"), 16, "'prefix'"}),
     [](const ::testing::TestParamInfo<Bad>& i) { return std::string(i.param.name); });
 
+// One file, several controllers: each runs it as its member.
+TEST(ClusterConfig, RunningAsAMemberTakesItsNameAddressesAndJournal) {
+  LoadResult r = load(cluster("      journal: ams.db\n"));
+  ASSERT_TRUE(r.ok()) << r.error_text();
+  Config c = *r.config;
+  EXPECT_EQ(c.cluster.members[0].journal, "/etc/drpilot/ams.db");
+  EXPECT_EQ(c.run_as_member("ams-ctl"), "");
+  EXPECT_EQ(c.vantage, "ams-ctl");
+  EXPECT_EQ(c.api_listen, (Endpoint{"127.0.0.1", 8080}));
+  EXPECT_EQ(c.dns.listen, (std::vector<Endpoint>{{"127.0.0.1", 5301}}));
+  EXPECT_EQ(c.journal_path, "/etc/drpilot/ams.db");
+
+  // nyc-ctl names no DNS addresses and no journal: dns.listen and journal.path.
+  Config n = *r.config;
+  EXPECT_EQ(n.run_as_member("nyc-ctl"), "");
+  EXPECT_EQ(n.api_listen, (Endpoint{"127.0.0.2", 8443}));
+  EXPECT_EQ(n.dns.listen, r.config->dns.listen);
+  EXPECT_EQ(n.journal_path, r.config->journal_path);
+}
+
+TEST(ClusterConfig, AMemberMustBeNamedAndListed) {
+  LoadResult r = load(cluster());
+  ASSERT_TRUE(r.ok()) << r.error_text();
+  Config c = *r.config;
+  EXPECT_EQ(c.run_as_member("sgp-ctl"),
+            "no member 'sgp-ctl' in cluster.members (ams-ctl, nyc-ctl)");
+  EXPECT_NE(c.run_as_member("").find("say which member this controller is with --member NAME"),
+            std::string::npos);
+  EXPECT_EQ(c.vantage, r.config->vantage) << "a refused member changed the configuration";
+  LoadResult alone = load(kSites);
+  ASSERT_TRUE(alone.ok());
+  Config a = *alone.config;
+  EXPECT_EQ(a.run_as_member(""), "");
+  EXPECT_NE(a.run_as_member("ams-ctl").find("has no 'cluster' section"), std::string::npos);
+}
+
+TEST(ClusterConfig, TwoMembersCannotShareAJournal) {
+  LoadResult r = load(kSites + R"(cluster:
+  members:
+    - name: a
+      api: http://127.0.0.1:8080
+      journal: j.db
+    - name: b
+      api: http://127.0.0.1:8081
+      journal: /etc/drpilot/j.db
+  etcd:
+    endpoints: [http://127.0.0.1:2379]
+)");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error_text().find("journal /etc/drpilot/j.db is another member's"), std::string::npos)
+      << r.error_text();
+}
+
 }  // namespace
 }  // namespace drpilot::config

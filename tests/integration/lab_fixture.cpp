@@ -106,16 +106,7 @@ void LabFixture::lab(const std::string& action, const std::string& site) {
 }
 
 std::vector<std::string> LabFixture::dig(const std::string& qtype, const std::string& name) {
-  CommandResult r = run_command({"dig", "@127.0.0.1", "-p", std::to_string(ports_.dns), name, qtype,
-                                 "+short", "+time=1", "+tries=1"},
-                                5s);
-  std::vector<std::string> out;
-  std::istringstream in(r.output);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.rfind(";;", 0) != 0) out.push_back(line);
-  }
-  return out;
+  return dig_short(ports_.dns, name, qtype);
 }
 
 bool LabFixture::wait_for_answer(const std::string& address, std::chrono::milliseconds timeout) {

@@ -190,10 +190,11 @@ class ReconcilerTest : public ::testing::Test {
   }
 
   std::shared_ptr<Script> add(const std::string& name, net::Backoff b = kSmall,
-                              std::uint64_t applied = 0, std::uint64_t verified = 0) {
+                              std::uint64_t applied = 0, std::uint64_t verified = 0,
+                              bool local = false) {
     auto s = std::make_shared<Script>();
     s->time = &time_;
-    reconciler_->add(std::make_unique<ScriptedProvider>(name, s), b, applied, verified);
+    reconciler_->add(std::make_unique<ScriptedProvider>(name, s), b, applied, verified, local);
     return s;
   }
 
@@ -288,6 +289,51 @@ TEST_F(ReconcilerTest, DiffApplyVerifyAndEventsInOrderOnTheLoopThread) {
   EXPECT_EQ(st.last_changes, std::vector<std::string>{"set world 0 -> 1"});
   EXPECT_TRUE(reconciler_->all_verified(1));
   EXPECT_FALSE(reconciler_->all_verified(2));
+}
+
+// A cluster follower serves the leader's plan from its own DNS and leaves
+// every other provider alone.
+TEST_F(ReconcilerTest, ALocalOnlyTargetReachesOnlyTheLocalProviders) {
+  auto dns = add("embedded", kSmall, 0, 0, /*local=*/true);
+  auto remote = add("linode");
+  reconciler_->set_target(target(4), /*local_only=*/true);
+  ASSERT_TRUE(wait_event("embedded", Kind::verified, 4)) << kinds("embedded");
+  drain_loop();
+  EXPECT_EQ(kinds("linode"), "");
+  EXPECT_TRUE(remote->diffed().empty());
+  EXPECT_EQ(status_of("linode").target_generation, 0u);
+  // Leading, it hands the next plan to everyone.
+  reconciler_->set_target(target(5));
+  ASSERT_TRUE(wait_event("linode", Kind::verified, 5)) << kinds("linode");
+  ASSERT_TRUE(wait_event("embedded", Kind::verified, 5)) << kinds("embedded");
+}
+
+// A deposed leader whose change is already on its way applies nothing: the
+// permit is asked just before the change, and only for providers outside.
+TEST_F(ReconcilerTest, AChangeWithoutPermitIsHeldUntilTheNextTarget) {
+  std::atomic<bool> leading{false};
+  reconciler_->set_permit(
+      [&]() -> std::string { return leading ? "" : "not the acting leader (lease expired)"; });
+  auto dns = add("embedded", kSmall, 0, 0, /*local=*/true);
+  auto remote = add("linode");
+  reconciler_->set_target(target(2));
+  ASSERT_TRUE(wait_event("linode", Kind::refused, 2)) << kinds("linode");
+  ASSERT_TRUE(wait_event("embedded", Kind::verified, 2)) << kinds("embedded");
+  EXPECT_TRUE(remote->applied().empty());
+  auto refused = events_of("linode", Kind::refused);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_NE(refused[0].message.find("linode held generation 2: not the acting leader"),
+            std::string::npos)
+      << refused[0].message;
+  // Nothing more is tried for that target, however long it waits.
+  time_.advance(std::chrono::seconds(60));
+  drain_loop();
+  EXPECT_EQ(remote->diffed(), std::vector<std::uint64_t>{2});
+  // Leading again: the next target is applied.
+  leading = true;
+  reconciler_->set_target(target(3));
+  ASSERT_TRUE(wait_event("linode", Kind::verified, 3)) << kinds("linode");
+  EXPECT_EQ(remote->applied(), std::vector<std::uint64_t>{3});
 }
 
 TEST_F(ReconcilerTest, AWorldAlreadyInSyncIsVerifiedWithoutApplying) {

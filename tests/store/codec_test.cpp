@@ -36,6 +36,19 @@ TEST(Codec, PlanRoundTrips) {
   expect_same_plan(p, plan_from_json(reparsed(to_json(p))));
 }
 
+TEST(Codec, AClusterPlanKeepsItsTermAndLeader) {
+  core::Plan p = sample_plan();
+  p.term = 4711;
+  p.leader = "bravo";
+  const core::Plan back = plan_from_json(reparsed(to_json(p)));
+  EXPECT_EQ(back.term, 4711);
+  EXPECT_EQ(back.leader, "bravo");
+  // A single controller's plan has neither.
+  const json single = to_json(sample_plan());
+  EXPECT_FALSE(single.contains("term"));
+  EXPECT_EQ(plan_from_json(single).term, 0);
+}
+
 TEST(Codec, EveryChangeKindRoundTrips) {
   for (core::ChangeKind k :
        {core::ChangeKind::none, core::ChangeKind::bootstrap, core::ChangeKind::safety,
@@ -112,6 +125,14 @@ TEST(Codec, MalformedPlanIsRefused) {
           {"generation as text", [](json& j) { j["generation"] = "7"; }, "generation"},
           {"negative generation", [](json& j) { j["generation"] = -1; }, "generation"},
           {"no made_at", [](json& j) { j.erase("made_at_ms"); }, "made_at_ms"},
+          {"term as text", [](json& j) { j["term"] = "3"; }, "term"},
+          {"negative term",
+           [](json& j) {
+             j["term"] = -3;
+             j["leader"] = "a";
+           },
+           "term"},
+          {"term without leader", [](json& j) { j["term"] = 3; }, "leader"},
           {"no summary", [](json& j) { j.erase("summary"); }, "summary"},
           {"no records", [](json& j) { j.erase("records"); }, "records"},
           {"records as array", [](json& j) { j["records"] = json::array(); }, "records"},

@@ -144,6 +144,20 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds tim
   }
 }
 
+std::vector<std::string> dig_short(std::uint16_t port, const std::string& name,
+                                   const std::string& qtype) {
+  CommandResult r = run_command({"dig", "@127.0.0.1", "-p", std::to_string(port), name, qtype,
+                                 "+short", "+time=1", "+tries=1"},
+                                std::chrono::seconds(5));
+  std::vector<std::string> out;
+  std::istringstream in(r.output);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.rfind(";;", 0) != 0) out.push_back(line);
+  }
+  return out;
+}
+
 bool have_program(const std::string& name) {
   const char* path = std::getenv("PATH");
   if (!path) return false;

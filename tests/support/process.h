@@ -59,6 +59,10 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds tim
                 std::chrono::milliseconds step = std::chrono::milliseconds(20));
 
 bool have_program(const std::string& name);
+// `dig +short` against the DNS server on 127.0.0.1:`port` (one try, one
+// second): the answer's lines, empty when there is none.
+std::vector<std::string> dig_short(std::uint16_t port, const std::string& name,
+                                   const std::string& qtype = "A");
 std::string make_temp_dir(const std::string& prefix);
 void remove_tree(const std::string& path);
 void write_file(const std::string& path, const std::string& content);

@@ -1,0 +1,227 @@
+// The controller as a cluster member: it follows the leader's plan (serving
+// it in its own DNS, leaving the world alone) until it leads; then it resumes
+// from the state the cluster stored, plans, stores each plan in etcd under
+// its term, and only then releases it to hooks and providers. The cluster
+// node decides who leads; this file only reacts.
+
+#include "cli/controller.h"
+#include "cli/log.h"
+#include "cluster/cluster_node.h"
+#include "cluster/cluster_options.h"
+#include "cluster/shared_state.h"
+#include "providers/change_gate.h"
+#include "providers/reconciler.h"
+#include "providers/target.h"
+#include "store/journal.h"
+#include "store/journal_keeper.h"
+
+namespace drpilot::cli {
+
+namespace {
+
+// What the API of `member` is, for replies that send the operator there.
+std::string api_of(const config::Config& cfg, const std::string& member) {
+  const config::ClusterMember* m = cfg.cluster.find(member);
+  return m ? m->api : "";
+}
+
+}  // namespace
+
+void Controller::start_cluster() {
+  std::string error;
+  std::optional<cluster::EtcdOptions> etcd = cluster::etcd_options(cfg_->cluster.etcd, error);
+  if (!etcd) throw std::runtime_error("cluster.etcd: " + error);
+  cluster::ClusterNode::Events events;
+  events.leadership = [this](const cluster::Leadership& l, std::optional<std::string> stored) {
+    on_leadership(l, stored);
+  };
+  events.state = [this](const std::string& text) { on_shared_state(text); };
+  cluster_ = std::make_unique<cluster::ClusterNode>(
+      loop_, std::move(*etcd), cluster::elector_options(cfg_->cluster.etcd, member_),
+      std::move(events));
+  // Until the cluster says otherwise this controller serves what it last
+  // knew (its journal's plan, or its first one) and changes nothing.
+  engine_->follow(engine_->plan(), engine_->overrides());
+}
+
+void Controller::on_leadership(const cluster::Leadership& l,
+                               const std::optional<std::string>& stored) {
+  const bool was_acting = acting_;
+  const bool new_role = l.role != leadership_.role || l.term != leadership_.term;
+  leadership_ = l;
+  log_event("leadership", {{"role", cluster::to_string(l.role)},
+                           {"term", std::to_string(l.term)},
+                           {"leader", l.leader},
+                           {"reason", l.reason},
+                           {"etcd_error", l.etcd_error}});
+  clear_alert("cluster: ");
+  if (!l.etcd_error.empty()) alert("cluster: etcd does not answer: " + l.etcd_error);
+  if (l.role == cluster::Role::leader && stored) {
+    if (!stored->empty()) {
+      try {
+        cluster::SharedState s = cluster::decode_shared_state(*stored);
+        cluster::SharedState mine;
+        mine.plan = engine_->plan();
+        if (s.newer_than(mine)) adopt(s, "resumed from the cluster's stored plan");
+      } catch (const std::exception& e) {
+        // Planning from its own copy beats not leading at all; the numbers
+        // still go up from the highest it knows.
+        alert(std::string("cluster: the stored state cannot be read (") + e.what() +
+              "); this leader plans from its own copy");
+      }
+    }
+    engine_->lead(l.term, member_, engine_->plan().generation);
+    acting_ = true;
+    journal_event("cluster", member_ + " leads the cluster in term " + std::to_string(l.term),
+                  {{"term", l.term}, {"leader", member_}, {"reason", l.reason}});
+    apply(engine_->tick());
+    // Stored under this term and released to every provider, which verify
+    // before they change anything: nothing the predecessor did is redone.
+    if (state_version_ == stored_version_) ++state_version_;
+    store_state();
+  } else if (l.role != cluster::Role::leader) {
+    if (was_acting) {
+      acting_ = false;
+      engine_->follow(engine_->plan(), engine_->overrides());
+      for (AwaitingStore& a : awaiting_store_) {
+        a.done({503,
+                {{"error", "not carried out: " + member_ +
+                               " stopped leading before the cluster stored it (" + l.reason +
+                               "); ask the leader again"}}});
+      }
+      awaiting_store_.clear();
+    }
+    if (new_role || was_acting) {
+      journal_event("cluster", member_ + " is " + cluster::to_string(l.role) + ": " + l.reason,
+                    {{"term", l.term}, {"leader", l.leader}});
+    }
+  }
+  std::string why;
+  if (!acting_) {
+    why = l.leader.empty() ? cluster::to_string(l.role) + ": " + l.reason
+                           : "the leader is " + l.leader + " (term " + std::to_string(l.term) +
+                                 ") at " + api_of(*cfg_, l.leader);
+  }
+  std::lock_guard lock(leading_mutex_);
+  not_leading_ = why;
+}
+
+void Controller::on_shared_state(const std::string& text) {
+  if (acting_) return;
+  cluster::SharedState s;
+  try {
+    s = cluster::decode_shared_state(text);
+  } catch (const std::exception& e) {
+    clear_alert("cluster: the stored state");
+    alert(std::string("cluster: the stored state cannot be read: ") + e.what());
+    return;
+  }
+  clear_alert("cluster: the stored state");
+  cluster::SharedState mine;
+  mine.plan = engine_->plan();
+  if (!s.newer_than(mine)) return;
+  adopt(s, "follows the leader");
+}
+
+void Controller::adopt(const cluster::SharedState& s, const char* why) {
+  engine_->follow(s.plan, s.overrides);
+  const core::Plan& plan = engine_->plan();
+  log_event("plan", {{"generation", std::to_string(plan.generation)},
+                     {"term", std::to_string(plan.term)},
+                     {"leader", plan.leader},
+                     {"how", why},
+                     {"summary", plan.summary}});
+  if (journal_write([&](store::Journal& j) { j.record_plan(plan); })) {
+    cover_generation(plan.generation);
+  }
+  offer_plan();
+}
+
+void Controller::store_state() {
+  if (!acting_ || storing_ || stored_version_ >= state_version_) return;
+  storing_ = true;
+  cluster::SharedState s;
+  s.plan = engine_->plan();
+  s.overrides = engine_->overrides();
+  for (const providers::ProviderStatus& p :
+       reconciler_ ? reconciler_->status() : std::vector<providers::ProviderStatus>{}) {
+    s.verified[p.name] = p.verified_generation;
+  }
+  const std::uint64_t version = state_version_;
+  cluster_->store(cluster::encode(s), [this, version](const std::string& error, bool ok) {
+    stored(version, error, ok);
+  });
+}
+
+void Controller::stored(std::uint64_t version, const std::string& error, bool ok) {
+  storing_ = false;
+  if (!ok) {
+    // Not leading any more: the leadership event says so and fails what
+    // waits. An etcd error: tried again every tick while the lease holds.
+    if (!error.empty() && error != store_error_) {
+      log_event("cluster_store_failed", {{"error", error}});
+      clear_alert("cluster: the plan is not stored");
+      alert("cluster: the plan is not stored (" + error + "); nothing is released until it is");
+    }
+    store_error_ = error;
+    return;
+  }
+  if (!store_error_.empty()) clear_alert("cluster: the plan is not stored");
+  store_error_.clear();
+  stored_version_ = version;
+  std::erase_if(awaiting_store_, [&](AwaitingStore& a) {
+    if (a.version > version) return false;
+    a.done(a.reply);
+    return true;
+  });
+  // Release only what was stored: a newer plan is stored first.
+  if (version == state_version_) {
+    offer_plan();
+  } else {
+    store_state();
+  }
+}
+
+void Controller::command(const core::Command& cmd, std::function<void(api::Reply)> done) {
+  if (!cluster_) return done(command(cmd));
+  if (!acting_) {
+    std::lock_guard lock(leading_mutex_);
+    return done({503,
+                 {{"error", member_ + " does not lead the cluster: " + not_leading_},
+                  {"leader", leadership_.leader},
+                  {"leader_api", api_of(*cfg_, leadership_.leader)}}});
+  }
+  api::Reply reply = command(cmd);
+  if (reply.first != 200) return done(std::move(reply));
+  // Acknowledged once the cluster holds it: a leader that dies now leaves it
+  // to the next one.
+  ++state_version_;
+  awaiting_store_.push_back({state_version_, std::move(reply), std::move(done)});
+  store_state();
+}
+
+std::string Controller::not_leading() {
+  std::lock_guard lock(leading_mutex_);
+  return cluster_ ? not_leading_ : api::Backend::not_leading();
+}
+
+nlohmann::json Controller::cluster_status() const {
+  if (!cluster_) return nullptr;
+  const cluster::Leadership& l = leadership_;
+  return {{"member", member_},
+          {"role", cluster::to_string(l.role)},
+          {"acting", acting_},
+          {"term", l.term},
+          {"leader", l.leader},
+          {"leader_api", api_of(*cfg_, l.leader)},
+          {"since", l.since == core::TimePoint{} ? nlohmann::json(nullptr)
+                                                 : nlohmann::json(core::format_time(l.since))},
+          {"reason", l.reason},
+          {"etcd_error", l.etcd_error},
+          {"etcd_endpoints", cfg_->cluster.etcd.endpoints},
+          {"stored_generation", acting_ && stored_version_ == state_version_
+                                    ? nlohmann::json(engine_->plan().generation)
+                                    : nlohmann::json(nullptr)}};
+}
+
+}  // namespace drpilot::cli
