@@ -7,6 +7,7 @@
 #include "cli/log.h"
 #include "cli/random_seed.h"
 #include "cluster/cluster_node.h"
+#include "cluster/vantage_report.h"
 #include "config/secrets.h"
 #include "dns/server.h"
 #include "probe/canary.h"
@@ -220,7 +221,10 @@ void Controller::schedule_tick() {
     watch_load();
     watch_credentials();
     keep_journal();
-    if (cluster_) store_state();  // after an etcd error
+    if (cluster_) {
+      store_state();  // after an etcd error
+      send_report();
+    }
     schedule_tick();
   });
 }
@@ -259,6 +263,9 @@ nlohmann::json Controller::load_status() const {
 }
 
 void Controller::on_observations(const std::vector<core::Observation>& batch) {
+  if (cluster_ && !acting_) {
+    for (const core::Observation& o : batch) outbox_->add(o);
+  }
   apply(engine_->observe(batch));
 }
 

@@ -30,6 +30,8 @@ class Server;
 }
 namespace drpilot::cluster {
 class ClusterNode;
+class VantageInbox;
+class VantageOutbox;
 struct SharedState;
 }  // namespace drpilot::cluster
 namespace drpilot::probe {
@@ -123,6 +125,10 @@ class Controller : public api::Backend {
   void start_cluster();
   void on_leadership(const cluster::Leadership& l, const std::optional<std::string>& stored);
   void on_shared_state(const std::string& text);
+  // The leader counts each member's checks as a vantage; followers report
+  // theirs through etcd.
+  void on_reports(std::vector<std::pair<std::string, std::string>> reports);
+  void send_report();
   // Takes the cluster's state as this controller's plan (a follower's, or
   // the one a new leader resumes from).
   void adopt(const cluster::SharedState& s, const char* why);
@@ -219,6 +225,9 @@ class Controller : public api::Backend {
     std::function<void(api::Reply)> done;
   };
   std::vector<AwaitingStore> awaiting_store_;
+  std::unique_ptr<cluster::VantageOutbox> outbox_;
+  std::unique_ptr<cluster::VantageInbox> inbox_;
+  bool reporting_ = false;
   std::mutex leading_mutex_;
   std::string not_leading_ = "starting: no leader known yet";  // for /healthz/leader
 };

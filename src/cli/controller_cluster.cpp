@@ -9,6 +9,7 @@
 #include "cluster/cluster_node.h"
 #include "cluster/cluster_options.h"
 #include "cluster/shared_state.h"
+#include "cluster/vantage_report.h"
 #include "providers/change_gate.h"
 #include "providers/reconciler.h"
 #include "providers/target.h"
@@ -36,6 +37,11 @@ void Controller::start_cluster() {
     on_leadership(l, stored);
   };
   events.state = [this](const std::string& text) { on_shared_state(text); };
+  events.reports = [this](std::vector<std::pair<std::string, std::string>> reports) {
+    on_reports(std::move(reports));
+  };
+  outbox_ = std::make_unique<cluster::VantageOutbox>();
+  inbox_ = std::make_unique<cluster::VantageInbox>();
   cluster_ = std::make_unique<cluster::ClusterNode>(
       loop_, std::move(*etcd), cluster::elector_options(cfg_->cluster.etcd, member_),
       std::move(events));
@@ -72,6 +78,7 @@ void Controller::on_leadership(const cluster::Leadership& l,
     }
     engine_->lead(l.term, member_, engine_->plan().generation);
     acting_ = true;
+    outbox_->take();  // its own checks now count directly
     journal_event("cluster", member_ + " leads the cluster in term " + std::to_string(l.term),
                   {{"term", l.term}, {"leader", member_}, {"reason", l.reason}});
     apply(engine_->tick());
@@ -121,6 +128,38 @@ void Controller::on_shared_state(const std::string& text) {
   mine.plan = engine_->plan();
   if (!s.newer_than(mine)) return;
   adopt(s, "follows the leader");
+}
+
+void Controller::send_report() {
+  if (!acting_ && !reporting_ && !outbox_->empty()) {
+    std::vector<core::Observation> taken = outbox_->take();
+    const std::string text = cluster::encode_vantage_report(taken);
+    reporting_ = true;
+    cluster_->report(text, [this, taken = std::move(taken)](bool ok) mutable {
+      reporting_ = false;
+      // Not taken (etcd did not answer, no lease yet): sent with the next.
+      if (!ok && !acting_) outbox_->restore(std::move(taken));
+    });
+  }
+}
+
+void Controller::on_reports(std::vector<std::pair<std::string, std::string>> reports) {
+  if (!acting_) return;
+  std::vector<core::Observation> batch;
+  for (auto& [member, text] : reports) {
+    if (!cfg_->cluster.find(member) || member == member_) continue;
+    try {
+      for (core::Observation& o : inbox_->take(cluster::decode_vantage_report(text, member))) {
+        batch.push_back(std::move(o));
+      }
+      clear_alert("cluster: " + member + "'s report");
+    } catch (const std::exception& e) {
+      clear_alert("cluster: " + member + "'s report");
+      alert("cluster: " + member + "'s report cannot be read (" + e.what() +
+            "); its checks do not count");
+    }
+  }
+  if (!batch.empty()) apply(engine_->observe(batch));
 }
 
 void Controller::adopt(const cluster::SharedState& s, const char* why) {

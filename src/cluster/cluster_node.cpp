@@ -10,6 +10,7 @@ ClusterNode::ClusterNode(net::Loop& control, EtcdOptions etcd, ElectorOptions el
                          Events events)
     : control_(control),
       prefix_(elector.prefix),
+      member_(elector.member),
       events_(std::move(events)),
       loop_(std::make_unique<net::Loop>()) {
   etcd_ = std::make_unique<EtcdClient>(*loop_, std::move(etcd));
@@ -58,6 +59,13 @@ void ClusterNode::stop(std::chrono::milliseconds resign_within) {
 }
 
 void ClusterNode::on_leadership(const Leadership& l) {
+  if (l.role == Role::leader && acting_ && l.term == acting_term_) {
+    // Still the same term (an etcd error came or went): nothing to resume.
+    post([this, l] { events_.leadership(l, std::nullopt); });
+    return;
+  }
+  acting_ = false;
+  seen_reports_.clear();
   if (l.role == Role::leader) {
     // Not yet acting: first the state the predecessor left.
     if (!resuming_) read_for_leader(l.term);
@@ -83,6 +91,8 @@ void ClusterNode::read_for_leader(std::int64_t term) {
     }
     std::string stored = r.kvs.empty() ? "" : r.kvs[0].value;
     if (!r.kvs.empty()) seen_revision_ = r.kvs[0].mod_revision;
+    acting_ = true;
+    acting_term_ = term;
     post([this, l = now, stored = std::move(stored)] { events_.leadership(l, stored); });
   });
 }
@@ -90,7 +100,11 @@ void ClusterNode::read_for_leader(std::int64_t term) {
 void ClusterNode::poll_state() {
   state_timer_->start(std::chrono::duration_cast<std::chrono::milliseconds>(poll_interval_),
                       [this] { poll_state(); });
-  if (elector_->leadership().role == Role::leader || polling_) return;
+  if (polling_) return;
+  if (elector_->leadership().role == Role::leader) {
+    if (acting_) poll_reports();
+    return;
+  }
   polling_ = true;
   etcd_->range(state_key(), [this](const std::string& error, const RangeReply& r) {
     polling_ = false;
@@ -99,6 +113,35 @@ void ClusterNode::poll_state() {
     if (elector_->leadership().role == Role::leader) return;
     seen_revision_ = r.kvs[0].mod_revision;
     post([this, text = r.kvs[0].value] { events_.state(text); });
+  });
+}
+
+void ClusterNode::poll_reports() {
+  polling_ = true;
+  etcd_->range_prefix(reports_prefix(), [this](const std::string& error, const RangeReply& r) {
+    polling_ = false;
+    if (!error.empty() || !acting_) return;
+    std::vector<std::pair<std::string, std::string>> fresh;
+    for (const KeyValue& kv : r.kvs) {
+      std::int64_t& seen = seen_reports_[kv.key];
+      if (kv.mod_revision <= seen) continue;
+      seen = kv.mod_revision;
+      const std::string member = kv.key.substr(reports_prefix().size());
+      if (member != member_) fresh.emplace_back(member, kv.value);
+    }
+    if (!fresh.empty())
+      post([this, fresh = std::move(fresh)]() mutable { events_.reports(std::move(fresh)); });
+  });
+}
+
+void ClusterNode::report(std::string text, std::function<void(bool ok)> done) {
+  loop_->post([this, text = std::move(text), done = std::move(done)]() mutable {
+    const std::int64_t lease = elector_->lease();
+    if (lease == 0) return post([done] { done(false); });
+    etcd_->txn({}, {put_op(reports_prefix() + member_, text, lease)}, {},
+               [this, done = std::move(done)](const std::string& error, const TxnReply&) {
+                 post([done, ok = error.empty()] { done(ok); });
+               });
   });
 }
 

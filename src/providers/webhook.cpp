@@ -53,6 +53,9 @@ class Webhook final : public Provider {
                    {"X-Drpilot-Timestamp", timestamp},
                    {"X-Drpilot-Signature", webhook_signature(key_, timestamp, body)},
                    {"X-Drpilot-Generation", std::to_string(target.generation)}};
+    if (target.plan.term != 0) {
+      req.headers.push_back({"X-Drpilot-Term", std::to_string(target.plan.term)});
+    }
     net::ClientResult r = net::http_request_sync(std::move(req));
     const std::string what = "POST " + where();
     if (!r.ok) return fail(what + ": " + r.error);
@@ -103,6 +106,12 @@ std::string webhook_body(const Target& target, const Target* previous) {
                {"made_at", core::format_time(target.made_at)},
                {"summary", target.summary},
                {"records", records}};
+  // In a cluster: the term of the leader that made it; a receiver orders
+  // deliveries by (term, generation) and ignores anything older.
+  if (target.plan.term != 0) {
+    body["term"] = target.plan.term;
+    body["leader"] = target.plan.leader;
+  }
   if (previous) {
     json changes = json::array();
     for (const RecordChange& c : changes_between(*previous, target)) {

@@ -5,6 +5,8 @@
 //   X-Drpilot-Timestamp: <Unix seconds>
 //   X-Drpilot-Signature: sha256=<hex HMAC-SHA256(key, timestamp + "." + body)>
 //   X-Drpilot-Generation: <generation>
+//   X-Drpilot-Term: <the leader's term>  (in a cluster; the body has "term"
+//                                          and "leader" too)
 //
 // A receiver should check the signature, refuse timestamps more than a few
 // minutes old (replays), and ignore a generation it has already seen: a

@@ -11,6 +11,7 @@
 
 #include <csignal>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -232,6 +233,24 @@ TEST_F(ClusterRunTest, OneLeaderActsAndEveryMemberServesItsPlan) {
     EXPECT_EQ(r.status, 503);
     EXPECT_NE(r.body.find("the leader is " + kMembers[leader]), std::string::npos) << r.body;
   }
+  // Every member's checks count in the leader's quorum, fresh.
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        const json s = status(leader);
+        if (!s.is_object() || !s.contains("sites")) return false;
+        for (const json& site : s["sites"]) {
+          for (const json& check : site["checks"]) {
+            std::set<std::string> fresh;
+            for (const json& v : check["vantages"]) {
+              if (v["fresh"] == true) fresh.insert(v["vantage"].get<std::string>());
+            }
+            if (fresh != std::set<std::string>(kMembers.begin(), kMembers.end())) return false;
+          }
+        }
+        return true;
+      },
+      10s, 100ms))
+      << status(leader)["sites"].dump();
 }
 
 TEST_F(ClusterRunTest, TheLeadersFailoverReachesEveryMembersDns) {

@@ -176,6 +176,17 @@ TEST(WebhookBody, ListsEveryRecordAndWhatChangedSinceThePreviousDelivery) {
   EXPECT_EQ(c["from_addresses"], json(V{"192.0.2.1"}));
   EXPECT_EQ(c["to_addresses"], json(V{"198.51.100.1"}));
   EXPECT_EQ(c["reason"], "because fra");
+  EXPECT_FALSE(second.contains("term")) << "a single controller's plan has no term";
+}
+
+TEST(WebhookBody, AClusterPlanNamesItsTermAndLeader) {
+  Target t = target(7, "fra");
+  t.plan.term = 812;
+  t.plan.leader = "bravo";
+  json body = json::parse(webhook_body(t, nullptr));
+  EXPECT_EQ(body["term"], 812);
+  EXPECT_EQ(body["leader"], "bravo");
+  EXPECT_EQ(body["generation"], 7);
 }
 
 TEST(Webhook, DeliversASignedJsonBodyOncePerGeneration) {

@@ -1,0 +1,50 @@
+#pragma once
+// What a follower tells the leader it saw: its own observations since its
+// last report, kept under <prefix>vantages/<member> (bound to its lease, so
+// a dead member's report goes with it). The leader counts each member as a
+// vantage in its quorum, exactly as it counts agents.
+
+#include <deque>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/model.h"
+
+namespace drpilot::cluster {
+
+std::string encode_vantage_report(const std::vector<core::Observation>& observations);
+// The observations, each with `member` as its vantage (whatever the text
+// says). Throws std::runtime_error naming what is wrong; nothing half-decoded.
+std::vector<core::Observation> decode_vantage_report(const std::string& text,
+                                                     const std::string& member);
+
+// The leader's side: hands on only what it has not seen, per member and
+// target, oldest first (a report read twice counts once).
+class VantageInbox {
+ public:
+  std::vector<core::Observation> take(std::vector<core::Observation> report);
+  void forget(const std::string& member);
+
+ private:
+  std::map<std::pair<std::string, std::string>, core::TimePoint> last_;  // (member, target)
+};
+
+// The follower's side: its observations since the last report that etcd
+// took, at most `per_target` of the newest for each target.
+class VantageOutbox {
+ public:
+  explicit VantageOutbox(std::size_t per_target = 16) : per_target_(per_target) {}
+  void add(const core::Observation& o);
+  bool empty() const { return pending_.empty(); }
+  // Everything pending, moved out; put back with restore() when the write failed.
+  std::vector<core::Observation> take();
+  void restore(std::vector<core::Observation> taken);
+
+ private:
+  std::size_t per_target_;
+  std::map<std::string, std::deque<core::Observation>> pending_;  // by target
+};
+
+}  // namespace drpilot::cluster
