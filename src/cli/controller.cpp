@@ -222,7 +222,8 @@ void Controller::schedule_tick() {
     watch_credentials();
     keep_journal();
     if (cluster_) {
-      store_state();  // after an etcd error
+      if (acting_) watch_agreement();
+      store_state();  // after an etcd error or a disagreement
       send_report();
     }
     schedule_tick();
@@ -458,6 +459,7 @@ std::string Controller::reload() {
   const bool canary_changed =
       next.table_groups != cfg_->table_groups || next.data_regions != cfg_->data_regions;
   cfg_ = std::make_shared<const config::Config>(std::move(next));
+  if (cluster_) config_digest_ = file_digest(cfg_->path);
   configure_agents();
   if (canary_changed) start_canary();
   if (embedded_) embedded_->configure(cfg_->dns.zones, cfg_->site_specs(), cfg_->records);

@@ -129,6 +129,11 @@ class Controller : public api::Backend {
   // theirs through etcd.
   void on_reports(std::vector<std::pair<std::string, std::string>> reports);
   void send_report();
+  // The leader acts only on a cluster whose reporting members run the same
+  // configuration: "" when they do, else who runs what.
+  std::string disagreement() const;
+  void watch_agreement();
+  static std::string file_digest(const std::string& path);
   // Takes the cluster's state as this controller's plan (a follower's, or
   // the one a new leader resumes from).
   void adopt(const cluster::SharedState& s, const char* why);
@@ -228,6 +233,10 @@ class Controller : public api::Backend {
   std::unique_ptr<cluster::VantageOutbox> outbox_;
   std::unique_ptr<cluster::VantageInbox> inbox_;
   bool reporting_ = false;
+  core::TimePoint last_report_{};
+  std::string config_digest_;  // "sha256:..." of the configuration file this member runs
+  std::map<std::string, std::pair<std::string, core::TimePoint>> member_digests_;  // as reported
+  std::string disagreement_logged_;
   std::mutex leading_mutex_;
   std::string not_leading_ = "starting: no leader known yet";  // for /healthz/leader
 };

@@ -4,12 +4,16 @@
 // its term, and only then releases it to hooks and providers. The cluster
 // node decides who leads; this file only reacts.
 
+#include <fstream>
+#include <sstream>
+
 #include "cli/controller.h"
 #include "cli/log.h"
 #include "cluster/cluster_node.h"
 #include "cluster/cluster_options.h"
 #include "cluster/shared_state.h"
 #include "cluster/vantage_report.h"
+#include "net/crypto.h"
 #include "providers/change_gate.h"
 #include "providers/reconciler.h"
 #include "providers/target.h"
@@ -20,6 +24,9 @@ namespace drpilot::cli {
 
 namespace {
 
+constexpr core::Duration kReportAtLeast{1'000};
+constexpr core::Duration kDigestFresh{5'000};
+
 // What the API of `member` is, for replies that send the operator there.
 std::string api_of(const config::Config& cfg, const std::string& member) {
   const config::ClusterMember* m = cfg.cluster.find(member);
@@ -28,7 +35,15 @@ std::string api_of(const config::Config& cfg, const std::string& member) {
 
 }  // namespace
 
+std::string Controller::file_digest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return "sha256:" + net::to_hex(net::sha256(text.str())).substr(0, 16);
+}
+
 void Controller::start_cluster() {
+  config_digest_ = file_digest(cfg_->path);
   std::string error;
   std::optional<cluster::EtcdOptions> etcd = cluster::etcd_options(cfg_->cluster.etcd, error);
   if (!etcd) throw std::runtime_error("cluster.etcd: " + error);
@@ -60,7 +75,7 @@ void Controller::on_leadership(const cluster::Leadership& l,
                            {"leader", l.leader},
                            {"reason", l.reason},
                            {"etcd_error", l.etcd_error}});
-  clear_alert("cluster: ");
+  clear_alert("cluster: etcd does not answer");
   if (!l.etcd_error.empty()) alert("cluster: etcd does not answer: " + l.etcd_error);
   if (l.role == cluster::Role::leader && stored) {
     if (!stored->empty()) {
@@ -131,10 +146,14 @@ void Controller::on_shared_state(const std::string& text) {
 }
 
 void Controller::send_report() {
-  if (!acting_ && !reporting_ && !outbox_->empty()) {
+  // At least every second, with or without news: the report also tells the
+  // leader which configuration this member runs.
+  const core::TimePoint now = clock_.now();
+  if (!acting_ && !reporting_ && (!outbox_->empty() || now - last_report_ >= kReportAtLeast)) {
     std::vector<core::Observation> taken = outbox_->take();
-    const std::string text = cluster::encode_vantage_report(taken);
+    const std::string text = cluster::encode_vantage_report({config_digest_, taken});
     reporting_ = true;
+    last_report_ = now;
     cluster_->report(text, [this, taken = std::move(taken)](bool ok) mutable {
       reporting_ = false;
       // Not taken (etcd did not answer, no lease yet): sent with the next.
@@ -149,7 +168,9 @@ void Controller::on_reports(std::vector<std::pair<std::string, std::string>> rep
   for (auto& [member, text] : reports) {
     if (!cfg_->cluster.find(member) || member == member_) continue;
     try {
-      for (core::Observation& o : inbox_->take(cluster::decode_vantage_report(text, member))) {
+      cluster::VantageReport report = cluster::decode_vantage_report(text, member);
+      member_digests_[member] = {report.config_digest, clock_.now()};
+      for (core::Observation& o : inbox_->take(std::move(report.observations))) {
         batch.push_back(std::move(o));
       }
       clear_alert("cluster: " + member + "'s report");
@@ -176,12 +197,41 @@ void Controller::adopt(const cluster::SharedState& s, const char* why) {
   offer_plan();
 }
 
+std::string Controller::disagreement() const {
+  std::string others;
+  for (const auto& [member, seen] : member_digests_) {
+    // A member that stopped reporting (dead, or cut off) has no say.
+    if (seen.second + kDigestFresh < clock_.now() || seen.first == config_digest_) continue;
+    others += (others.empty() ? "" : ", ") + member + " runs " + seen.first;
+  }
+  if (others.empty()) return "";
+  return "members disagree on the configuration: " + others + ", this leader (" + member_ +
+         ") runs " + config_digest_ +
+         "; nothing is released until they agree (give every member the same file, then "
+         "reload or restart them)";
+}
+
+void Controller::watch_agreement() {
+  const std::string why = disagreement();
+  clear_alert("cluster: members disagree");
+  if (!why.empty()) alert("cluster: " + why);
+  if (why != disagreement_logged_) {
+    if (!why.empty()) {
+      log_event("cluster_disagreement", {{"detail", why}});
+      journal_event("cluster", why);
+    }
+    disagreement_logged_ = why;
+  }
+}
+
 void Controller::store_state() {
   if (!acting_ || storing_ || stored_version_ >= state_version_) return;
+  if (!disagreement().empty()) return;  // watch_agreement() says why, every tick
   storing_ = true;
   cluster::SharedState s;
   s.plan = engine_->plan();
   s.overrides = engine_->overrides();
+  s.config_digest = config_digest_;
   for (const providers::ProviderStatus& p :
        reconciler_ ? reconciler_->status() : std::vector<providers::ProviderStatus>{}) {
     s.verified[p.name] = p.verified_generation;
@@ -258,6 +308,8 @@ nlohmann::json Controller::cluster_status() const {
           {"reason", l.reason},
           {"etcd_error", l.etcd_error},
           {"etcd_endpoints", cfg_->cluster.etcd.endpoints},
+          {"config_digest", config_digest_},
+          {"disagreement", acting_ ? disagreement() : std::string()},
           {"stored_generation", acting_ && stored_version_ == state_version_
                                     ? nlohmann::json(engine_->plan().generation)
                                     : nlohmann::json(nullptr)}};

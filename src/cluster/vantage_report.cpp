@@ -14,9 +14,9 @@ namespace {
 constexpr std::size_t kMaxObservations = 100'000;
 }  // namespace
 
-std::string encode_vantage_report(const std::vector<core::Observation>& observations) {
+std::string encode_vantage_report(const VantageReport& report) {
   json list = json::array();
-  for (const core::Observation& o : observations) {
+  for (const core::Observation& o : report.observations) {
     json e = {{"target", o.target},
               {"ok", o.ok},
               {"detail", o.detail},
@@ -25,21 +25,24 @@ std::string encode_vantage_report(const std::vector<core::Observation>& observat
     if (o.inconclusive) e["inconclusive"] = true;
     list.push_back(std::move(e));
   }
-  return json{{"observations", list}}.dump();
+  return json{{"config_digest", report.config_digest}, {"observations", list}}.dump();
 }
 
-std::vector<core::Observation> decode_vantage_report(const std::string& text,
-                                                     const std::string& member) {
+VantageReport decode_vantage_report(const std::string& text, const std::string& member) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     throw std::runtime_error(member + "'s report is not a JSON object");
   if (!j.contains("observations") || !j["observations"].is_array())
     throw std::runtime_error(member + "'s report has no list of observations");
+  if (!j.contains("config_digest") || !j["config_digest"].is_string())
+    throw std::runtime_error(member + "'s report has no configuration digest");
   const json& list = j["observations"];
   if (list.size() > kMaxObservations)
     throw std::runtime_error(member + "'s report has more than " +
                              std::to_string(kMaxObservations) + " observations");
-  std::vector<core::Observation> out;
+  VantageReport report;
+  report.config_digest = j["config_digest"].get<std::string>();
+  std::vector<core::Observation>& out = report.observations;
   out.reserve(list.size());
   for (const json& e : list) {
     auto bad = [&](const char* what) {
@@ -71,7 +74,7 @@ std::vector<core::Observation> decode_vantage_report(const std::string& text,
     }
     out.push_back(std::move(o));
   }
-  return out;
+  return report;
 }
 
 std::vector<core::Observation> VantageInbox::take(std::vector<core::Observation> report) {

@@ -14,11 +14,15 @@
 
 namespace drpilot::cluster {
 
-std::string encode_vantage_report(const std::vector<core::Observation>& observations);
-// The observations, each with `member` as its vantage (whatever the text
+struct VantageReport {
+  std::string config_digest;  // of the configuration the member runs
+  std::vector<core::Observation> observations;
+};
+
+std::string encode_vantage_report(const VantageReport& report);
+// The observations each get `member` as their vantage (whatever the text
 // says). Throws std::runtime_error naming what is wrong; nothing half-decoded.
-std::vector<core::Observation> decode_vantage_report(const std::string& text,
-                                                     const std::string& member);
+VantageReport decode_vantage_report(const std::string& text, const std::string& member);
 
 // The leader's side: hands on only what it has not seen, per member and
 // target, oldest first (a report read twice counts once).

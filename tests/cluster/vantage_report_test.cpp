@@ -29,9 +29,12 @@ TEST(VantageReport, RoundTripsAndTakesTheMembersNameAsTheVantage) {
   odd.inconclusive = true;
   odd.detail = "AWS refused the credentials";
   const std::string text = encode_vantage_report(
-      {seen("ams/web", true, 1'700'000'000'100), seen("nyc/web", false, 1'700'000'000'200), odd});
+      {"sha256:abc",
+       {seen("ams/web", true, 1'700'000'000'100), seen("nyc/web", false, 1'700'000'000'200), odd}});
   // Whatever the report claims, the vantage is the member whose key it is.
-  const auto back = decode_vantage_report(text, "charlie");
+  const VantageReport report = decode_vantage_report(text, "charlie");
+  EXPECT_EQ(report.config_digest, "sha256:abc");
+  const auto& back = report.observations;
   ASSERT_EQ(back.size(), 3u);
   EXPECT_EQ(back[0].vantage, "charlie");
   EXPECT_EQ(back[0].target, "ams/web");
@@ -43,10 +46,13 @@ TEST(VantageReport, RoundTripsAndTakesTheMembersNameAsTheVantage) {
 }
 
 TEST(VantageReport, MalformedReportsAreRefusedWhole) {
-  const json valid = json::parse(encode_vantage_report({seen("ams/web", true, 1'700'000'000'100)}));
+  const json valid = json::parse(
+      encode_vantage_report({"sha256:abc", {seen("ams/web", true, 1'700'000'000'100)}}));
   const std::vector<std::pair<std::string, std::function<void(json&)>>> damage = {
       {"not an object", [](json& j) { j = 3; }},
       {"no list", [](json& j) { j.erase("observations"); }},
+      {"no digest", [](json& j) { j.erase("config_digest"); }},
+      {"digest as number", [](json& j) { j["config_digest"] = 1; }},
       {"list as text", [](json& j) { j["observations"] = "x"; }},
       {"entry as number", [](json& j) { j["observations"][0] = 1; }},
       {"no target", [](json& j) { j["observations"][0].erase("target"); }},

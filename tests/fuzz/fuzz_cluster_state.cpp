@@ -46,18 +46,21 @@ void state(const std::string& text) {
 }
 
 void report(const std::string& text) {
-  std::vector<drpilot::core::Observation> obs;
+  VantageReport report;
   try {
-    obs = decode_vantage_report(text, "bravo");
+    report = decode_vantage_report(text, "bravo");
   } catch (const std::runtime_error& e) {
     check_error(e);
     return;
   }
+  const std::vector<drpilot::core::Observation>& obs = report.observations;
   for (const auto& o : obs) {
     FUZZ_CHECK(o.vantage == "bravo" && o.at > drpilot::core::TimePoint{});
     FUZZ_CHECK(o.latency.count() >= 0 && !(o.ok && o.inconclusive));
   }
-  const auto again = decode_vantage_report(encode_vantage_report(obs), "bravo");
+  const VantageReport back = decode_vantage_report(encode_vantage_report(report), "bravo");
+  FUZZ_CHECK(back.config_digest == report.config_digest);
+  const auto& again = back.observations;
   FUZZ_CHECK(again.size() == obs.size());
   for (std::size_t i = 0; i < obs.size(); ++i) {
     FUZZ_CHECK(again[i].target == obs[i].target && again[i].at == obs[i].at &&
