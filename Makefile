@@ -17,7 +17,7 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 600
 
-.PHONY: run test build demo-build deps fuzz-build fuzz asan-test tsan-test bench format clean
+.PHONY: run demo-ha test build demo-build deps fuzz-build fuzz asan-test tsan-test bench format clean
 
 deps:
 	@scripts/install-deps
@@ -34,6 +34,10 @@ demo-build: deps $(BUILD)/build.ninja
 
 run: demo-build
 	$(BUILD)/drpilot demo
+
+# Three controllers as one cluster on a local three-member etcd.
+demo-ha: demo-build
+	$(BUILD)/drpilot demo --ha
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -113,7 +113,9 @@ ReplyOutcome interpret_reply(const net::ClientResult& r, std::size_t max_reply) 
 
   json body;
   bool is_json = false;
-  if (!r.body.empty() && json_nesting_within(r.body, kMaxDepth)) {
+  // A NUL byte would end the parser's input early: `{...}<NUL>junk` is no JSON.
+  if (!r.body.empty() && r.body.find('\0') == std::string::npos &&
+      json_nesting_within(r.body, kMaxDepth)) {
     body = json::parse(r.body, nullptr, false);
     is_json = !body.is_discarded();
     if (!is_json) body = json();

@@ -163,6 +163,20 @@ int show_status(const ConnectionOptions& where, bool as_json, const std::string&
                 str(automation, "state").c_str());
     if (str(automation, "state") != "active")
       std::printf("  %s\n", str(automation, "reason").c_str());
+    if (s.contains("cluster")) {
+      // Who acts for the cluster, and what this member is.
+      const json& c = s["cluster"];
+      const std::string leader = str(c, "leader");
+      std::printf("cluster: %s\n",
+                  leader.empty() ? ("no leader known (" + str(c, "reason") + ")").c_str()
+                                 : (leader + " leads in term " + str(c, "term") + " at " +
+                                    str(c, "leader_api") + "; " + str(c, "member") + " is " +
+                                    (c.value("acting", false) ? std::string("the acting leader")
+                                                              : "a " + str(c, "role")) +
+                                    " since " + str(c, "since") + "; plan term " +
+                                    str(plan, "term") + " by " + str(plan, "made_by"))
+                                       .c_str());
+    }
     for (const json& a : s.at("alerts")) std::printf("ALERT: %s\n", a.get<std::string>().c_str());
     if (s.contains("summary")) {
       const json& sites = s["summary"]["sites"];

@@ -11,7 +11,7 @@
 namespace drpilot::cli {
 
 // Where `drpilot demo`, `status` and `lab` look when not told otherwise.
-std::string default_config_path();
+std::string default_config_path(const std::string& file = "lab.yaml");
 inline constexpr const char* kDefaultApi = "http://127.0.0.1:8080";
 inline constexpr const char* kDefaultLabControl = "127.0.0.1:8079";
 
@@ -21,6 +21,8 @@ inline constexpr const char* kDefaultLabControl = "127.0.0.1:8079";
 int run_controller(const std::string& config_path, const std::string& port_file,
                    const std::string& member);
 int run_demo(const std::string& config_path, const std::string& self, const std::string& port_file);
+// drpilot demo --ha (ha_demo.cpp).
+int run_ha_demo(const std::string& config_path);
 int run_lab(const std::string& config_path, const std::string& port_file);
 // The agent named `name` in the configuration (agent_command.cpp).
 int run_agent(const std::string& config_path, const std::string& name,

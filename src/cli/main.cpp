@@ -47,6 +47,11 @@ int main(int argc, char** argv) {
       "all on loopback (defaults to examples/lab.yaml).");
   demo->add_option("-c,--config", config_path, "Configuration file with a 'lab' section");
   demo->add_option("--port-file", port_file, port_file_help);
+  bool ha = false;
+  demo->add_flag("--ha", ha,
+                 "Three controllers as one cluster on a local three-member etcd, each its own "
+                 "process on 127.0.0.1, .2 and .3 (defaults to examples/lab-ha.yaml): kill the "
+                 "leader and watch another take over");
 
   auto* agent = app.add_subcommand(
       "agent",
@@ -253,6 +258,9 @@ int main(int argc, char** argv) {
   }
 
   if (run->parsed()) return run_controller(config_path, port_file, member);
+  if (demo->parsed() && ha) {
+    return run_ha_demo(config_path.empty() ? default_config_path("lab-ha.yaml") : config_path);
+  }
   if (demo->parsed())
     return run_demo(config_path.empty() ? default_config_path() : config_path, self_name(argv[0]),
                     port_file);

@@ -243,13 +243,14 @@ int serve(std::shared_ptr<const config::Config> shared, bool with_lab, bool with
 
 }  // namespace
 
-std::string default_config_path() {
+std::string default_config_path(const std::string& file) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::exists("examples/lab.yaml", ec)) return "examples/lab.yaml";
-  std::string installed = std::string(DRPILOT_SOURCE_DIR) + "/examples/lab.yaml";
+  const std::string local = "examples/" + file;
+  if (fs::exists(local, ec)) return local;
+  std::string installed = std::string(DRPILOT_SOURCE_DIR) + "/" + local;
   if (fs::exists(installed, ec)) return installed;
-  return "examples/lab.yaml";
+  return local;
 }
 
 int run_controller(const std::string& config_path, const std::string& port_file,

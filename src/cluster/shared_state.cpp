@@ -25,7 +25,9 @@ std::string encode(const SharedState& s) {
 }
 
 SharedState decode_shared_state(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
+  // A NUL byte would end the parser's input early: `{...}<NUL>junk` is no JSON.
+  json j = text.find('\0') == std::string::npos ? json::parse(text, nullptr, false)
+                                                : json(json::value_t::discarded);
   if (j.is_discarded()) throw std::runtime_error("the cluster state is not JSON");
   if (!j.is_object()) throw std::runtime_error("the cluster state must be an object");
   for (const char* key : {"plan", "overrides", "verified", "config_digest"}) {

@@ -29,7 +29,9 @@ std::string encode_vantage_report(const VantageReport& report) {
 }
 
 VantageReport decode_vantage_report(const std::string& text, const std::string& member) {
-  const json j = json::parse(text, nullptr, false);
+  // A NUL byte would end the parser's input early: `{...}<NUL>junk` is no JSON.
+  const json j = text.find('\0') == std::string::npos ? json::parse(text, nullptr, false)
+                                                      : json(json::value_t::discarded);
   if (j.is_discarded() || !j.is_object())
     throw std::runtime_error(member + "'s report is not a JSON object");
   if (!j.contains("observations") || !j["observations"].is_array())

@@ -1,5 +1,7 @@
 #include "lab/dynalite_process.h"
 
+#include "lab/child_process.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -32,30 +34,6 @@ server.listen(0, '127.0.0.1', () => {
 });
 process.on('SIGTERM', () => process.exit(0));
 )js";
-
-std::optional<std::string> find_on_path(const char* name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    std::string dir = dirs.substr(start, end - start);
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) {
-      return fs::absolute(candidate).string();
-    }
-    start = end + 1;
-  }
-  return std::nullopt;
-}
-
-std::string describe_exit(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("was killed by ") + strsignal(WTERMSIG(status));
-  return "stopped";
-}
 
 }  // namespace
 
@@ -90,43 +68,18 @@ void DynaliteProcess::spawn(const DynaliteSetup& setup) {
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     throw std::runtime_error("data region " + region_ + ": pipe failed: " + strerror(errno));
   }
-  // Everything the child needs is prepared before fork: after it, only
-  // async-signal-safe calls.
-  std::vector<std::string> args = {setup.node, "-e", kScript, setup.package_dir};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
+  ChildOptions o;
+  o.argv = {setup.node, "-e", kScript, setup.package_dir};
+  o.pass_fd = fds[1];  // its port is written there
+  try {
+    child_.spawn(o);
+  } catch (const std::exception& e) {
     ::close(fds[0]);
     ::close(fds[1]);
-    throw std::runtime_error("data region " + region_ + ": fork failed: " + strerror(errno));
-  }
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);  // the lab is already gone
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (fds[1] == 3) {
-      ::fcntl(3, F_SETFD, 0);
-    } else if (::dup2(fds[1], 3) < 0) {
-      ::_exit(127);
-    }
-    ::dup2(2, 1);  // its messages go to the lab's log
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    // The lab's sockets must not live on in the child: a refused port would
-    // otherwise stay open.
-    ::close_range(4, ~0U, 0);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+    throw std::runtime_error("data region " + region_ + ": " + e.what());
   }
   ::close(fds[1]);
   ready_fd_ = fds[0];
-  pid_ = pid;
-  reaped_ = false;
 }
 
 void DynaliteProcess::wait_ready(std::chrono::steady_clock::time_point deadline) {
@@ -163,7 +116,7 @@ void DynaliteProcess::wait_ready(std::chrono::steady_clock::time_point deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     std::string why = "did not report its port";
-    if (!running()) why = describe_exit(status_);
+    if (!running()) why = child_.exit_text();
     throw std::runtime_error("data region " + region_ + ": dynalite " + why +
                              " (its messages are above)");
   }
@@ -171,16 +124,11 @@ void DynaliteProcess::wait_ready(std::chrono::steady_clock::time_point deadline)
 }
 
 bool DynaliteProcess::running() {
-  if (pid_ <= 0 || reaped_) return false;
-  if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
-    reaped_ = true;
-    return false;
-  }
-  return true;
+  return child_.running();
 }
 
 void DynaliteProcess::terminate() {
-  if (running()) ::kill(pid_, SIGTERM);
+  child_.signal(SIGTERM);
 }
 
 void DynaliteProcess::stop() {
@@ -188,16 +136,7 @@ void DynaliteProcess::stop() {
     ::close(ready_fd_);
     ready_fd_ = -1;
   }
-  if (!running()) return;
-  ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (running()) {
-    ::kill(pid_, SIGKILL);
-    if (::waitpid(pid_, &status_, 0) == pid_) reaped_ = true;
-  }
+  child_.stop();
 }
 
 }  // namespace drpilot::lab

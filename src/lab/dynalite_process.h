@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "lab/child_process.h"
+
 namespace drpilot::lab {
 
 struct DynaliteSetup {
@@ -40,14 +42,12 @@ class DynaliteProcess {
   void stop();
   bool running();
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_.pid(); }
   std::uint16_t port() const { return port_; }
 
  private:
   std::string region_;
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
+  ChildProcess child_;
   int ready_fd_ = -1;  // the child writes its port here, then closes it
   std::uint16_t port_ = 0;
 };

@@ -19,7 +19,10 @@ namespace {
 constexpr int kMaxDepth = 128;
 
 json parse(const std::string& text) {
-  if (!aws::json_nesting_within(text, kMaxDepth)) return json(json::value_t::discarded);
+  // A NUL byte would end the parser's input early: `{...}<NUL>junk` is no JSON.
+  if (text.find('\0') != std::string::npos || !aws::json_nesting_within(text, kMaxDepth)) {
+    return json(json::value_t::discarded);
+  }
   return json::parse(text, nullptr, false);
 }
 

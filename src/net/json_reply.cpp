@@ -29,6 +29,12 @@ int json_depth(std::string_view text, int stop_above) {
 }
 
 nlohmann::json parse_json_reply(std::string_view text, std::string* error, int max_depth) {
+  // nlohmann's parser takes a NUL byte for the end of the input, so
+  // `{"a":1}<NUL>anything` would read as {"a":1}. JSON has no raw NUL.
+  if (text.find('\0') != std::string_view::npos) {
+    if (error) *error = "not valid JSON (a NUL byte)";
+    return nlohmann::json::value_t::discarded;
+  }
   if (json_depth(text, max_depth) > max_depth) {
     if (error) *error = "nested deeper than " + std::to_string(max_depth) + " levels";
     return nlohmann::json::value_t::discarded;

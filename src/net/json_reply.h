@@ -2,7 +2,9 @@
 // Parsing JSON that came from the network (provider and AWS replies, agent
 // reports and assignments, API bodies and replies): nesting deeper than a
 // bound is refused before the parser sees it, so a hostile peer cannot make
-// parsing or destroying the value recurse without end. Never throws.
+// parsing or destroying the value recurse without end, and so is a NUL byte
+// (where the parser would stop reading and accept what came before). Never
+// throws.
 
 #include <nlohmann/json.hpp>
 

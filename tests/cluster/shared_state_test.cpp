@@ -90,6 +90,9 @@ TEST(SharedState, MalformedStateIsRefusedWithASentence) {
           << c.what << ": " << e.what();
     }
   }
+  // The parser would stop at a NUL byte and take what came before it.
+  const std::string with_nul = encode(sample()) + std::string(1, '\0') + "{{{";
+  EXPECT_THROW(decode_shared_state(with_nul), std::runtime_error);
   for (const std::string text : {"", "{", "null", "[1,2]", "\"state\""}) {
     EXPECT_THROW(decode_shared_state(text), std::runtime_error) << text;
   }

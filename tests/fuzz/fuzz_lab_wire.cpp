@@ -43,7 +43,9 @@ using nlohmann::json;
 
 const std::vector<std::string> kRegions = {"eu-west-1", "us-east-1"};
 
+// Strict JSON: no raw NUL byte (nlohmann's parser would stop reading there).
 json parse(const std::string& text) {
+  if (text.find('\0') != std::string::npos) return json(json::value_t::discarded);
   return json::parse(text, nullptr, false);
 }
 

@@ -34,5 +34,17 @@ TEST(JsonReply, InvalidJsonIsNamed) {
   EXPECT_EQ(error, "not valid JSON");
 }
 
+// The parser underneath stops at a NUL byte and would accept what came
+// before it: `{"a":1}<NUL>anything` must not read as {"a":1}.
+TEST(JsonReply, ANulByteMakesItInvalidWhereverItIs) {
+  std::string error;
+  const std::string trailing("{\"a\":1}\0{{{{", 11);
+  EXPECT_TRUE(parse_json_reply(trailing, &error).is_discarded());
+  EXPECT_EQ(error, "not valid JSON (a NUL byte)");
+  const std::string inside("{\"a\":\"x\0y\"}", 12);
+  EXPECT_TRUE(parse_json_reply(inside).is_discarded());
+  EXPECT_FALSE(parse_json_reply(R"({"a":"x\u0000y"})").is_discarded()) << "an escaped NUL is JSON";
+}
+
 }  // namespace
 }  // namespace drpilot::net
