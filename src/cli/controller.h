@@ -222,6 +222,10 @@ class Controller : public api::Backend {
   // Anything to store (a plan, overrides) bumps the version; commands are
   // acknowledged once a version at least theirs is stored.
   std::uint64_t state_version_ = 0, stored_version_ = 0;
+  std::uint64_t offered_generation_ = 0;  // the newest stored plan handed to the gate
+  // What the gate let through: the leader's own, or (a follower) the
+  // leader's as stored. A follower's DNS serves it.
+  core::Plan released_plan_;
   bool storing_ = false;
   std::string store_error_;
   struct AwaitingStore {

@@ -100,6 +100,7 @@ void Controller::on_leadership(const cluster::Leadership& l,
     // Stored under this term and released to every provider, which verify
     // before they change anything: nothing the predecessor did is redone.
     if (state_version_ == stored_version_) ++state_version_;
+    offered_generation_ = 0;  // the term's first stored plan goes to the gate
     store_state();
   } else if (l.role != cluster::Role::leader) {
     if (was_acting) {
@@ -141,8 +142,13 @@ void Controller::on_shared_state(const std::string& text) {
   clear_alert("cluster: the stored state");
   cluster::SharedState mine;
   mine.plan = engine_->plan();
-  if (!s.newer_than(mine)) return;
-  adopt(s, "follows the leader");
+  if (s.newer_than(mine)) {
+    adopt(s, "follows the leader");
+  } else if (s.released.generation > released_plan_.generation) {
+    // The leader's hooks let the plan through: now it is served.
+    released_plan_ = s.released;
+    offer_plan();
+  }
 }
 
 void Controller::send_report() {
@@ -185,6 +191,7 @@ void Controller::on_reports(std::vector<std::pair<std::string, std::string>> rep
 
 void Controller::adopt(const cluster::SharedState& s, const char* why) {
   engine_->follow(s.plan, s.overrides);
+  if (s.released.generation >= released_plan_.generation) released_plan_ = s.released;
   const core::Plan& plan = engine_->plan();
   log_event("plan", {{"generation", std::to_string(plan.generation)},
                      {"term", std::to_string(plan.term)},
@@ -230,6 +237,7 @@ void Controller::store_state() {
   storing_ = true;
   cluster::SharedState s;
   s.plan = engine_->plan();
+  s.released = released_plan_;
   s.overrides = engine_->overrides();
   s.config_digest = config_digest_;
   for (const providers::ProviderStatus& p :
@@ -263,11 +271,13 @@ void Controller::stored(std::uint64_t version, const std::string& error, bool ok
     a.done(a.reply);
     return true;
   });
-  // Release only what was stored: a newer plan is stored first.
-  if (version == state_version_) {
-    offer_plan();
-  } else {
+  // Release only what was stored: a newer plan is stored first. (The
+  // release itself is stored next, and needs no offer.)
+  if (version != state_version_) {
     store_state();
+  } else if (engine_->plan().generation != offered_generation_) {
+    offered_generation_ = engine_->plan().generation;
+    offer_plan();
   }
 }
 

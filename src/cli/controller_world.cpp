@@ -110,8 +110,10 @@ void Controller::start_world(const std::optional<core::Plan>& released,
 
 void Controller::offer_plan() {
   if (cluster_ && !acting_) {
-    // A follower serves the leader's plan and leaves the world to it.
-    if (reconciler_) reconciler_->set_target(providers::make_target(*cfg_, engine_->plan()), true);
+    // A follower serves what the leader let through and leaves the world
+    // to it.
+    const core::Plan& served = released_plan_.empty() ? engine_->plan() : released_plan_;
+    if (reconciler_) reconciler_->set_target(providers::make_target(*cfg_, served), true);
     return;
   }
   if (gate_) gate_->offer(providers::make_target(*cfg_, engine_->plan()));
@@ -123,6 +125,12 @@ void Controller::offer_plan() {
 // pre_change hooks are asked again about a change they already allowed.
 void Controller::on_release(const providers::Target& target) {
   reconciler_->set_target(target, /*local_only=*/cluster_ && !acting_);
+  if (cluster_ && acting_ && target.generation != released_plan_.generation) {
+    // Followers serve what was let through, once the cluster holds it.
+    released_plan_ = target.plan;
+    ++state_version_;
+    store_state();
+  }
   journal_write([&](store::Journal& j) { j.record_released(target.plan); });
 }
 

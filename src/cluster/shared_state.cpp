@@ -18,6 +18,7 @@ std::string encode(const SharedState& s) {
   json verified = json::object();
   for (const auto& [name, g] : s.verified) verified[name] = g;
   return json{{"plan", store::to_json(s.plan)},
+              {"released", store::to_json(s.released)},
               {"overrides", store::to_json(s.overrides)},
               {"verified", verified},
               {"config_digest", s.config_digest}}
@@ -30,11 +31,14 @@ SharedState decode_shared_state(const std::string& text) {
                                                 : json(json::value_t::discarded);
   if (j.is_discarded()) throw std::runtime_error("the cluster state is not JSON");
   if (!j.is_object()) throw std::runtime_error("the cluster state must be an object");
-  for (const char* key : {"plan", "overrides", "verified", "config_digest"}) {
+  for (const char* key : {"plan", "released", "overrides", "verified", "config_digest"}) {
     if (!j.contains(key)) throw std::runtime_error(std::string("the cluster state has no ") + key);
   }
   SharedState s;
   s.plan = store::plan_from_json(j["plan"]);
+  s.released = store::plan_from_json(j["released"]);
+  if (s.released.generation > s.plan.generation)
+    throw std::runtime_error("the cluster state's released plan is newer than its plan");
   s.overrides = store::overrides_from_json(j["overrides"]);
   if (!j["verified"].is_object())
     throw std::runtime_error("the cluster state's verified must be an object");

@@ -1,8 +1,9 @@
 #pragma once
 // What the leader keeps in etcd for the whole cluster (one key,
 // <prefix>state, JSON): the current plan with its reasons and anti-flap
-// timers, the operator's overrides, and the generation each provider last
-// verified. A new leader resumes from it; followers serve its plan.
+// timers, the plan last released to the world, the operator's overrides,
+// and the generation each provider last verified. A new leader resumes from it; followers serve its
+// plan.
 
 #include <cstdint>
 #include <map>
@@ -15,6 +16,10 @@ namespace drpilot::cluster {
 
 struct SharedState {
   core::Plan plan;  // carries the term and leader that made it
+  // What the pre_change hooks let through (what every member's DNS serves):
+  // the plan itself, or an older one while a newer is held back. Empty
+  // (generation 0) before the first release.
+  core::Plan released;
   core::Overrides overrides;
   std::map<std::string, std::uint64_t> verified;  // by provider name
   std::string config_digest;                      // of the leader's configuration

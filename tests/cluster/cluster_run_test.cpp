@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <csignal>
@@ -119,6 +120,9 @@ class ClusterRunTest : public ::testing::Test {
       << "  - name: ams\n    endpoints: [127.0.0.11]\n    priority: 1\n    checks: [web]\n"
       << "  - name: nyc\n    endpoints: [127.0.0.12]\n    priority: 2\n    checks: [web]\n"
       << "records:\n  - name: www.example.test\n    ttl: 30\n    sites: [ams, nyc]\n"
+      // A change is vetoed while the file `veto` exists.
+      << "hooks:\n  veto_retry: 1s\n  pre_change:\n    - command: [sh, -c, 'test ! -e " << dir_
+      << "/veto']\n      timeout: 2s\n"
       << "cluster:\n  members:\n";
     for (std::size_t i = 0; i < kMembers.size(); ++i) {
       c << "    - name: " << kMembers[i] << "\n      api: http://127.0.0.1:" << api_[i]
@@ -263,6 +267,29 @@ TEST_F(ClusterRunTest, TheLeadersFailoverReachesEveryMembersDns) {
   EXPECT_TRUE(all_answer("127.0.0.12", 10s));
   const json stored = stored_state();
   EXPECT_EQ(stored["plan"]["records"]["www.example.test/A"]["sites"], json({"nyc"}));
+}
+
+TEST_F(ClusterRunTest, FollowersServeOnlyWhatTheLeadersHooksLetThrough) {
+  const int leader = wait_for_one_leader(15s);
+  ASSERT_GE(leader, 0);
+  ASSERT_TRUE(all_answer("127.0.0.11", 10s));
+  testing::write_file(dir_ + "/veto", "");
+  lab("break", "ams");
+  // The plan moves to nyc (stored for the next leader), the release does not.
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        const json s = stored_state();
+        return s.is_object() &&
+               s["plan"]["records"]["www.example.test/A"]["sites"] == json({"nyc"});
+      },
+      10s, 50ms));
+  const json held = stored_state();
+  EXPECT_EQ(held["released"]["records"]["www.example.test/A"]["sites"], json({"ams"}));
+  EXPECT_TRUE(all_answer("127.0.0.11", 1s));
+  // Allowed: every member serves it.
+  ::unlink((dir_ + "/veto").c_str());
+  EXPECT_TRUE(all_answer("127.0.0.12", 10s));
+  EXPECT_EQ(stored_state()["released"]["generation"], stored_state()["plan"]["generation"]);
 }
 
 TEST_F(ClusterRunTest, AKilledLeaderIsReplacedAndTheNumberingGoesOn) {

@@ -32,6 +32,8 @@ SharedState sample() {
   s.overrides.pinned = {{"api.example.test", "nyc"}};
   s.verified = {{"embedded-dns", 12}, {"linode", 11}};
   s.config_digest = "sha256:abc";
+  s.released = s.plan;  // a hook holds nothing back
+  s.released.generation = 11;
   return s;
 }
 
@@ -46,6 +48,8 @@ TEST(SharedState, RoundTrips) {
   EXPECT_EQ(back.overrides.pinned, s.overrides.pinned);
   EXPECT_EQ(back.verified, s.verified);
   EXPECT_EQ(back.config_digest, "sha256:abc");
+  EXPECT_EQ(back.released.generation, 11u);
+  EXPECT_EQ(back.released.records.at("www.example.test/A").sites, std::vector<std::string>{"nyc"});
 }
 
 TEST(SharedState, OrderIsByTermThenGeneration) {
@@ -71,6 +75,9 @@ TEST(SharedState, MalformedStateIsRefusedWithASentence) {
       {"not an object", [](json& j) { j = json::array(); }, "object"},
       {"no plan", [](json& j) { j.erase("plan"); }, "plan"},
       {"no overrides", [](json& j) { j.erase("overrides"); }, "overrides"},
+      {"no released", [](json& j) { j.erase("released"); }, "released"},
+      {"released ahead of the plan", [](json& j) { j["released"]["generation"] = 13; },
+       "released plan is newer"},
       {"no verified", [](json& j) { j.erase("verified"); }, "verified"},
       {"no digest", [](json& j) { j.erase("config_digest"); }, "config_digest"},
       {"plan as text", [](json& j) { j["plan"] = "x"; }, "plan"},
