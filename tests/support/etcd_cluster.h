@@ -37,6 +37,8 @@ class EtcdCluster {
   // Starts a killed member again on its data; waits until it answers.
   bool restart(int member);
   bool running(int member);
+  // The member that is etcd's own (raft) leader now; -1 when none answers.
+  int raft_leader() const;
   // `etcdctl ARGS...` against every member, its output (tests use it to
   // look at and tamper with what drpilot wrote).
   CommandResult etcdctl(const std::vector<std::string>& args) const;
