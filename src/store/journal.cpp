@@ -326,6 +326,8 @@ json plan_head(const core::Plan& plan) {
   head.generation = plan.generation;
   head.made_at = plan.made_at;
   head.summary = plan.summary;
+  head.term = plan.term;
+  head.leader = plan.leader;
   head.groups = plan.groups;
   return to_json(head);
 }
@@ -368,6 +370,10 @@ void Journal::put_plan_event(const core::Plan& plan) {
   e.at = plan.made_at;
   e.kind = "plan";
   e.subject = "generation " + std::to_string(plan.generation);
+  // In a cluster every member's history tells one story: whose plan, in which term.
+  if (plan.term != 0) {
+    e.subject += " (term " + std::to_string(plan.term) + ", by " + plan.leader + ")";
+  }
   e.generation = plan.generation;
   e.message = plan.summary;
   e.data = plan_head(plan);

@@ -65,6 +65,28 @@ TEST_F(JournalTest, PlanAndVerdictsSurviveReopening) {
   EXPECT_EQ(s.targets.count("ams"), 0u) << "a site verdict was filed as a target";
 }
 
+// In a cluster every member journals the plans it serves, the leader's
+// included: each names its term and the member that made it.
+TEST_F(JournalTest, AClusterPlanKeepsItsTermAndLeaderAndHistorySaysWhose) {
+  core::Plan plan = sample_plan();
+  plan.term = 812;
+  plan.leader = "bravo";
+  {
+    Journal j(path());
+    j.record_plan(plan);
+  }
+  Journal j(path());
+  JournalState s = j.load_state();
+  ASSERT_TRUE(s.plan.has_value());
+  EXPECT_EQ(s.plan->term, 812);
+  EXPECT_EQ(s.plan->leader, "bravo");
+  const auto events = j.history(10);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0].kind, "plan");
+  EXPECT_EQ(events[0].subject,
+            "generation " + std::to_string(plan.generation) + " (term 812, by bravo)");
+}
+
 TEST_F(JournalTest, LatestStateWins) {
   Journal j(path());
   core::Plan first = sample_plan();
