@@ -555,8 +555,15 @@ TEST_F(AgentProcess, AFailedOrHungReloadRestoresThePreviousFileAndIsReported) {
 TEST_F(AgentProcess, AReloadThatLeavesADaemonBehindHoldsNoneOfItsPorts) {
   const std::string pid_file = dir_ + "/daemons.pid";
   testing::Leftovers daemons(pid_file, "sleep");
-  testing::write_file(dir_ + "/reload.sh",
-                      "setsid sleep 600 &\necho $! >> " + pid_file + "\nexit 0\n");
+  // The script waits until the daemon runs as `sleep`: until setsid has
+  // run, the child is still in the reload's process group, which is killed
+  // when the reload ends.
+  testing::write_file(
+      dir_ + "/reload.sh",
+      "setsid sleep 600 & p=$!\n"
+      "while [ \"$(cat /proc/$p/comm 2>/dev/null)\" != sleep ]; do sleep 0.01; done\n"
+      "echo $p >> " +
+          pid_file + "\nexit 0\n");
   ASSERT_NO_FATAL_FAILURE(start_agent());
   ASSERT_NO_FATAL_FAILURE(apply(5, "eu-west-1"));
   ASSERT_EQ(wait_healthz(200).status, 200);  // /healthz has served connections since

@@ -63,11 +63,17 @@ TEST_F(Restart, KillDuringOutageResumesWithoutFlip) {
 // controller's. It has no socket open, the API and DNS ports can be
 // listened on again as soon as the controller stops, and a new controller
 // starts on them while the daemon runs.
+// The hook waits until the daemon runs as `sleep` before it exits: until
+// setsid has run, the child is still in the hook's process group, which is
+// killed when the hook ends.
+const std::string kDetach =
+    "setsid sleep 600 & p=$!; while [ \"$(cat /proc/$p/comm 2>/dev/null)\" != sleep ]; do "
+    "sleep 0.01; done; echo $p >> ";
+
 TEST_F(Restart, AHookThatLeavesADaemonBehindHoldsNoneOfTheControllersPorts) {
   const std::string pid_file = dir_ + "/daemons.pid";
   Leftovers daemons(pid_file, "sleep");
-  write_config(config_text() +
-               "hooks:\n  post_change:\n    - command: [sh, -c, 'setsid sleep 600 & echo $! >> " +
+  write_config(config_text() + "hooks:\n  post_change:\n    - command: [sh, -c, '" + kDetach +
                pid_file + "']\n");
   start_lab();
   start_controller();
