@@ -12,20 +12,30 @@ namespace drpilot::cli {
 
 using nlohmann::json;
 
-Fetched fetch(const Connection& c, const std::string& method, const std::string& path,
-              const std::string& hint, const json* body) {
-  const std::string& base = c.api;
-  Fetched f;
-  std::string err;
-  auto url = net::parse_url(base, err);
-  if (!url) {
-    f.error = err;
-    return f;
-  }
+namespace {
+
+// A request for `path` under the base URL `base` (which may have a path of
+// its own); nullopt and `error` when the URL is not one.
+std::optional<net::ClientRequest> request_at(const std::string& base, const std::string& method,
+                                             const std::string& path, std::string& error) {
+  auto url = net::parse_url(base, error);
+  if (!url) return std::nullopt;
   net::ClientRequest req = net::request_to(*url, method);
   std::string prefix = url->target == "/" ? "" : url->target;
   if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   req.target = prefix + path;
+  return req;
+}
+
+}  // namespace
+
+Fetched fetch(const Connection& c, const std::string& method, const std::string& path,
+              const std::string& hint, const json* body) {
+  const std::string& base = c.api;
+  Fetched f;
+  std::optional<net::ClientRequest> at = request_at(base, method, path, f.error);
+  if (!at) return f;
+  net::ClientRequest& req = *at;
   req.connect_timeout = std::chrono::seconds(3);
   req.timeout = std::chrono::seconds(10);
   req.max_body = 64 * 1024 * 1024;
@@ -76,19 +86,12 @@ const config::ApiToken* token_for(const config::Config& cfg, TokenNeed need) {
 
 }  // namespace
 
-namespace {
-
-// GET `path` on `api` with a short timeout: the status (0 when it did not
-// answer) and the body's first line, or the error.
 std::pair<int, std::string> probe_member(const std::string& api, const std::string& path,
                                          const std::string& ca_file) {
   std::string err;
-  auto url = net::parse_url(api, err);
-  if (!url) return {0, err};
-  net::ClientRequest req = net::request_to(*url, "GET");
-  std::string prefix = url->target == "/" ? "" : url->target;
-  if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  req.target = prefix + path;
+  std::optional<net::ClientRequest> at = request_at(api, "GET", path, err);
+  if (!at) return {0, err};
+  net::ClientRequest& req = *at;
   req.connect_timeout = std::chrono::seconds(1);
   req.timeout = std::chrono::seconds(2);
   req.tls_ca_file = ca_file;
@@ -96,6 +99,8 @@ std::pair<int, std::string> probe_member(const std::string& api, const std::stri
   if (!r.ok) return {0, r.error};
   return {r.status, r.body.substr(0, r.body.find('\n'))};
 }
+
+namespace {
 
 // A cluster's member to talk to: the acting leader to operate (asked on
 // /healthz/leader), the first member that answers to read. "" and `error`

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace drpilot::cli {
 
@@ -33,6 +34,12 @@ struct Connection {
 // cannot be reached.
 Fetched fetch(const Connection& c, const std::string& method, const std::string& path,
               const std::string& hint, const nlohmann::json* body = nullptr);
+
+// GET `path` on the API at `api` with a short timeout (1 s to connect, 2 s
+// in all), trusting `ca_file` when given: the status (0 when nothing
+// answered) and the body's first line, or the error.
+std::pair<int, std::string> probe_member(const std::string& api, const std::string& path,
+                                         const std::string& ca_file = "");
 
 // What a command needs: reading works without a token unless the controller
 // asks for one (then any role will do); operator commands need an operator token.

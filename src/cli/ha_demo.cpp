@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/client.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "lab/child_process.h"
@@ -30,23 +31,10 @@ using Steady = std::chrono::steady_clock;
 
 constexpr auto kRestartAfter = 5s;
 
-// GET `path` on a base URL: the status, 0 when nothing answered.
-int get_status(const std::string& base, const std::string& path) {
-  std::string err;
-  auto url = net::parse_url(base, err);
-  if (!url) return 0;
-  net::ClientRequest req = net::request_to(*url, "GET");
-  req.target = path;
-  req.timeout = 1s;
-  req.connect_timeout = 500ms;
-  net::ClientResult r = net::http_request_sync(req);
-  return r.ok ? r.status : 0;
-}
-
 bool wait_status(const std::string& base, const std::string& path, std::chrono::seconds within) {
   const auto until = Steady::now() + within;
   while (Steady::now() < until) {
-    if (get_status(base, path) == 200) return true;
+    if (probe_member(base, path).first == 200) return true;
     std::this_thread::sleep_for(100ms);
   }
   return false;
@@ -201,7 +189,7 @@ class HaDemo {
 
   std::string leader() {
     for (const auto& m : members_) {
-      if (m->process.running() && get_status(m->config->api, "/healthz/leader") == 200) {
+      if (m->process.running() && probe_member(m->config->api, "/healthz/leader").first == 200) {
         return m->config->name + " (pid " + std::to_string(m->process.pid()) + ")";
       }
     }

@@ -128,9 +128,8 @@ CommandResult EtcdCluster::etcdctl(const std::vector<std::string>& args) const {
 int EtcdCluster::raft_leader() const {
   // One line per endpoint: "URL, ID, VERSION, DB SIZE, IS LEADER, ...".
   for (int i = 0; i < size(); ++i) {
-    CommandResult r = run_command({"etcdctl", "--endpoints", endpoint(i), "--command-timeout=2s",
-                                   "endpoint", "status"},
-                                  5s);
+    CommandResult r = run_command(
+        {"etcdctl", "--endpoints", endpoint(i), "--command-timeout=2s", "endpoint", "status"}, 5s);
     if (r.exit_code == 0 && r.output.find(", true,") != std::string::npos) return i;
   }
   return -1;
