@@ -199,8 +199,9 @@ int run(const Options& o) {
   c.dir = dir.path;
   c.drpilot = o.drpilot;
   c.config = dir.path + "/cluster.yaml";
-  for (std::size_t i = 0; i < kMembers.size(); ++i) c.api.push_back(drpilot::testing::free_port());
-  const std::uint16_t control = drpilot::testing::free_port();
+  c.api = drpilot::testing::free_ports(kMembers.size() + 1);
+  const std::uint16_t control = c.api.back();  // all different
+  c.api.pop_back();
   std::uint16_t site = 0;
   do {
     site = drpilot::testing::free_port("127.0.0.11");

@@ -68,13 +68,15 @@ class ClusterRunTest : public ::testing::Test {
     dir_ = testing::make_temp_dir("drpilot-cluster-run");
     prefix_ =
         "/" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "/";
-    control_ = testing::free_port();
+    // The lab's control, then each member's API and DNS: all different.
+    const std::vector<std::uint16_t> ports = testing::free_ports(1 + 2 * kMembers.size());
+    control_ = ports[0];
     do {
       site_port_ = testing::free_port("127.0.0.11");
     } while (!testing::free_port_on("127.0.0.12", site_port_));
     for (std::size_t i = 0; i < kMembers.size(); ++i) {
-      api_.push_back(testing::free_port());
-      dns_.push_back(testing::free_port());
+      api_.push_back(ports[1 + 2 * i]);
+      dns_.push_back(ports[2 + 2 * i]);
     }
     config_ = dir_ + "/cluster.yaml";
     testing::write_file(config_, config_text());

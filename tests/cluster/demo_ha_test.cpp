@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -33,14 +34,19 @@ int status_of(const std::string& host, std::uint16_t port, const std::string& pa
   return r.ok ? r.status : 0;
 }
 
-// A port free on all three addresses.
-std::uint16_t port_on_all() {
+// A port free on all three addresses (and the next one too), other than
+// those in `taken` and their next ones.
+std::uint16_t port_on_all(std::vector<std::uint16_t>& taken) {
   for (;;) {
     const std::uint16_t p = testing::free_port(kAddresses[0]);
-    if (testing::free_port_on(kAddresses[1], p) && testing::free_port_on(kAddresses[2], p) &&
+    bool clash = false;
+    for (std::uint16_t t : taken) clash |= p == t || p == t + 1 || p + 1 == t;
+    if (!clash && testing::free_port_on(kAddresses[1], p) &&
+        testing::free_port_on(kAddresses[2], p) &&
         testing::free_port_on(kAddresses[0], static_cast<std::uint16_t>(p + 1)) &&
         testing::free_port_on(kAddresses[1], static_cast<std::uint16_t>(p + 1)) &&
         testing::free_port_on(kAddresses[2], static_cast<std::uint16_t>(p + 1))) {
+      taken.push_back(p);
       return p;
     }
   }
@@ -49,8 +55,13 @@ std::uint16_t port_on_all() {
 TEST(DemoHa, AKilledLeaderIsReplacedAndEverythingStopsTogether) {
   if (!testing::EtcdCluster::installed()) GTEST_SKIP() << "etcd is not installed";
   const std::string dir = testing::make_temp_dir("drpilot-demo-ha");
-  const std::uint16_t api = port_on_all(), dns = port_on_all(), etcd = port_on_all();
-  const std::uint16_t control = testing::free_port();
+  std::vector<std::uint16_t> taken;
+  const std::uint16_t api = port_on_all(taken), dns = port_on_all(taken), etcd = port_on_all(taken);
+  std::uint16_t control = 0;
+  do {
+    control = testing::free_port();
+  } while (std::find(taken.begin(), taken.end(), control) != taken.end() ||
+           std::find(taken.begin(), taken.end(), control - 1) != taken.end());
   std::uint16_t site = 0;
   do {
     site = testing::free_port("127.0.0.11");

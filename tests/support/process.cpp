@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -142,6 +143,15 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds tim
     if (std::chrono::steady_clock::now() > deadline) return cond();
     std::this_thread::sleep_for(step);
   }
+}
+
+std::vector<std::uint16_t> free_ports(std::size_t n, const std::string& address) {
+  std::vector<std::uint16_t> out;
+  while (out.size() < n) {
+    const std::uint16_t p = free_port(address);
+    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+  }
+  return out;
 }
 
 std::vector<std::string> dig_short(std::uint16_t port, const std::string& name,

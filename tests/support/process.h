@@ -49,6 +49,9 @@ CommandResult run_command(const std::vector<std::string>& argv,
 
 // A TCP+UDP port that was free on `address` a moment ago.
 std::uint16_t free_port(const std::string& address = "127.0.0.1");
+// `n` such ports, all different (free_port alone may answer the same port
+// twice, as nothing holds it between calls).
+std::vector<std::uint16_t> free_ports(std::size_t n, const std::string& address = "127.0.0.1");
 // A blocking TCP connection to 127.0.0.1:`port` (reads and writes time out
 // after 5 s, close-on-exec), or -1.
 int connect_loopback(std::uint16_t port);
