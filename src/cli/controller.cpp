@@ -222,7 +222,10 @@ void Controller::schedule_tick() {
     watch_credentials();
     keep_journal();
     if (cluster_) {
-      if (acting_) watch_agreement();
+      if (acting_) {
+        watch_agreement();
+        watch_clocks();
+      }
       store_state();  // after an etcd error or a disagreement
       send_report();
     }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "api/api_server.h"
+#include "cluster/clock_skew.h"
 #include "cluster/elector.h"
 #include "config/config.h"
 #include "core/engine.h"
@@ -133,6 +134,9 @@ class Controller : public api::Backend {
   // configuration: "" when they do, else who runs what.
   std::string disagreement() const;
   void watch_agreement();
+  // Warns when a reporting member's wall clock is off by more than
+  // cluster.max_clock_skew.
+  void watch_clocks();
   static std::string file_digest(const std::string& path);
   // Takes the cluster's state as this controller's plan (a follower's, or
   // the one a new leader resumes from).
@@ -143,6 +147,7 @@ class Controller : public api::Backend {
   void stored(std::uint64_t version, const std::string& error, bool ok);
   bool acting() const { return !cluster_ || acting_; }
   nlohmann::json cluster_status() const;
+  nlohmann::json clock_offsets() const;
   void schedule_tick();
   void note_tick();
   // The checks' and the control loop's timekeeping, for status; raises or
@@ -241,6 +246,8 @@ class Controller : public api::Backend {
   std::string config_digest_;  // "sha256:..." of the configuration file this member runs
   std::map<std::string, std::pair<std::string, core::TimePoint>> member_digests_;  // as reported
   std::string disagreement_logged_;
+  cluster::ClockSkew skew_;
+  std::string skew_logged_;
   std::mutex leading_mutex_;
   std::string not_leading_ = "starting: no leader known yet";  // for /healthz/leader
 };

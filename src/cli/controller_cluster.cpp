@@ -157,7 +157,7 @@ void Controller::send_report() {
   const core::TimePoint now = clock_.now();
   if (!acting_ && !reporting_ && (!outbox_->empty() || now - last_report_ >= kReportAtLeast)) {
     std::vector<core::Observation> taken = outbox_->take();
-    const std::string text = cluster::encode_vantage_report({config_digest_, taken});
+    const std::string text = cluster::encode_vantage_report({config_digest_, taken, now});
     reporting_ = true;
     last_report_ = now;
     cluster_->report(text, [this, taken = std::move(taken)](bool ok) mutable {
@@ -175,10 +175,16 @@ void Controller::on_reports(std::vector<std::pair<std::string, std::string>> rep
     if (!cfg_->cluster.find(member) || member == member_) continue;
     try {
       cluster::VantageReport report = cluster::decode_vantage_report(text, member);
-      member_digests_[member] = {report.config_digest, clock_.now()};
-      for (core::Observation& o : inbox_->take(std::move(report.observations))) {
-        batch.push_back(std::move(o));
+      const core::TimePoint received = clock_.now();
+      member_digests_[member] = {report.config_digest, received};
+      // Seen once per member's clock (the inbox), then counted by this one.
+      std::vector<core::Observation> fresh =
+          inbox_->take(std::move(report.observations), member, report.sent_at);
+      if (report.sent_at != core::TimePoint{}) {
+        skew_.add(member, report.sent_at, received);
+        cluster::to_receiver_clock(fresh, report.sent_at, received);
       }
+      for (core::Observation& o : fresh) batch.push_back(std::move(o));
       clear_alert("cluster: " + member + "'s report");
     } catch (const std::exception& e) {
       clear_alert("cluster: " + member + "'s report");
@@ -228,6 +234,32 @@ void Controller::watch_agreement() {
       journal_event("cluster", why);
     }
     disagreement_logged_ = why;
+  }
+}
+
+void Controller::watch_clocks() {
+  for (const auto& [member, seen] : member_digests_) {
+    if (seen.second + kDigestFresh < clock_.now()) skew_.forget(member);
+  }
+  std::string why;
+  for (const std::string& s : skew_.beyond(cfg_->cluster.max_clock_skew, member_)) {
+    why += (why.empty() ? "" : "; ") + s;
+  }
+  if (!why.empty()) {
+    why += " (more than cluster.max_clock_skew " +
+           core::format_duration(cfg_->cluster.max_clock_skew) +
+           "): decisions do not depend on it (observations are aged by " + member_ +
+           "'s clock of receipt, leases by each member's monotonic clock), but journal times "
+           "across members will not line up; check NTP on the members";
+  }
+  clear_alert("cluster: clocks");
+  if (!why.empty()) alert("cluster: clocks: " + why);
+  if (why != skew_logged_) {
+    if (!why.empty()) {
+      log_event("cluster_clock_skew", {{"detail", why}});
+      journal_event("cluster", why);
+    }
+    skew_logged_ = why;
   }
 }
 
@@ -300,8 +332,26 @@ void Controller::command(const core::Command& cmd, std::function<void(api::Reply
 }
 
 std::string Controller::not_leading() {
-  std::lock_guard lock(leading_mutex_);
-  return cluster_ ? not_leading_ : api::Backend::not_leading();
+  if (!cluster_) return api::Backend::not_leading();
+  {
+    std::lock_guard lock(leading_mutex_);
+    if (!not_leading_.empty()) return not_leading_;
+  }
+  // Acting as far as the control loop knows; the lease decides now, as it
+  // does for every action: a leader that was paused answers from the API
+  // thread before its loop has learnt that the lease ran out.
+  const core::LeaseVerdict lease = cluster_->guard().check();
+  return lease.may_act ? "" : "the lease is not confirmed: " + lease.reason;
+}
+
+// Each reporting member's clock minus this leader's, as estimated.
+nlohmann::json Controller::clock_offsets() const {
+  nlohmann::json out = nlohmann::json::object();
+  if (!acting_) return out;
+  for (const auto& [member, seen] : member_digests_) {
+    if (auto off = skew_.offset(member)) out[member] = off->count();
+  }
+  return out;
 }
 
 nlohmann::json Controller::cluster_status() const {
@@ -320,6 +370,7 @@ nlohmann::json Controller::cluster_status() const {
           {"etcd_endpoints", cfg_->cluster.etcd.endpoints},
           {"config_digest", config_digest_},
           {"disagreement", acting_ ? disagreement() : std::string()},
+          {"clock_offsets_ms", clock_offsets()},
           {"stored_generation", acting_ && stored_version_ == state_version_
                                     ? nlohmann::json(engine_->plan().generation)
                                     : nlohmann::json(nullptr)}};

@@ -149,7 +149,8 @@ class HaDemo {
                 "--initial-cluster-token",
                 "drpilot-demo-ha",
                 "--initial-cluster-state",
-                "new"};
+                "new",
+                "--pre-vote"};
       o.log_path = state_ + "/" + name + ".log";
       etcd_.push_back(std::make_unique<lab::ChildProcess>());
       etcd_.back()->spawn(o);

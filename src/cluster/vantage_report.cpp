@@ -25,7 +25,9 @@ std::string encode_vantage_report(const VantageReport& report) {
     if (o.inconclusive) e["inconclusive"] = true;
     list.push_back(std::move(e));
   }
-  return json{{"config_digest", report.config_digest}, {"observations", list}}.dump();
+  json j = {{"config_digest", report.config_digest}, {"observations", list}};
+  if (report.sent_at != core::TimePoint{}) j["sent_at_ms"] = core::to_ms(report.sent_at);
+  return j.dump();
 }
 
 VantageReport decode_vantage_report(const std::string& text, const std::string& member) {
@@ -44,6 +46,13 @@ VantageReport decode_vantage_report(const std::string& text, const std::string& 
                              std::to_string(kMaxObservations) + " observations");
   VantageReport report;
   report.config_digest = j["config_digest"].get<std::string>();
+  if (j.contains("sent_at_ms")) {
+    if (!j["sent_at_ms"].is_number_integer() || j["sent_at_ms"].get<std::int64_t>() <= 0)
+      throw std::runtime_error(member +
+                               "'s report has a sending time that is not a positive "
+                               "number of milliseconds");
+    report.sent_at = core::from_ms(j["sent_at_ms"].get<std::int64_t>());
+  }
   std::vector<core::Observation>& out = report.observations;
   out.reserve(list.size());
   for (const json& e : list) {
@@ -79,7 +88,14 @@ VantageReport decode_vantage_report(const std::string& text, const std::string& 
   return report;
 }
 
-std::vector<core::Observation> VantageInbox::take(std::vector<core::Observation> report) {
+std::vector<core::Observation> VantageInbox::take(std::vector<core::Observation> report,
+                                                  const std::string& member,
+                                                  core::TimePoint sent_at) {
+  if (sent_at != core::TimePoint{}) {
+    auto it = sent_.find(member);
+    if (it != sent_.end() && sent_at < it->second) forget(member);
+    sent_[member] = sent_at;
+  }
   std::stable_sort(
       report.begin(), report.end(),
       [](const core::Observation& a, const core::Observation& b) { return a.at < b.at; });
@@ -95,6 +111,7 @@ std::vector<core::Observation> VantageInbox::take(std::vector<core::Observation>
 
 void VantageInbox::forget(const std::string& member) {
   std::erase_if(last_, [&](const auto& e) { return e.first.first == member; });
+  sent_.erase(member);
 }
 
 void VantageOutbox::add(const core::Observation& o) {

@@ -17,6 +17,10 @@ namespace drpilot::cluster {
 struct VantageReport {
   std::string config_digest;  // of the configuration the member runs
   std::vector<core::Observation> observations;
+  // The member's wall clock when it wrote the report; epoch (0): not said.
+  // The leader re-ages the observations from it and estimates the skew
+  // between their clocks (clock_skew.h).
+  core::TimePoint sent_at{};
 };
 
 std::string encode_vantage_report(const VantageReport& report);
@@ -25,14 +29,20 @@ std::string encode_vantage_report(const VantageReport& report);
 VantageReport decode_vantage_report(const std::string& text, const std::string& member);
 
 // The leader's side: hands on only what it has not seen, per member and
-// target, oldest first (a report read twice counts once).
+// target, oldest first (a report read twice counts once). Times are the
+// member's own: a report sent "earlier" than the last one from `member`
+// means its clock was stepped back (or set wrong and then right), and what
+// was seen of it is forgotten rather than the member going unheard for
+// as long as the step.
 class VantageInbox {
  public:
-  std::vector<core::Observation> take(std::vector<core::Observation> report);
+  std::vector<core::Observation> take(std::vector<core::Observation> report,
+                                      const std::string& member = "", core::TimePoint sent_at = {});
   void forget(const std::string& member);
 
  private:
   std::map<std::pair<std::string, std::string>, core::TimePoint> last_;  // (member, target)
+  std::map<std::string, core::TimePoint> sent_;                          // by member
 };
 
 // The follower's side: its observations since the last report that etcd

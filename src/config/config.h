@@ -235,6 +235,8 @@ struct EtcdConfig {
 struct ClusterConfig {
   std::vector<ClusterMember> members;
   EtcdConfig etcd;
+  // Members' wall clocks further apart than this are warned about.
+  core::Duration max_clock_skew{1'000};
   bool enabled() const { return !members.empty(); }
   const ClusterMember* find(const std::string& name) const;
   bool operator==(const ClusterConfig&) const = default;

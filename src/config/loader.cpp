@@ -883,6 +883,7 @@ class Loader {
     auto s = root.section("cluster");
     if (!s || !s->valid()) return;
     ClusterConfig& c = cfg_.cluster;
+    if (auto v = s->duration("max_clock_skew")) c.max_clock_skew = *v;
     std::set<std::string> names, listens;
     for (SectionReader& m : s->items("members")) {
       if (!m.valid()) continue;

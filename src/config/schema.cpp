@@ -673,6 +673,13 @@ struct Schema {
             range(sub("members", VT::section_list, cluster_member, true, "See cluster.members[]."),
                   1, 9),
             sub("etcd", VT::section, etcd, true, "See cluster.etcd."),
+            range(f("max_clock_skew", VT::duration, "1s",
+                    "Members' wall clocks further apart than this are warned about (status "
+                    "alert, log, journal). Nothing depends on them agreeing: leases use "
+                    "each member's monotonic clock, and the leader ages a member's "
+                    "observations by its own clock of receipt; journal times across "
+                    "members line up only as well as the clocks do."),
+                  100, kMinute, "duration"),
         }};
     lab_data_region = {"lab.data_regions[]",
                        "A data region in the lab: a DynamoDB-compatible server (dynalite) behind "

@@ -89,6 +89,18 @@ TEST(VantageInbox, EachObservationCountsOnceInTheOrderItWasMade) {
   EXPECT_EQ(inbox.take({seen("ams/web", false, 200)}).size(), 1u);
 }
 
+TEST(VantageInbox, AMemberWhoseClockSteppedBackIsHeardAtOnce) {
+  VantageInbox inbox;
+  EXPECT_EQ(inbox.take({seen("ams/web", true, 5'000)}, "bravo", core::from_ms(5'100)).size(), 1u);
+  // Its clock is set back 30 s (NTP stepped it, or it restarted on a wrong
+  // clock): its next report is sent "before" the last one.
+  auto after = inbox.take({seen("ams/web", false, 2'000)}, "bravo", core::from_ms(2'050));
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_FALSE(after[0].ok);
+  // Reports in order, as before: nothing is taken twice.
+  EXPECT_TRUE(inbox.take({seen("ams/web", false, 2'000)}, "bravo", core::from_ms(2'300)).empty());
+}
+
 TEST(VantageOutbox, KeepsTheNewestOfEachTargetWhileEtcdDoesNotTakeThem) {
   VantageOutbox out(3);
   for (int i = 1; i <= 5; ++i) out.add(seen("ams/web", i % 2 == 0, i));
