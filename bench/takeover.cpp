@@ -37,6 +37,7 @@
 #include "support/etcd_cluster.h"
 #include "support/process.h"
 #include "support/served_http.h"
+#include "support/term_ledger.h"
 
 namespace {
 
@@ -54,47 +55,6 @@ const std::string kPrefix = "/bench-takeover/";
 struct Options {
   int trials = 20;
   std::string drpilot = DRPILOT_BINARY;
-};
-
-struct Delivery {
-  Steady::time_point at;
-  std::int64_t term = 0;
-  std::uint64_t generation = 0;
-};
-
-// What the webhook receiver saw, from its own thread.
-class Deliveries {
- public:
-  void add(const Delivery& d) {
-    std::lock_guard lock(mutex_);
-    if (!all_.empty() && d.term < max_term_) {
-      ++violations_;  // a write from an older term after a newer term's first
-    }
-    max_term_ = std::max(max_term_, d.term);
-    all_.push_back(d);
-  }
-  // The first delivery of a term above `term`.
-  std::optional<Delivery> first_above(std::int64_t term) {
-    std::lock_guard lock(mutex_);
-    for (const Delivery& d : all_) {
-      if (d.term > term) return d;
-    }
-    return std::nullopt;
-  }
-  int violations() {
-    std::lock_guard lock(mutex_);
-    return violations_;
-  }
-  std::size_t size() {
-    std::lock_guard lock(mutex_);
-    return all_.size();
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<Delivery> all_;
-  std::int64_t max_term_ = 0;
-  int violations_ = 0;
 };
 
 struct Cluster {
@@ -181,13 +141,14 @@ int run(const Options& o) {
     die("etcd is not installed (apt-get install etcd-server etcd-client)");
   drpilot::testing::EtcdCluster etcd(3);
   if (!etcd.ok()) die(etcd.why());
-  Deliveries deliveries;
+  drpilot::testing::TermLedger deliveries;
   drpilot::testing::ServedHttp receiver(
       [&](const drpilot::net::ServerRequest& req, drpilot::net::Responder respond) {
         json body = json::parse(req.body, nullptr, false);
         if (!body.is_discarded()) {
           deliveries.add({Steady::now(), body.value("term", std::int64_t{0}),
-                          body.value("generation", std::uint64_t{0})});
+                          body.value("generation", std::uint64_t{0}),
+                          body.value("leader", std::string())});
         }
         drpilot::net::ServerResponse r;
         r.body = "{}";
@@ -272,7 +233,7 @@ int run(const Options& o) {
             20s)) {
       die("trial " + std::to_string(t) + ": no new leader's plan within 20 s");
     }
-    std::optional<Delivery> written;
+    std::optional<drpilot::testing::ProviderWrite> written;
     if (!wait_for([&] { return (written = deliveries.first_above(term)).has_value(); }, 20s)) {
       die("trial " + std::to_string(t) + ": no provider write of the new term within 20 s");
     }
@@ -294,8 +255,9 @@ int run(const Options& o) {
   std::printf(
       "invariants: two members answering /healthz/leader 200 at once: %d times; "
       "webhook deliveries from an older term after a newer one: %d (of %zu)\n",
-      two_leaders.load(), deliveries.violations(), deliveries.size());
-  return two_leaders.load() == 0 && deliveries.violations() == 0 ? 0 : 1;
+      two_leaders.load(), static_cast<int>(deliveries.violations().size()), deliveries.size());
+  for (const std::string& v : deliveries.violations()) std::printf("  %s\n", v.c_str());
+  return two_leaders.load() == 0 && deliveries.violations().empty() ? 0 : 1;
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster_settings.h"
 #include "net/http.h"
 #include "support/etcd_cluster.h"
 #include "support/process.h"
@@ -62,9 +63,7 @@ class ClusterRunTest : public ::testing::Test {
     if (!testing::EtcdCluster::installed()) GTEST_SKIP() << "etcd is not installed";
     if (!testing::have_program("dig")) GTEST_SKIP() << "dig (dnsutils) is not installed";
     ASSERT_TRUE(etcd_->ok()) << etcd_->why();
-    for (int i = 0; i < etcd_->size(); ++i) {
-      if (!etcd_->running(i)) ASSERT_TRUE(etcd_->restart(i)) << etcd_->log(i);
-    }
+    ASSERT_EQ(etcd_->restart_stopped(), "");
     dir_ = testing::make_temp_dir("drpilot-cluster-run");
     prefix_ =
         "/" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "/";
@@ -106,19 +105,7 @@ class ClusterRunTest : public ::testing::Test {
 
   std::string config_text() const {
     std::ostringstream c;
-    c << "journal:\n  path: journal.db\n"
-      << "api:\n  tokens:\n    - name: test\n      role: operator\n"
-      << "      token: test-operator-token\n"
-      << "dns:\n  listen: [127.0.0.1:0]\n  udp_threads: 1\n"
-      << "  zones:\n    - name: example.test\n      ns:\n        - name: ns1.example.test\n"
-      << "          addresses: [127.0.0.1]\n"
-      << "policy:\n  failback: auto\n  hold_down: 2s\n  min_interval: 1s\n"
-      << "  flap_window: 10m\n  flap_max_changes: 100\n"
-      << "checks:\n  - name: web\n    type: http\n    port: " << site_port_
-      << "\n    path: /healthz\n    expect_body: ok\n"
-      << "    interval: 250ms\n    edge_interval: 100ms\n    connect_timeout: 200ms\n"
-      << "    timeout: 300ms\n    rise: 2\n    fall: 3\n"
-      << "sites:\n"
+    c << testing::cluster_settings(site_port_) << "sites:\n"
       << "  - name: ams\n    endpoints: [127.0.0.11]\n    priority: 1\n    checks: [web]\n"
       << "  - name: nyc\n    endpoints: [127.0.0.12]\n    priority: 2\n    checks: [web]\n"
       << "records:\n  - name: www.example.test\n    ttl: 30\n    sites: [ams, nyc]\n"
@@ -140,12 +127,13 @@ class ClusterRunTest : public ::testing::Test {
     return c.str();
   }
 
-  void start(std::size_t i, const std::string& config = "") {
+  // `wrapper`: a command the member runs under (faketime, say).
+  void start(std::size_t i, const std::string& config = "", std::vector<std::string> wrapper = {}) {
     if (controllers_.size() <= i) controllers_.resize(i + 1);
-    controllers_[i] = std::make_unique<testing::Process>(
-        std::vector<std::string>{DRPILOT_BINARY, "run", "-c", config.empty() ? config_ : config,
-                                 "--member", kMembers[i]},
-        dir_ + "/" + kMembers[i] + ".log");
+    wrapper.insert(wrapper.end(), {DRPILOT_BINARY, "run", "-c", config.empty() ? config_ : config,
+                                   "--member", kMembers[i]});
+    controllers_[i] =
+        std::make_unique<testing::Process>(std::move(wrapper), dir_ + "/" + kMembers[i] + ".log");
     ASSERT_TRUE(testing::wait_until([&] { return http(api_[i], "GET", "/healthz").status == 200; },
                                     10s, 50ms))
         << controllers_[i]->log();
@@ -496,6 +484,52 @@ TEST_F(ClusterRunTest, TheLeaderChangesNothingWhileAMemberRunsAnotherConfigurati
   controllers_[other]->kill_hard();
   start(other);
   EXPECT_TRUE(all_answer("127.0.0.12", 15s));
+}
+
+TEST_F(ClusterRunTest, AMemberWhoseClockIsOffIsWarnedAboutAndItsChecksStillCount) {
+  if (!testing::have_program("faketime")) GTEST_SKIP() << "faketime is not installed";
+  const int leader = wait_for_one_leader(15s);
+  ASSERT_GE(leader, 0);
+  ASSERT_TRUE(all_answer("127.0.0.11", 10s));
+  // A follower whose wall clock is 30 s behind (its monotonic clock, which
+  // its lease runs on, is untouched).
+  const std::size_t late = (static_cast<std::size_t>(leader) + 1) % kMembers.size();
+  controllers_[late]->kill_hard();
+  start(late, "", {"env", "DONT_FAKE_MONOTONIC=1", "faketime", "-f", "-30s"});
+  const std::string warning = kMembers[late] + "'s clock is ";
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        const json s = status(leader);
+        if (!s.is_object()) return false;
+        for (const json& a : s["alerts"]) {
+          const std::string text = a.get<std::string>();
+          if (text.find(warning) != std::string::npos &&
+              text.find(" behind " + kMembers[leader] + "'s") != std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      10s, 100ms))
+      << status(leader)["alerts"].dump();
+  const json offsets = status(leader)["cluster"]["clock_offsets_ms"];
+  ASSERT_TRUE(offsets.contains(kMembers[late])) << offsets.dump();
+  EXPECT_NEAR(offsets[kMembers[late]].get<double>(), -30'000, 1'000) << offsets.dump();
+  // Its results are aged by the leader's clock of receipt: fresh, not 30 s old.
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        const json s = status(leader);
+        for (const json& site : s["sites"]) {
+          for (const json& v : site["checks"][0]["vantages"]) {
+            if (v["vantage"] == kMembers[late] && v["fresh"] != true) return false;
+          }
+        }
+        return true;
+      },
+      5s, 100ms))
+      << status(leader)["sites"].dump();
+  lab("break", "ams");
+  EXPECT_TRUE(all_answer("127.0.0.12", 10s));
 }
 
 TEST_F(ClusterRunTest, AMemberThatIsNotInTheClusterIsRefused) {

@@ -156,7 +156,12 @@ std::vector<std::uint16_t> free_ports(std::size_t n, const std::string& address)
 
 std::vector<std::string> dig_short(std::uint16_t port, const std::string& name,
                                    const std::string& qtype) {
-  CommandResult r = run_command({"dig", "@127.0.0.1", "-p", std::to_string(port), name, qtype,
+  return dig_short_at("127.0.0.1", port, name, qtype);
+}
+
+std::vector<std::string> dig_short_at(const std::string& address, std::uint16_t port,
+                                      const std::string& name, const std::string& qtype) {
+  CommandResult r = run_command({"dig", "@" + address, "-p", std::to_string(port), name, qtype,
                                  "+short", "+time=1", "+tries=1"},
                                 std::chrono::seconds(5));
   std::vector<std::string> out;

@@ -66,6 +66,9 @@ bool have_program(const std::string& name);
 // second): the answer's lines, empty when there is none.
 std::vector<std::string> dig_short(std::uint16_t port, const std::string& name,
                                    const std::string& qtype = "A");
+// The same against the server on `address`:`port`.
+std::vector<std::string> dig_short_at(const std::string& address, std::uint16_t port,
+                                      const std::string& name, const std::string& qtype = "A");
 std::string make_temp_dir(const std::string& prefix);
 void remove_tree(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
