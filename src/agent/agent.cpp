@@ -61,9 +61,9 @@ void Agent::start() {
   // load balancer.
   std::string why;
   if (auto kept = applier_.load_applied(options_.site, why)) {
-    applied_generation_ = kept->generation;
+    applied_order_ = api::order_of(*kept);
     applied_ = *kept;
-    log("resumed", {{"generation", std::to_string(kept->generation)},
+    log("resumed", {{"generation", applied_order_.to_string()},
                     {"assignment", describe(*kept)},
                     {"from", applier_.state_path()}});
   } else if (!why.empty()) {
@@ -92,7 +92,7 @@ std::uint16_t Agent::healthz_port() const {
 std::string Agent::unhealthy_reason() const {
   HealthInputs in;
   in.checks_why = health_.why_not_healthy();
-  in.applied_generation = applied_generation_;
+  in.applied_generation = applied_order_.generation;
   in.last_apply_ok = last_apply_ok_;
   in.last_apply_error = last_apply_error_;
   in.controller_answered = controller_answered_;
@@ -115,7 +115,7 @@ void Agent::send_round() {
   api::AgentReport r;
   r.observations.assign(unsent_.begin(), unsent_.end());
   unsent_.clear();
-  r.applied_generation = applied_generation_;
+  r.applied_generation = applied_order_.generation;
   r.applied_ok = last_apply_ok_;
   r.applied_error = last_apply_error_;
   r.healthy = unhealthy_reason().empty();
@@ -147,11 +147,10 @@ void Agent::on_round(RoundResult result, std::vector<core::Observation> sent) {
     while (unsent_.size() > api::kMaxObservations) unsent_.pop_front();
     if (!all_unreachable_) {
       all_unreachable_ = true;
-      log("controllers_unreachable",
-          {{"controllers", std::to_string(result.replies.size())},
-           {"kept_generation", std::to_string(applied_generation_)},
-           {"note", applied_generation_ ? "keeping the last applied assignment"
-                                        : "no assignment applied yet"}});
+      log("controllers_unreachable", {{"controllers", std::to_string(result.replies.size())},
+                                      {"kept_generation", applied_order_.to_string()},
+                                      {"note", applied_ ? "keeping the last applied assignment"
+                                                        : "no assignment applied yet"}});
     }
     return;
   }
@@ -160,27 +159,47 @@ void Agent::on_round(RoundResult result, std::vector<core::Observation> sent) {
     all_unreachable_ = false;
     log("controllers_reachable", {{"answered", std::to_string(result.answered())}});
   }
+  // Every controller answered the same assignment, older than the one
+  // applied, several rounds running: the numbering started again (a lone
+  // controller's journal was deleted, a cluster's etcd data was lost). Not
+  // one controller alone: a member cut off from its cluster answers an old
+  // plan while the leader answers the new one.
+  std::optional<api::SiteAssignmentMessage> agreed = unanimous(result);
+  if (agreed && applied_ && api::order_of(*agreed) < applied_order_ && !applying_) {
+    if (++renumbered_rounds_ >= kRenumberedRounds) {
+      log("renumbered", {{"generation", api::order_of(*agreed).to_string()},
+                         {"applied", applied_order_.to_string()},
+                         {"note",
+                          "every controller answers an older generation than the one "
+                          "applied; taking theirs"}});
+      applied_order_ = {};
+      failed_order_.reset();
+      renumbered_rounds_ = 0;
+    }
+  } else {
+    renumbered_rounds_ = 0;
+  }
   if (result.newest) consider(*result.newest);
   note_health();
 }
 
 void Agent::consider(const api::SiteAssignmentMessage& a) {
-  // Only newer generations: with several controllers, a follower may answer
-  // an older plan than the leader, and that must not undo the newer one.
-  if (a.generation <= applied_generation_) return;
+  // Only newer ones, by (term, generation): with several controllers, a
+  // follower may answer an older plan than the leader, and that must not
+  // undo the newer one.
+  const api::AssignmentOrder order = api::order_of(a);
+  if (order <= applied_order_) return;
   if (applying_) {
-    if (a.generation > applying_generation_ && (!queued_ || a.generation > queued_->generation)) {
-      queued_ = a;
-    }
+    if (order > applying_order_ && (!queued_ || order > api::order_of(*queued_))) queued_ = a;
     return;
   }
-  if (a.generation == failed_generation_ && clock_.now() < retry_at_) return;
+  if (failed_order_ && order == *failed_order_ && clock_.now() < retry_at_) return;
   start_apply(a);
 }
 
 void Agent::start_apply(const api::SiteAssignmentMessage& a) {
   applying_ = true;
-  applying_generation_ = a.generation;
+  applying_order_ = api::order_of(a);
   if (worker_.joinable()) worker_.join();  // the previous one has posted its result: it is done
   std::weak_ptr<bool> alive = alive_;
   worker_ = std::thread([this, a, alive] {
@@ -196,31 +215,31 @@ void Agent::on_applied(const api::SiteAssignmentMessage& a, const ApplyOutcome& 
   ++applies_;
   if (stopped_) return;
   if (out.ok) {
-    applied_generation_ = a.generation;
+    applied_order_ = api::order_of(a);
     applied_ = a;
     last_apply_ok_ = true;
     last_apply_error_.clear();
-    failed_generation_ = 0;
-    std::vector<EventField> f = {{"generation", std::to_string(a.generation)},
+    failed_order_.reset();
+    std::vector<EventField> f = {{"generation", applied_order_.to_string()},
                                  {"assignment", describe(a)},
                                  {"changed", out.changed ? "yes" : "no"}};
     if (out.changed) f.push_back({"output", options_.apply.output_path});
     if (!out.reload_outcome.empty()) f.push_back({"reload", out.reload_outcome});
     log("applied", std::move(f));
     if (!out.state_error.empty()) {
-      log("state_not_kept", {{"generation", std::to_string(a.generation)},
+      log("state_not_kept", {{"generation", api::order_of(a).to_string()},
                              {"error", out.state_error},
                              {"note", "a restart without controllers starts unapplied"}});
     }
   } else {
     last_apply_ok_ = false;
     last_apply_error_ = out.error;
-    failed_generation_ = a.generation;
+    failed_order_ = api::order_of(a);
     retry_at_ = clock_.now() + options_.apply_retry;
-    log("apply_failed", {{"generation", std::to_string(a.generation)},
+    log("apply_failed", {{"generation", api::order_of(a).to_string()},
                          {"assignment", describe(a)},
                          {"restored", out.restored ? "yes" : "no"},
-                         {"kept_generation", std::to_string(applied_generation_)},
+                         {"kept_generation", applied_order_.to_string()},
                          {"retry_in", core::format_duration(options_.apply_retry)},
                          {"error", out.error}});
   }

@@ -67,7 +67,7 @@ class Agent {
   std::uint16_t healthz_port() const;
   // "" when /healthz answers 200, else its reason.
   std::string unhealthy_reason() const;
-  std::uint64_t applied_generation() const { return applied_generation_; }
+  std::uint64_t applied_generation() const { return applied_order_.generation; }
   const std::optional<api::SiteAssignmentMessage>& applied() const { return applied_; }
   bool last_apply_ok() const { return last_apply_ok_; }
   const std::string& last_apply_error() const { return last_apply_error_; }
@@ -106,14 +106,18 @@ class Agent {
   bool all_unreachable_ = false;                          // the last round had no answer
   std::map<std::string, std::string> controller_errors_;  // by URL; "" while it answers
 
-  std::uint64_t applied_generation_ = 0;
+  api::AssignmentOrder applied_order_;
   std::optional<api::SiteAssignmentMessage> applied_;
   bool last_apply_ok_ = true;
   std::string last_apply_error_;
-  std::uint64_t failed_generation_ = 0;
+  std::optional<api::AssignmentOrder> failed_order_;
   core::TimePoint retry_at_{};
   bool applying_ = false;
-  std::uint64_t applying_generation_ = 0;
+  api::AssignmentOrder applying_order_;
+  // Consecutive rounds in which every controller answered the same
+  // assignment, older than the one applied (see on_round).
+  int renumbered_rounds_ = 0;
+  static constexpr int kRenumberedRounds = 3;
   std::optional<api::SiteAssignmentMessage> queued_;
   std::thread worker_;
   int applies_ = 0;

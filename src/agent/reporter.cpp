@@ -131,8 +131,8 @@ void Reporter::send(api::AgentReport report, std::function<void(RoundResult)> do
     round->result.replies[i] = std::move(reply);
     if (--round->outstanding > 0) return;
     for (ControllerReply& r : round->result.replies) {
-      if (r.answered &&
-          (!round->result.newest || r.assignment->generation > round->result.newest->generation)) {
+      if (r.answered && (!round->result.newest ||
+                         api::order_of(*r.assignment) > api::order_of(*round->result.newest))) {
         round->result.newest = r.assignment;
       }
     }
@@ -183,6 +183,17 @@ void Reporter::send(api::AgentReport report, std::function<void(RoundResult)> do
                         finish_one(i, std::move(reply));
                       });
   }
+}
+
+std::optional<api::SiteAssignmentMessage> unanimous(const RoundResult& result) {
+  if (result.replies.empty()) return std::nullopt;
+  for (const ControllerReply& r : result.replies) {
+    if (!r.answered || !r.assignment ||
+        api::order_of(*r.assignment) != api::order_of(*result.replies.front().assignment)) {
+      return std::nullopt;
+    }
+  }
+  return result.replies.front().assignment;
 }
 
 }  // namespace drpilot::agent

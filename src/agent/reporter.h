@@ -43,11 +43,15 @@ struct ControllerReply {
 
 struct RoundResult {
   std::vector<ControllerReply> replies;  // in the configured order
-  // The answered assignment with the highest generation: with several
+  // The answered assignment latest by (term, generation): with several
   // controllers, a follower may still answer an older one.
   std::optional<api::SiteAssignmentMessage> newest;
   int answered() const;
 };
+
+// The assignment every configured controller answered, when they all
+// answered and agree on its (term, generation); nothing otherwise.
+std::optional<api::SiteAssignmentMessage> unanimous(const RoundResult& result);
 
 class Reporter {
  public:

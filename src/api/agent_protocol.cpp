@@ -325,7 +325,12 @@ std::string encode_assignment(const SiteAssignmentMessage& m) {
                     {"changed_at_ms", std::max<std::int64_t>(0, core::to_ms(g.changed_at))}};
   }
   json body = {{"generation", m.generation}, {"site", m.site}, {"groups", std::move(groups)}};
+  if (m.term > 0) body["term"] = m.term;
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string AssignmentOrder::to_string() const {
+  return std::to_string(generation) + (term > 0 ? " (term " + std::to_string(term) + ")" : "");
 }
 
 std::optional<SiteAssignmentMessage> parse_assignment(const std::string& body, std::string& error) {
@@ -335,10 +340,16 @@ std::optional<SiteAssignmentMessage> parse_assignment(const std::string& body, s
   Fields f(*j, "", error);
   SiteAssignmentMessage m;
   auto gen = f.generation("generation", true);
+  auto term = f.generation("term", false);
   auto site = f.text("site", Text::name, kMaxNameLength, true);
   const json* groups = f.get("groups", true);
   if (!f.ok()) return std::nullopt;
   m.generation = *gen;
+  if (term && *term > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    error = "'term' is out of range";
+    return std::nullopt;
+  }
+  m.term = static_cast<std::int64_t>(term.value_or(0));
   m.site = *site;
   if (!groups->is_object()) {
     error = "'groups' must be an object";

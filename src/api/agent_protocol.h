@@ -73,9 +73,24 @@ struct AgentReport {
 
 struct SiteAssignmentMessage {
   std::uint64_t generation = 0;
+  // The cluster leader's term that made the plan (0 from a lone controller;
+  // absent from the wire then).
+  std::int64_t term = 0;
   std::string site;
   std::map<std::string, core::GroupAssignment> groups;  // by table group
 };
+
+// Assignments are ordered by (term, generation): a newer leader's plan wins
+// over anything an older one numbered, whatever the numbers.
+struct AssignmentOrder {
+  std::int64_t term = 0;
+  std::uint64_t generation = 0;
+  auto operator<=>(const AssignmentOrder&) const = default;
+  std::string to_string() const;  // "7" or "7 (term 812)"
+};
+inline AssignmentOrder order_of(const SiteAssignmentMessage& m) {
+  return {m.term, m.generation};
+}
 
 // Builds the JSON body. Over-long free text (details, the apply error) is cut
 // to the limits above so that an agent never sends a report a controller

@@ -271,6 +271,7 @@ net::ServerResponse Controller::agent_report(const net::ServerRequest& req) {
 
   api::SiteAssignmentMessage m;
   m.generation = engine_->plan().generation;
+  m.term = engine_->plan().term;
   m.site = agent->site;
   for (const auto& [group, gp] : engine_->plan().groups) {
     auto it = gp.sites.find(agent->site);

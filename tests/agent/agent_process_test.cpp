@@ -36,9 +36,11 @@ using namespace std::chrono_literals;
 const std::string kKey = "agent-test-key-7f3a9c1e";
 const std::string kAgent = "ams-agent";
 
-api::SiteAssignmentMessage assignment(std::uint64_t generation, const std::string& region) {
+api::SiteAssignmentMessage assignment(std::uint64_t generation, const std::string& region,
+                                      std::int64_t term = 0) {
   api::SiteAssignmentMessage a;
   a.generation = generation;
+  a.term = term;
   a.site = "ams";
   core::GroupAssignment g;
   g.data_region = region;
@@ -290,10 +292,13 @@ class AgentProcess : public ::testing::Test {
     testing::remove_tree(dir_);
   }
 
-  void write_config(const std::string& path, const std::string& key_file) {
-    // The first controller is never there: one dead controller must not
-    // hold up the other.
+  // `lone`: the world's controller only; otherwise a dead one comes first
+  // (one dead controller must not hold up the other).
+  void write_config(const std::string& path, const std::string& key_file, bool lone = false) {
     const std::uint16_t dead = testing::free_port();
+    const std::string controllers =
+        (lone ? "" : "http://127.0.0.1:" + std::to_string(dead) + ", ") +
+        "http://127.0.0.1:" + std::to_string(world_.controller_port());
     testing::write_file(path,
                         "checks:\n"
                         "  - name: web\n"
@@ -328,9 +333,8 @@ class AgentProcess : public ::testing::Test {
                             "    key_file: " +
                             key_file +
                             "\n"
-                            "    controllers: [http://127.0.0.1:" +
-                            std::to_string(dead) +
-                            ", http://127.0.0.1:" + std::to_string(world_.controller_port()) +
+                            "    controllers: [" +
+                            controllers +
                             "]\n"
                             "    report_interval: 200ms\n"
                             "    listen: 127.0.0.1:" +
@@ -660,6 +664,44 @@ TEST_F(AgentProcess, ARestartWithoutControllersResumesTheAppliedAssignment) {
   EXPECT_NE(h.body.find("no assignment applied yet"), std::string::npos) << h.body;
   ASSERT_NO_FATAL_FAILURE(apply(5, "eu-west-1"));
   EXPECT_EQ(wait_healthz(200).status, 200);
+}
+
+TEST_F(AgentProcess, ANewerLeadersTermWinsWhateverItsGenerationAndAnOlderOneNever) {
+  ASSERT_NO_FATAL_FAILURE(start_agent());
+  world_.answer(World::Answer::assign, assignment(40, "eu-west-1", 7));
+  ASSERT_TRUE(wait_file(output(), rendered(40, "eu-west-1"))) << agent_->log();
+  // A new leader (term 9) numbering from its own, lower, counter.
+  world_.answer(World::Answer::assign, assignment(12, "us-east-1", 9));
+  ASSERT_TRUE(wait_file(output(), rendered(12, "us-east-1"))) << agent_->log();
+  EXPECT_TRUE(log_has("event=applied generation=\"12 (term 9)\"", 5s)) << agent_->log();
+  // The deposed leader's plan, however high its number: never applied.
+  world_.answer(World::Answer::assign, assignment(99, "eu-west-1", 7));
+  const std::size_t seen = world_.accepted().size();
+  ASSERT_TRUE(world_.wait_report([](const api::AgentReport&) { return true; }, seen + 3));
+  EXPECT_EQ(testing::read_file(output()), rendered(12, "us-east-1"));
+}
+
+TEST_F(AgentProcess, WhenEveryControllerStartsItsNumberingAgainTheAgentFollows) {
+  // One controller, whose journal is then deleted: it answers generation 2
+  // where the agent applied 57.
+  write_config(dir_ + "/drpilot.yaml", dir_ + "/agent.key", true);
+  ASSERT_NO_FATAL_FAILURE(start_agent());
+  ASSERT_NO_FATAL_FAILURE(apply(57, "eu-west-1"));
+  world_.answer(World::Answer::assign, assignment(2, "us-east-1"));
+  ASSERT_TRUE(wait_file(output(), rendered(2, "us-east-1"))) << agent_->log();
+  EXPECT_TRUE(log_has("event=renumbered generation=2 applied=57", 5s)) << agent_->log();
+}
+
+TEST_F(AgentProcess, OneControllerAnsweringAnOldPlanNeverTakesTheAgentBack) {
+  // Of two configured controllers only one answers (the other is cut off,
+  // or dead): its older plan is no evidence that the numbering restarted.
+  ASSERT_NO_FATAL_FAILURE(start_agent());
+  ASSERT_NO_FATAL_FAILURE(apply(57, "eu-west-1"));
+  world_.answer(World::Answer::assign, assignment(2, "us-east-1"));
+  const std::size_t seen = world_.accepted().size();
+  ASSERT_TRUE(world_.wait_report([](const api::AgentReport&) { return true; }, seen + 6));
+  EXPECT_EQ(testing::read_file(output()), rendered(57, "eu-west-1"));
+  EXPECT_EQ(log_count("event=renumbered"), 0);
 }
 
 TEST_F(AgentProcess, AnAssignmentSignedWithAnotherKeyIsNotApplied) {

@@ -322,6 +322,27 @@ TEST(Assignment, OptionalFieldsAndNoGroups) {
   EXPECT_EQ(big->generation, 18446744073709551615u);
 }
 
+TEST(Assignment, TheTermOrdersBeforeTheGenerationAndALoneControllerSendsNone) {
+  SiteAssignmentMessage in = sample_assignment();
+  EXPECT_FALSE(json::parse(encode_assignment(in)).contains("term"));
+  in.term = 812;
+  std::string error;
+  auto out = parse_assignment(encode_assignment(in), error);
+  ASSERT_TRUE(out) << error;
+  EXPECT_EQ(out->term, 812);
+  EXPECT_EQ(order_of(*out).to_string(), "42 (term 812)");
+  EXPECT_LT((AssignmentOrder{7, 900}), (AssignmentOrder{8, 1}));
+  EXPECT_LT((AssignmentOrder{8, 1}), (AssignmentOrder{8, 2}));
+  EXPECT_EQ((AssignmentOrder{0, 5}).to_string(), "5");
+  for (const char* bad : {R"({"generation": 1, "term": -3, "site": "fra", "groups": {}})",
+                          R"({"generation": 1, "term": "812", "site": "fra", "groups": {}})",
+                          R"({"generation": 1, "term": 18446744073709551615, "site": "fra",
+                              "groups": {}})"}) {
+    EXPECT_FALSE(parse_assignment(bad, error)) << bad;
+    EXPECT_NE(error.find("term"), std::string::npos) << error;
+  }
+}
+
 TEST(Assignment, MalformedBodiesAreRefusedWithClearErrors) {
   std::string error;
   EXPECT_FALSE(parse_assignment("<html>bad gateway</html>", error));
