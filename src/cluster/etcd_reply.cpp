@@ -222,7 +222,9 @@ std::string parse_range(std::string_view body, RangeReply& out) {
       return "range.count: " + std::to_string(g.count) + " is less than the " +
              std::to_string(g.kvs.size()) + " keys returned";
     }
-    return "";
+    // A store's revision is at least 1: a reply without one (an error body,
+    // a proxy's page) must not read as "no such key".
+    return g.header.revision == 0 ? "range.header.revision: missing" : "";
   });
 }
 

@@ -122,6 +122,16 @@ TEST(EtcdReply, ErrorsAndTokens) {
   EXPECT_EQ(e.code, 14);
   EXPECT_EQ(e.message, "etcdserver: no leader");
   EXPECT_NE(parse_error(with_header(""), e), "");
+  // drpilot never reads at a past revision (it polls the current one), so
+  // compaction cannot strand it; were the answer to come, it is an error
+  // like any other, not a reply.
+  const std::string compacted =
+      R"({"error":"etcdserver: mvcc: required revision has been compacted","code":11,)"
+      R"("message":"etcdserver: mvcc: required revision has been compacted"})";
+  ASSERT_EQ(parse_error(compacted, e), "");
+  EXPECT_EQ(e.code, 11);
+  RangeReply range;
+  EXPECT_NE(parse_range(compacted, range), "");
   std::string token;
   ASSERT_EQ(parse_auth_token(with_header(R"("token":"abc.12")"), token), "");
   EXPECT_EQ(token, "abc.12");
