@@ -12,8 +12,13 @@
 
 namespace drpilot::core {
 
+// Where a vantage stands relative to the site it judges: outside it (a
+// controller, another site's agent) or inside it (the site's own agent).
+enum class Side { external, internal };
+
 struct Vote {
   std::string vantage;
+  Side side = Side::external;      // used by vantage_verdict(); quorum() counts all alike
   Health state = Health::unknown;  // this vantage's hysteresis state
   bool fresh = false;              // reported within the freshness window
   std::string detail;              // its latest observation's detail
