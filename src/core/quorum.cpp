@@ -28,7 +28,7 @@ std::string list_of(const std::vector<const Vote*>& vs) {
 
 }  // namespace
 
-QuorumResult quorum(const std::vector<Vote>& votes) {
+QuorumResult quorum(const std::vector<Vote>& votes, const std::string& kind) {
   std::vector<const Vote*> fresh, up, down, abstain;
   for (const Vote& v : votes) {
     if (!v.fresh) continue;
@@ -47,7 +47,8 @@ QuorumResult quorum(const std::vector<Vote>& votes) {
     if (!abstain.empty()) return {Health::unknown, "no vantage can judge it: " + list_of(abstain)};
     return {Health::unknown, "no vantage has reported recently"};
   }
-  const std::string of_n = " of " + std::to_string(n) + (n == 1 ? " vantage" : " vantages");
+  const std::string of_n = " of " + std::to_string(n) + " " + (kind.empty() ? "" : kind + " ") +
+                           (n == 1 ? "vantage" : "vantages");
   if (down.size() * 2 > n) {
     if (n == 1) return {Health::down, describe_one(*down.front())};
     return {Health::down, std::to_string(down.size()) + of_n + " see it down: " + list_of(down)};

@@ -31,7 +31,9 @@ struct QuorumResult {
   std::string reason;  // one sentence, without a trailing period
 };
 
-QuorumResult quorum(const std::vector<Vote>& votes);
+// `kind` qualifies the vantages counted in the reason ("2 of 3 external
+// vantages see it down"); empty: plain "vantages".
+QuorumResult quorum(const std::vector<Vote>& votes, const std::string& kind = "");
 
 // The controller is the one cut off when its own vantage sees every site down
 // while at least one other fresh vantage sees some site up. Then it must

@@ -29,10 +29,9 @@ std::string inside(const std::vector<const Vote*>& internal) {
     if (v->state == Health::up) up.push_back(v);
     if (v->state == Health::down) down.push_back(v);
   }
-  const char* who = internal.size() == 1 ? "its own agent" : "its own agents";
-  if (!down.empty() && up.empty())
-    return std::string("; ") + who + " sees it down too (" + details(down) + ")";
-  if (!up.empty() && down.empty()) return std::string("; ") + who + " sees it up";
+  const std::string who = internal.size() == 1 ? "its own agent sees" : "its own agents see";
+  if (!down.empty() && up.empty()) return "; " + who + " it down too (" + details(down) + ")";
+  if (!up.empty() && down.empty()) return "; " + who + " it up";
   if (!up.empty()) return "; inside it, " + names(up) + " see it up and " + names(down) + " down";
   return "";
 }
@@ -40,40 +39,24 @@ std::string inside(const std::vector<const Vote*>& internal) {
 }  // namespace
 
 QuorumResult vantage_verdict(const std::vector<Vote>& votes) {
-  std::vector<const Vote*> external, internal, up, down;
+  std::vector<Vote> external;
+  std::vector<const Vote*> internal;
+  bool heard_outside = false;
   for (const Vote& v : votes) {
-    if (!v.fresh || v.abstains) continue;
     if (v.side == Side::internal) {
-      internal.push_back(&v);
+      if (v.fresh && !v.abstains) internal.push_back(&v);
       continue;
     }
-    external.push_back(&v);
-    if (v.state == Health::up) up.push_back(&v);
-    if (v.state == Health::down) down.push_back(&v);
+    external.push_back(v);
+    heard_outside = heard_outside || v.fresh;
   }
-  const std::string in = inside(internal);
-  const std::size_t n = external.size();
-  if (n == 0) {
-    return {Health::unknown, "no external vantage has fresh evidence, so nothing changes" + in};
+  // The same majority as everywhere, over the vantages outside the site.
+  QuorumResult r = quorum(external, "external");
+  if (!heard_outside) {
+    r.reason = "no external vantage has reported recently, so nothing changes";
   }
-  const std::string of = " of " + std::to_string(n) + " external";
-  if (down.size() * 2 > n) {
-    return {Health::down, "down: unreachable from " + names(down) + " (" +
-                              std::to_string(down.size()) + of + ": " + details(down) + ")" + in};
-  }
-  if (!up.empty() && up.size() >= down.size()) {
-    std::string r = "up: " + names(up) + " (" + std::to_string(up.size()) + of + ") see it up";
-    if (!down.empty()) {
-      r += "; " + names(down) + (down.size() == 1 ? " sees" : " see") +
-           " it down, not a majority (" + details(down) + ")";
-    }
-    return {Health::up, r + in};
-  }
-  if (!down.empty()) {
-    return {Health::unknown, names(down) + (down.size() == 1 ? " sees" : " see") +
-                                 " it down, not a majority" + of + ", and none sees it up" + in};
-  }
-  return {Health::unknown, "waiting for enough consecutive results from outside" + in};
+  r.reason += inside(internal);
+  return r;
 }
 
 std::vector<std::string> cut_off_vantages(const std::vector<MatrixCell>& matrix) {

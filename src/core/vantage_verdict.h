@@ -18,9 +18,11 @@
 
 namespace drpilot::core {
 
-// The verdict on one site (or target) from its votes; the reason names the
-// vantages that decided it: "down: unreachable from controller, nyc-agent
-// (2 of 2 external); its own agent sees it up".
+// The verdict on one site (or target) from its votes: quorum() over the
+// external ones, and what the internal ones see appended. The reason names
+// the vantages that decided it: "2 of 2 external vantages see it down:
+// controller: connect timeout; nyc-agent: connect timeout; its own agent
+// sees it up".
 QuorumResult vantage_verdict(const std::vector<Vote>& votes);
 
 // One cell of the vantage matrix: how `vantage` sees `site`.
