@@ -51,8 +51,6 @@ int run_agent(const std::string& config_path, const std::string& name,
   PortFile port_file(port_file_path);
   try {
     agent.start();
-    port_file.write(
-        {{"healthz", config::Endpoint{options->listen.host, agent.healthz_port()}.to_string()}});
   } catch (const std::exception& e) {
     std::cerr << "drpilot: " << e.what() << "\n";
     return 1;
@@ -76,6 +74,15 @@ int run_agent(const std::string& config_path, const std::string& name,
     agent.stop();
     loop.stop();
   });
+  // Last: whoever waits for the port file finds the start logged and may
+  // signal the agent at once (SIGTERM is handled from here on).
+  try {
+    port_file.write(
+        {{"healthz", config::Endpoint{options->listen.host, agent.healthz_port()}.to_string()}});
+  } catch (const std::exception& e) {
+    std::cerr << "drpilot: " << e.what() << "\n";
+    return 1;
+  }
   loop.run();
   return 0;
 }
