@@ -137,6 +137,8 @@ class Controller : public api::Backend {
   // Warns when a reporting member's wall clock is off by more than
   // cluster.max_clock_skew.
   void watch_clocks();
+  void note_condition(const std::string& alert_prefix, const std::string& alert_text,
+                      const char* event, const std::string& why, std::string& logged);
   static std::string file_digest(const std::string& path);
   // Takes the cluster's state as this controller's plan (a follower's, or
   // the one a new leader resumes from).

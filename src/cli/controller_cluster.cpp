@@ -226,15 +226,22 @@ std::string Controller::disagreement() const {
 
 void Controller::watch_agreement() {
   const std::string why = disagreement();
-  clear_alert("cluster: members disagree");
-  if (!why.empty()) alert("cluster: " + why);
-  if (why != disagreement_logged_) {
-    if (!why.empty()) {
-      log_event("cluster_disagreement", {{"detail", why}});
-      journal_event("cluster", why);
-    }
-    disagreement_logged_ = why;
+  note_condition("cluster: members disagree", "cluster: " + why, "cluster_disagreement", why,
+                 disagreement_logged_);
+}
+
+// A condition of the cluster: alerted while it lasts (`why` not empty),
+// logged and journaled each time it changes.
+void Controller::note_condition(const std::string& alert_prefix, const std::string& alert_text,
+                                const char* event, const std::string& why, std::string& logged) {
+  clear_alert(alert_prefix);
+  if (!why.empty()) alert(alert_text);
+  if (why == logged) return;
+  if (!why.empty()) {
+    log_event(event, {{"detail", why}});
+    journal_event("cluster", why);
   }
+  logged = why;
 }
 
 void Controller::watch_clocks() {
@@ -252,15 +259,8 @@ void Controller::watch_clocks() {
            "'s clock of receipt, leases by each member's monotonic clock), but journal times "
            "across members will not line up; check NTP on the members";
   }
-  clear_alert("cluster: clocks");
-  if (!why.empty()) alert("cluster: clocks: " + why);
-  if (why != skew_logged_) {
-    if (!why.empty()) {
-      log_event("cluster_clock_skew", {{"detail", why}});
-      journal_event("cluster", why);
-    }
-    skew_logged_ = why;
-  }
+  note_condition("cluster: clocks", "cluster: clocks: " + why, "cluster_clock_skew", why,
+                 skew_logged_);
 }
 
 void Controller::store_state() {
