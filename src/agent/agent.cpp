@@ -71,7 +71,9 @@ void Agent::start() {
   }
   server_.start();
   started_ = true;
-  scheduler_.set_targets(options_.targets);
+  std::vector<probe::ProbeTarget> all = options_.targets;
+  all.insert(all.end(), options_.cross_targets.begin(), options_.cross_targets.end());
+  scheduler_.set_targets(all);
   // The first report at once: it fetches the assignment.
   report_timer_.start(core::Duration{0}, [this] { tick(); });
 }

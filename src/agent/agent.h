@@ -42,6 +42,9 @@ struct AgentOptions {
   config::Endpoint listen{"127.0.0.1", 8091};
   ApplierOptions apply;
   std::vector<probe::ProbeTarget> targets;
+  // Other sites' checks, run from here as an external vantage: reported to
+  // the controllers, never part of this site's own /healthz.
+  std::vector<probe::ProbeTarget> cross_targets;
   // A generation whose apply failed is tried again after this (or at once
   // when a newer one arrives), not every round: the reload is not hammered.
   core::Duration apply_retry{30'000};

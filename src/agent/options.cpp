@@ -37,6 +37,7 @@ std::optional<AgentOptions> options_from_config(const config::Config& cfg, const
   if (!o.key.empty()) o.apply.reload_policy.secrets.push_back(o.key);
   o.targets = agent_targets(cfg, *a, error);
   if (!error.empty()) return std::nullopt;
+  o.cross_targets = cross_check_targets(cfg, *a);
   return o;
 }
 

@@ -1,5 +1,6 @@
 #include "agent/targets.h"
 
+#include <algorithm>
 #include <map>
 
 #include "probe/targets.h"
@@ -42,6 +43,31 @@ std::vector<probe::ProbeTarget> agent_targets(const config::Config& cfg,
     t.address = region->endpoint;
     t.check = probe::share(*c);
     out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<std::string> cross_checked_sites(const config::Config& cfg,
+                                             const config::AgentConfig& agent) {
+  std::vector<std::string> out;
+  for (const config::SiteConfig& s : cfg.sites) {
+    const std::string& name = s.spec.name;
+    if (name == agent.site) continue;
+    if (agent.cross_check && std::find(agent.cross_check->begin(), agent.cross_check->end(),
+                                       name) == agent.cross_check->end()) {
+      continue;
+    }
+    out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<probe::ProbeTarget> cross_check_targets(const config::Config& cfg,
+                                                    const config::AgentConfig& agent) {
+  const std::vector<std::string> sites = cross_checked_sites(cfg, agent);
+  std::vector<probe::ProbeTarget> out;
+  for (probe::ProbeTarget& t : probe::targets_from_config(cfg)) {
+    if (std::find(sites.begin(), sites.end(), t.site) != sites.end()) out.push_back(std::move(t));
   }
   return out;
 }

@@ -32,7 +32,8 @@ Snap::Owner owner_view(const core::Engine& engine, std::size_t config_index,
         c.vantages.push_back({vname, vs.counter.state(), vs.last_ok, vs.last_inconclusive,
                               vs.last_detail, vs.last_latency, vs.last_seen,
                               now - vs.last_seen <= book.freshness(), vs.counter.ok_streak(),
-                              vs.counter.fail_streak()});
+                              vs.counter.fail_streak(),
+                              book.side_of(it->second, vname) == core::Side::internal});
       }
     }
     o.checks.push_back(std::move(c));
@@ -95,6 +96,8 @@ void checks(JsonText& w, const Snap::Owner& o) {
           .value(v.ok_streak)
           .key("fail_streak")
           .value(v.fail_streak)
+          .key("side")
+          .value(v.internal ? "internal" : "external")
           .end_object();
     }
     w.end_array();
@@ -213,6 +216,11 @@ std::vector<std::string> data_alerts(const Snap& s) {
                      ") sees every site down while other vantages see some up: it is probably "
                      "the one cut off, so it changes nothing on its own view");
   }
+  for (const std::string& v : s.cut_off_vantages) {
+    alerts.push_back("vantage " + v +
+                     " sees every site it checks from outside down while the other vantages see "
+                     "them up: it is probably cut off, and its view moves nothing");
+  }
   for (const config::TableGroupConfig& g : s.cfg->table_groups) {
     for (const auto& [key, stat] : s.lag) {
       if (std::get<0>(key) != g.name || stat.current <= g.rpo_budget) continue;
@@ -248,6 +256,7 @@ StatusSnapshot snapshot_status(const core::Engine& engine,
     if (rp.flap_frozen) s.flap_frozen.emplace_back(key, rp.automatic_changes.size());
   }
   s.cut_off = engine.controller_cut_off();
+  s.cut_off_vantages = engine.cut_off_vantages();
   for (const auto& [name, v] : engine.site_verdicts()) {
     s.sites_up += v.state == core::Health::up;
     s.sites_down += v.state == core::Health::down;
@@ -321,6 +330,8 @@ std::string render_status(const StatusSnapshot& s) {
   w.key("controller").begin_object();
   w.key("version").value(info.version);
   w.key("vantage").value(cfg.vantage);
+  w.key("cut_off_vantages");
+  strings(w, s.cut_off_vantages);
   w.key("config").value(info.config_path);
   w.key("journal").value(info.journal_path);
   w.key("started_at").value(format_time(info.started_at));

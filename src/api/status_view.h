@@ -71,6 +71,7 @@ struct StatusSnapshot {
     core::TimePoint last_seen{};
     bool fresh = false;
     int ok_streak = 0, fail_streak = 0;
+    bool internal = false;  // the site's own agent: heard, but does not decide
   };
   struct Check {
     std::string name, target;
@@ -91,6 +92,7 @@ struct StatusSnapshot {
   // the alerts speak of the whole controller.
   std::vector<std::pair<std::string, std::size_t>> flap_frozen;  // key, automatic changes
   bool cut_off = false;
+  std::vector<std::string> cut_off_vantages;  // other vantages that are cut off
   std::size_t total_records = 0, total_sites = 0;
   std::size_t sites_up = 0, sites_down = 0;  // of every site; the rest are unknown
   std::string next_cursor;                   // empty: this was the last page

@@ -234,9 +234,14 @@ int show_status(const ConnectionOptions& where, bool as_json, const std::string&
       std::printf("    why: %s\n", str(site, "reason").c_str());
       for (const json& c : site.at("checks")) {
         for (const json& v : c.at("vantages")) {
-          std::printf("    check %-8s from %-12s %-8s %s in %sms\n", str(c, "name").c_str(),
+          // Inside: the site's own agent, heard but not deciding; stale:
+          // too old to vote.
+          std::string notes;
+          if (v.value("side", "") == "internal") notes += " (inside)";
+          if (!v.value("fresh", true)) notes += " (stale)";
+          std::printf("    check %-8s from %-12s %-8s %s in %sms%s\n", str(c, "name").c_str(),
                       str(v, "vantage").c_str(), str(v, "state").c_str(), str(v, "detail").c_str(),
-                      str(v, "latency_ms").c_str());
+                      str(v, "latency_ms").c_str(), notes.c_str());
         }
       }
     }

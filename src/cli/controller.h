@@ -207,6 +207,8 @@ class Controller : public api::Backend {
   std::unique_ptr<probe::Canary> canary_;
   std::set<std::string> lag_over_;  // "group/from/to" over the RPO budget
   bool cut_off_ = false;
+  std::vector<std::string> cut_off_vantages_;  // other vantages, as last journaled
+  core::TimePoint cut_off_checked_{};
   // Agents: their keys (resolved), the targets each may report on, what
   // each last said.
   struct AgentState {

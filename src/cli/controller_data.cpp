@@ -159,6 +159,25 @@ void Controller::note_lag() {
                      {"max_ms", stat.max.count()}});
     }
   }
+  // Other vantages cut off, journaled as they come and go (looked at once a
+  // second: it walks every site target's votes).
+  if (clock_.now() - cut_off_checked_ >= core::Duration{1'000}) {
+    cut_off_checked_ = clock_.now();
+    const std::vector<std::string> now_cut = engine_->cut_off_vantages();
+    for (const std::string& v : now_cut) {
+      if (std::find(cut_off_vantages_.begin(), cut_off_vantages_.end(), v) ==
+          cut_off_vantages_.end()) {
+        journal_event("vantage", v + " sees every site it checks from outside down while the "
+                                     "other vantages see them up: it is probably cut off");
+      }
+    }
+    for (const std::string& v : cut_off_vantages_) {
+      if (std::find(now_cut.begin(), now_cut.end(), v) == now_cut.end()) {
+        journal_event("vantage", v + " sees the sites again");
+      }
+    }
+    cut_off_vantages_ = now_cut;
+  }
   if (engine_->controller_cut_off() != cut_off_) {
     cut_off_ = !cut_off_;
     journal_event("vantage", cut_off_ ? "this controller sees every site down while other "
@@ -183,6 +202,8 @@ void Controller::configure_agents() {
     agent_keys_[a.name] = *key;
     std::set<std::string>& allowed = agent_targets_[a.name];
     for (const probe::ProbeTarget& t : agent::agent_targets(*cfg_, a, error))
+      allowed.insert(t.target);
+    for (const probe::ProbeTarget& t : agent::cross_check_targets(*cfg_, a))
       allowed.insert(t.target);
   }
   if (!replay_) replay_ = std::make_unique<api::ReplayGuard>(2 * api::kMaxClockSkew);

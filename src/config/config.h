@@ -196,6 +196,9 @@ struct AgentConfig {
   std::vector<std::string> reload;     // run after the output changed; no shell
   core::Duration reload_timeout{10'000};
   std::vector<std::string> reload_environment;  // passed on to reload, besides PATH, HOME, LANG
+  // The other sites whose checks it runs too, from outside them; nullopt:
+  // every other site.
+  std::optional<std::vector<std::string>> cross_check;
   bool operator==(const AgentConfig&) const = default;
 };
 

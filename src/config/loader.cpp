@@ -865,6 +865,9 @@ class Loader {
         }
       }
       if (auto v = a.duration("reload_timeout")) ac.reload_timeout = *v;
+      if (a.has("cross_check")) {
+        ac.cross_check = a.string_list("cross_check").value_or(std::vector<std::string>{});
+      }
       ac.reload_environment = read_env_names(a, "reload_environment");
       if (!ac.key.env.empty() &&
           std::find(ac.reload_environment.begin(), ac.reload_environment.end(), ac.key.env) !=
@@ -1289,6 +1292,15 @@ class Loader {
       if (a.name == cfg_.vantage) {
         agent_readers_[i].error("name", "'" + a.name + "' is the controller's own vantage name");
       }
+      for (const std::string& other : a.cross_check.value_or(std::vector<std::string>{})) {
+        if (!sites.count(other)) {
+          agent_readers_[i].error("cross_check", "agent '" + a.name + "' cross-checks site '" +
+                                                     other + "', which is not defined in sites[]");
+        } else if (other == a.site) {
+          agent_readers_[i].error("cross_check", "agent '" + a.name + "' runs in site '" + a.site +
+                                                     "': it checks its own site anyway");
+        }
+      }
     }
     std::set<std::string> lab_listen;
     for (const LabSite& s : cfg_.lab.sites) lab_listen.insert(s.listen.to_string());
@@ -1519,6 +1531,7 @@ core::EngineSpec Config::engine_spec() const {
       spec.targets.push_back({core::target_name(d.name, c), d.name, c, ck->hysteresis, true});
     }
   }
+  for (const AgentConfig& a : agents) spec.vantage_sites[a.name] = a.site;
   for (const TableGroupConfig& g : table_groups) {
     core::TableGroupSpec t;
     t.name = g.name;

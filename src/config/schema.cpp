@@ -594,6 +594,12 @@ struct Schema {
                    "Names of the agent's environment variables passed on to the reload, "
                    "besides PATH, HOME, LANG and the DRPILOT_* variables; never its key."),
                  "none"),
+            note(f("cross_check", VT::string_list, "",
+                   "The other sites whose checks it runs too, from outside them: each site "
+                   "is judged by the vantages outside it (docs/vantages.md), so other "
+                   "sites' agents tell a site that is down from a controller that is cut "
+                   "off. [] checks only its own site."),
+                 "every other site"),
         }};
     cluster_member = {
         "cluster.members[]",

@@ -5,6 +5,7 @@
 
 #include "core/data_planner.h"
 #include "core/quorum.h"
+#include "core/vantage_verdict.h"
 
 namespace drpilot::core {
 
@@ -17,7 +18,7 @@ void Engine::declare_targets() {
   std::unordered_set<std::string> wanted;
   wanted.reserve(spec_.targets.size());
   for (const CheckTarget& t : spec_.targets) {
-    book_.add_target(t.target, t.hysteresis);
+    book_.add_target(t.target, t.hysteresis, t.data_region ? std::string() : t.site);
     wanted.insert(t.target);
   }
   std::vector<std::string> stale;
@@ -26,6 +27,7 @@ void Engine::declare_targets() {
   }
   for (const std::string& name : stale) book_.remove_target(name);
   book_.set_freshness(spec_.freshness);
+  book_.set_vantage_sites(spec_.vantage_sites);
   std::set<std::string> names(spec_.data_regions.begin(), spec_.data_regions.end());
   std::erase_if(data_verdicts_, [&](const auto& kv) { return !names.count(kv.first); });
   names.clear();
@@ -324,6 +326,30 @@ bool Engine::controller_cut_off() const {
     views.push_back(v);
   }
   return core::controller_cut_off(views);
+}
+
+std::vector<std::string> Engine::cut_off_vantages() const {
+  const TimePoint now = clock_.now();
+  std::vector<MatrixCell> matrix;
+  for (const Owner& owner : owners_) {
+    if (owner.data_region) continue;
+    for (const Owner::Target& target : owner.targets) {
+      for (const auto& [vantage, vs] : target.state->vantages) {
+        MatrixCell c;
+        c.site = spec_.targets[target.spec].target;  // each check judged on its own
+        c.vote.vantage = vantage;
+        c.vote.side = book_.side_of(*target.state, vantage);
+        c.vote.state = vs.counter.state();
+        c.vote.fresh = now - vs.last_seen <= book_.freshness();
+        c.vote.abstains = vs.last_inconclusive;
+        matrix.push_back(std::move(c));
+      }
+    }
+  }
+  std::vector<std::string> out = core::cut_off_vantages(matrix);
+  // The controller's own view has its own alert (controller_cut_off).
+  std::erase(out, spec_.self_vantage);
+  return out;
 }
 
 void Engine::replan(EngineStep& step) {

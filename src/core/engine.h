@@ -40,6 +40,9 @@ struct EngineSpec {
   Policy policy;
   std::vector<std::string> data_regions;  // configured order
   std::vector<TableGroupSpec> groups;
+  // The site each agent runs in (by vantage name): its view of that site's
+  // targets is internal, and does not decide (docs/vantages.md).
+  std::map<std::string, std::string> vantage_sites;
 };
 
 struct EngineOptions {
@@ -117,6 +120,10 @@ class Engine {
   // vantage sees one up: the controller is the one cut off. Nothing changes
   // then (the other vantages outvote it); status raises an alert.
   bool controller_cut_off() const;
+  // The other vantages that are cut off: each sees every site target it
+  // judges from outside down while the other fresh external vantages see
+  // them up (core::cut_off_vantages). Walks every site target's votes.
+  std::vector<std::string> cut_off_vantages() const;
   // Why a planned move of `group`'s primary to `to` cannot start ("" if it can).
   std::string data_move_problem(const std::string& group, const std::string& to) const;
   const Overrides& overrides() const { return overrides_; }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
-#include "core/quorum.h"
+#include "core/vantage_verdict.h"
 
 namespace drpilot::core {
 
@@ -18,10 +18,11 @@ std::vector<VerdictChange> sorted(std::vector<VerdictChange> changes) {
 
 }  // namespace
 
-void HealthBook::add_target(const std::string& target, Hysteresis h) {
+void HealthBook::add_target(const std::string& target, Hysteresis h, const std::string& owner) {
   auto [it, inserted] = targets_.try_emplace(target);
   if (inserted) it->second.verdict.reason = "no observation yet";
   it->second.hysteresis = h;
+  it->second.owner = owner;
   for (auto& [name, v] : it->second.vantages) v.counter.set_params(h);
 }
 
@@ -134,6 +135,12 @@ bool HealthBook::pending(const std::string& target, const std::string& vantage) 
   return vit->second.counter.pending();
 }
 
+Side HealthBook::side_of(const TargetState& t, const std::string& vantage) const {
+  if (t.owner.empty()) return Side::external;
+  auto site = vantage_sites_.find(vantage);
+  return site != vantage_sites_.end() && site->second == t.owner ? Side::internal : Side::external;
+}
+
 std::optional<VerdictChange> HealthBook::evaluate(const std::string& target, TargetState& t,
                                                   TimePoint now) {
   std::vector<Vote> votes;
@@ -141,6 +148,7 @@ std::optional<VerdictChange> HealthBook::evaluate(const std::string& target, Tar
   for (const auto& [name, v] : t.vantages) {
     Vote vote;
     vote.vantage = name;
+    vote.side = side_of(t, name);
     vote.state = v.counter.state();
     vote.fresh = now - v.last_seen <= freshness_;
     vote.abstains = v.last_inconclusive;
@@ -150,7 +158,7 @@ std::optional<VerdictChange> HealthBook::evaluate(const std::string& target, Tar
                                              : 0;
     votes.push_back(std::move(vote));
   }
-  QuorumResult q = quorum(votes);
+  QuorumResult q = vantage_verdict(votes);
   if (q.state == Health::unknown && t.vantages.empty()) q.reason = "no observation yet";
   if (q.state == t.verdict.state) {
     t.verdict.reason = std::move(q.reason);

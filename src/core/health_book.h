@@ -13,6 +13,7 @@
 
 #include "core/hysteresis.h"
 #include "core/model.h"
+#include "core/quorum.h"
 
 namespace drpilot::core {
 
@@ -29,6 +30,7 @@ struct VantageState {
 
 struct TargetState {
   Hysteresis hysteresis;
+  std::string owner;                             // the site it belongs to; "" for a data region's
   std::map<std::string, VantageState> vantages;  // by vantage name
   Verdict verdict;
   TimePoint stale_check{};  // when a vantage may next go stale ({}: none queued)
@@ -40,7 +42,14 @@ class HealthBook {
   explicit HealthBook(Duration freshness) : freshness_(freshness) {}
 
   // Declares a target (or updates its hysteresis); keeps existing evidence.
-  void add_target(const std::string& target, Hysteresis h);
+  // `owner`: the site it belongs to ("" for a data region's): the vantages
+  // running in that site see it from inside.
+  void add_target(const std::string& target, Hysteresis h, const std::string& owner = "");
+  // The site each vantage runs in (agents); vantages not named stand
+  // outside every site (controllers).
+  void set_vantage_sites(std::map<std::string, std::string> sites) {
+    vantage_sites_ = std::move(sites);
+  }
   void remove_target(const std::string& target);
   bool has_target(const std::string& target) const { return targets_.count(target) != 0; }
 
@@ -59,6 +68,8 @@ class HealthBook {
                TimePoint now);
 
   const Verdict& verdict(const std::string& target) const;
+  // Whether `vantage` sees the target from inside its site or from outside.
+  Side side_of(const TargetState& t, const std::string& vantage) const;
   // The target's state, or null; stable until the target is removed.
   const TargetState* state(const std::string& target) const;
   bool pending(const std::string& target, const std::string& vantage) const;
@@ -75,6 +86,7 @@ class HealthBook {
   void expect_staleness(const std::string& target, TargetState& t, TimePoint seen);
 
   Duration freshness_;
+  std::map<std::string, std::string> vantage_sites_;
   std::unordered_map<std::string, TargetState> targets_;
   using Due = std::pair<TimePoint, std::string>;
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> stale_checks_;

@@ -50,9 +50,11 @@ QuorumResult vantage_verdict(const std::vector<Vote>& votes) {
     external.push_back(v);
     heard_outside = heard_outside || v.fresh;
   }
-  // The same majority as everywhere, over the vantages outside the site.
-  QuorumResult r = quorum(external, "external");
-  if (!heard_outside) {
+  // The same majority as everywhere, over the vantages outside the site
+  // (called external only where there is an inside to tell them from).
+  const bool inside_heard = !internal.empty();
+  QuorumResult r = quorum(external, inside_heard ? "external" : "");
+  if (!heard_outside && inside_heard) {
     r.reason = "no external vantage has reported recently, so nothing changes";
   }
   r.reason += inside(internal);

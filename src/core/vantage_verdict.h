@@ -25,7 +25,8 @@ namespace drpilot::core {
 // sees it up".
 QuorumResult vantage_verdict(const std::vector<Vote>& votes);
 
-// One cell of the vantage matrix: how `vantage` sees `site`.
+// One cell of the vantage matrix: how `vote.vantage` sees `site` (a site, or
+// one of its checks when each is judged on its own).
 struct MatrixCell {
   std::string site;
   Vote vote;

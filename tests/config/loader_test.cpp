@@ -591,6 +591,15 @@ std::string http_check(const std::string& keys) {
   return kMinimal + "checks:\n  - name: web\n    type: http\n" + keys;
 }
 
+// An agent `ams-agent` in site ams whose extra keys start at line 12.
+std::string agent_with(const std::string& keys) {
+  return kMinimal +
+         "agents:\n  - name: ams-agent\n    site: ams\n"
+         "    key: 0123456789abcdef0123456789abcdef\n"
+         "    controllers: [http://127.0.0.1:8080]\n" +
+         keys;
+}
+
 // A tcp check `db` on port 5432 whose extra keys start at line 11.
 std::string tcp_check(const std::string& keys) {
   return kMinimal + "checks:\n  - name: db\n    type: tcp\n    port: 5432\n" + keys;
@@ -942,6 +951,11 @@ std::vector<BadCase> bad_cases() {
        "'connect_timeout' (3s) must not be longer than 'timeout' (2s)"},
       {"timeout_shorter_than_default_connect_timeout", http_check("    timeout: 500ms\n"), 10, 14,
        "'connect_timeout' (1s) must not be longer than 'timeout' (500ms)"},
+      // An agent's cross-checks
+      {"cross_check_of_an_unknown_site", agent_with("    cross_check: [lon]\n"), 12, 18,
+       "agent 'ams-agent' cross-checks site 'lon', which is not defined in sites[]"},
+      {"cross_check_of_its_own_site", agent_with("    cross_check: [ams]\n"), 12, 18,
+       "agent 'ams-agent' runs in site 'ams': it checks its own site anyway"},
   };
 }
 

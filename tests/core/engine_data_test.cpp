@@ -336,6 +336,54 @@ TEST_F(EngineDataTest, AControllerCutOffFromEverySiteChangesNothing) {
   EXPECT_FALSE(e.controller_cut_off());
 }
 
+// Agents that run in a site (vantage_sites): each sees its own site from
+// inside and the other from outside.
+class EngineVantageTest : public EngineDataTest {
+ protected:
+  EngineVantageTest() {
+    EngineSpec s = spec();
+    s.vantage_sites = {{"agent-ams", "ams"}, {"agent-fra", "fra"}};
+    e.reconfigure(s);
+  }
+};
+
+TEST_F(EngineVantageTest, ASiteUnreachableFromOutsideIsFailedOverThoughItsAgentSeesItUp) {
+  steady();
+  round(true, true, true, true, "agent-ams", false);
+  round(true, true, true, true, "agent-fra", false);
+  ASSERT_EQ(e.plan().records.at(kKey).sites, std::vector<std::string>{"ams"});
+  for (int i = 0; i < 3; ++i) {
+    round(false, true, true, true);
+    round(false, true, true, true, "agent-fra", false);
+    round(true, true, true, true, "agent-ams", false);  // inside, it works
+  }
+  EXPECT_EQ(e.site_verdicts().at("ams").state, Health::down) << e.site_verdicts().at("ams").reason;
+  EXPECT_NE(e.site_verdicts().at("ams").reason.find("its own agent sees it up"), std::string::npos)
+      << e.site_verdicts().at("ams").reason;
+  EXPECT_EQ(e.plan().records.at(kKey).sites, std::vector<std::string>{"fra"});
+  EXPECT_TRUE(e.cut_off_vantages().empty());
+}
+
+TEST_F(EngineVantageTest, AnAgentCutOffFromTheOtherSiteIsReportedAndMovesNothing) {
+  steady();
+  round(true, true, true, true, "agent-ams", false);
+  round(true, true, true, true, "agent-fra", false);
+  const auto gen = e.plan().generation;
+  for (int i = 0; i < 3; ++i) {
+    round(true, true, true, true);
+    round(true, true, true, true, "agent-ams", false);
+    round(false, true, true, true, "agent-fra", false);  // fra's agent loses its way to ams
+  }
+  EXPECT_EQ(e.site_verdicts().at("ams").state, Health::up) << e.site_verdicts().at("ams").reason;
+  EXPECT_EQ(e.plan().generation, gen);
+  EXPECT_EQ(e.cut_off_vantages(), std::vector<std::string>{"agent-fra"});
+  EXPECT_FALSE(e.controller_cut_off());
+  // Its way back: no longer reported.
+  round(true, true, true, true, "agent-fra", false);
+  round(true, true, true, true, "agent-fra", false);
+  EXPECT_TRUE(e.cut_off_vantages().empty());
+}
+
 TEST_F(EngineDataTest, NotCutOffWhenTheAgentsAgreeOrAreSilent) {
   steady();
   round(true, true, true, true, "agent-ams", false);

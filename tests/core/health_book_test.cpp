@@ -170,6 +170,37 @@ TEST(HealthBook, TwoOfThreeVantagesDownIsDown) {
       << change->after.reason;
 }
 
+TEST(HealthBook, ASitesOwnAgentIsHeardButDoesNotDecide) {
+  HealthBook book(kFresh);
+  book.add_target("ams/web", kH, "ams");
+  book.add_target("eu-west-1/table", kH);  // a data region's: nobody is inside it
+  book.set_vantage_sites({{"ams-agent", "ams"}, {"nyc-agent", "nyc"}});
+  // Every outside path to ams is gone; inside, it works.
+  for (const char* v : {"controller", "nyc-agent"}) feed(book, "ams/web", v, false, 3, T0);
+  feed(book, "ams/web", "ams-agent", true, 3, T0);
+  EXPECT_EQ(book.verdict("ams/web").state, Health::down);
+  EXPECT_EQ(book.verdict("ams/web").reason,
+            "2 of 2 external vantages see it down: controller: timeout after 200ms; nyc-agent: "
+            "timeout after 200ms; its own agent sees it up");
+  // For a data region, an agent is one more vantage like any other.
+  feed(book, "eu-west-1/table", "controller", false, 3, T0);
+  feed(book, "eu-west-1/table", "ams-agent", true, 3, T0);
+  EXPECT_EQ(book.verdict("eu-west-1/table").state, Health::up);
+}
+
+TEST(HealthBook, OneExternalVantageOfTwoIsNoMajorityWhateverTheSiteSeesInside) {
+  HealthBook book(kFresh);
+  book.add_target("ams/web", kH, "ams");
+  book.set_vantage_sites({{"ams-agent", "ams"}, {"nyc-agent", "nyc"}});
+  feed(book, "ams/web", "controller", false, 3, T0);
+  feed(book, "ams/web", "nyc-agent", true, 3, T0);
+  feed(book, "ams/web", "ams-agent", true, 3, T0);
+  EXPECT_EQ(book.verdict("ams/web").state, Health::up);
+  EXPECT_NE(book.verdict("ams/web").reason.find("only 1 of 2 external vantages sees it down"),
+            std::string::npos)
+      << book.verdict("ams/web").reason;
+}
+
 TEST(HealthBook, StaleVantagesStopVoting) {
   HealthBook book(kFresh);
   book.add_target("ams/web", kH);
