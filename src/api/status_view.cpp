@@ -123,6 +123,17 @@ void data_regions(JsonText& w, const Snap& s) {
         .value(d.endpoint.empty() ? "https://dynamodb." + d.region + ".amazonaws.com" : d.endpoint);
     verdict_fields(w, o.verdict);
     checks(w, o);
+    // How the sites that use it see it from inside (their own agents): a
+    // site that cannot reach it reads elsewhere, whatever its verdict.
+    w.key("seen_from_sites").begin_array();
+    for (const auto& [site, views] : s.site_region_views) {
+      auto v = views.find(d.name);
+      if (v == views.end()) continue;
+      w.begin_object().key("site").value(site);
+      verdict_fields(w, v->second);
+      w.end_object();
+    }
+    w.end_array();
     w.end_object();
   }
   w.end_array();
@@ -257,6 +268,7 @@ StatusSnapshot snapshot_status(const core::Engine& engine,
   }
   s.cut_off = engine.controller_cut_off();
   s.cut_off_vantages = engine.cut_off_vantages();
+  s.site_region_views = engine.site_region_views();
   for (const auto& [name, v] : engine.site_verdicts()) {
     s.sites_up += v.state == core::Health::up;
     s.sites_down += v.state == core::Health::down;

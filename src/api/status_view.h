@@ -93,6 +93,7 @@ struct StatusSnapshot {
   std::vector<std::pair<std::string, std::size_t>> flap_frozen;  // key, automatic changes
   bool cut_off = false;
   std::vector<std::string> cut_off_vantages;  // other vantages that are cut off
+  core::SiteRegionViews site_region_views;    // what each site's own agents see of its regions
   std::size_t total_records = 0, total_sites = 0;
   std::size_t sites_up = 0, sites_down = 0;  // of every site; the rest are unknown
   std::string next_cursor;                   // empty: this was the last page

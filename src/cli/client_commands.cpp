@@ -46,12 +46,30 @@ std::string list(const json& j, const char* key) {
   return s;
 }
 
+// How a vantage's view counts: " (inside)" for the site's own agent (heard,
+// not deciding), " (stale)" when too old to vote, " (could not look)" when
+// its check was inconclusive.
+std::string vantage_notes(const json& v) {
+  std::string notes;
+  if (v.value("side", "") == "internal") notes += " (inside)";
+  if (!v.value("fresh", true)) notes += " (stale)";
+  if (v.value("inconclusive", false)) notes += " (could not look)";
+  return notes;
+}
+
 void print_history(const json& events) {
   // Oldest first reads like a story.
   for (auto it = events.rbegin(); it != events.rend(); ++it) {
     const json& e = *it;
     std::printf("%s  %-9s %s\n", str(e, "at").c_str(), str(e, "kind").c_str(),
                 str(e, "message").c_str());
+    // A verdict's vantage matrix: who saw the target how at that moment.
+    const json data = e.value("data", json::object());
+    if (!data.is_object()) continue;
+    for (const json& v : data.value("vantages", json::array())) {
+      std::printf("%26s from %-14s %-8s %s%s\n", "", str(v, "vantage").c_str(),
+                  str(v, "state").c_str(), str(v, "detail").c_str(), vantage_notes(v).c_str());
+    }
   }
 }
 
@@ -92,10 +110,14 @@ void print_data_side(const json& s) {
     std::printf("    why: %s\n", str(r, "reason").c_str());
     for (const json& c : r.value("checks", json::array())) {
       for (const json& v : c.value("vantages", json::array())) {
-        std::printf("    check %-16s from %-12s %-8s %s in %sms\n", str(c, "name").c_str(),
+        std::printf("    check %-16s from %-12s %-8s %s in %sms%s\n", str(c, "name").c_str(),
                     str(v, "vantage").c_str(), str(v, "state").c_str(), str(v, "detail").c_str(),
-                    str(v, "latency_ms").c_str());
+                    str(v, "latency_ms").c_str(), vantage_notes(v).c_str());
       }
+    }
+    for (const json& v : r.value("seen_from_sites", json::array())) {
+      std::printf("    from inside %-10s %-8s since %s  %s\n", str(v, "site").c_str(),
+                  str(v, "verdict").c_str(), str(v, "since").c_str(), str(v, "reason").c_str());
     }
   }
   for (const json& g : s.value("table_groups", json::array())) {
@@ -234,14 +256,9 @@ int show_status(const ConnectionOptions& where, bool as_json, const std::string&
       std::printf("    why: %s\n", str(site, "reason").c_str());
       for (const json& c : site.at("checks")) {
         for (const json& v : c.at("vantages")) {
-          // Inside: the site's own agent, heard but not deciding; stale:
-          // too old to vote.
-          std::string notes;
-          if (v.value("side", "") == "internal") notes += " (inside)";
-          if (!v.value("fresh", true)) notes += " (stale)";
           std::printf("    check %-8s from %-12s %-8s %s in %sms%s\n", str(c, "name").c_str(),
                       str(v, "vantage").c_str(), str(v, "state").c_str(), str(v, "detail").c_str(),
-                      str(v, "latency_ms").c_str(), notes.c_str());
+                      str(v, "latency_ms").c_str(), vantage_notes(v).c_str());
         }
       }
     }

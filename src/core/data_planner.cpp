@@ -5,29 +5,57 @@
 namespace drpilot::core {
 namespace {
 
+// The regions' verdicts, as every site sees them or (for_site) as one site
+// does: a region the site's own agents see down is down for it.
 class Regions {
  public:
   explicit Regions(const DataPlannerInput& in) : in_(in) {}
+
+  // The same regions through `site`'s eyes.
+  Regions for_site(const std::string& site) const {
+    Regions r(in_);
+    if (in_.site_views) {
+      auto it = in_.site_views->find(site);
+      if (it != in_.site_views->end()) {
+        r.site_ = site;
+        r.view_ = &it->second;
+      }
+    }
+    return r;
+  }
 
   bool configured(const std::string& r) const {
     return std::find(in_.regions.begin(), in_.regions.end(), r) != in_.regions.end();
   }
   Health state(const std::string& r) const {
-    auto it = in_.region_verdicts.find(r);
-    return it == in_.region_verdicts.end() ? Health::unknown : it->second.state;
+    const Health h = global(r) ? global(r)->state : Health::unknown;
+    if (h != Health::down && cut_here(r)) return Health::down;
+    return h;
   }
   Duration in_state_for(const std::string& r) const {
-    auto it = in_.region_verdicts.find(r);
-    if (it == in_.region_verdicts.end() || it->second.since == TimePoint{}) return Duration{0};
-    return in_.now - it->second.since;
-  }
-  // "eu-west-1 is down (shop-orders: status ...)"
-  std::string why_down(const std::string& r) const {
-    auto it = in_.region_verdicts.find(r);
-    std::string s = r + " is down";
-    if (it != in_.region_verdicts.end() && !it->second.reason.empty()) {
-      s += " (" + it->second.reason + ")";
+    const Verdict* v = global(r);
+    if (!v || v->since == TimePoint{}) return Duration{0};
+    Duration d = in_.now - v->since;
+    // Up again for this site only since its own agents saw it come back.
+    if (const Verdict* own = local(r);
+        own && own->state == Health::up && v->state == Health::up && own->since != TimePoint{}) {
+      d = std::min(d, in_.now - own->since);
     }
+    return d;
+  }
+  // "eu-west-1 is down (shop-orders: status ...)", or for one site
+  // "eu-west-1 is unreachable from ams (its own agents: ...) though up for
+  // the others".
+  std::string why_down(const std::string& r) const {
+    const Verdict* v = global(r);
+    if ((!v || v->state != Health::down) && cut_here(r)) {
+      const Verdict* own = local(r);
+      return r + " is unreachable from " + site_ + " (" + own->reason + ")" +
+             (v && v->state == Health::up ? ", though the other vantages reach it"
+                                          : ", and no other vantage has a verdict");
+    }
+    std::string s = r + " is down";
+    if (v && !v->reason.empty()) s += " (" + v->reason + ")";
     return s;
   }
   // The first region of `list` in state `h`, skipping `except`.
@@ -52,7 +80,23 @@ class Regions {
   }
 
  private:
+  const Verdict* global(const std::string& r) const {
+    auto it = in_.region_verdicts.find(r);
+    return it == in_.region_verdicts.end() ? nullptr : &it->second;
+  }
+  const Verdict* local(const std::string& r) const {
+    if (!view_) return nullptr;
+    auto it = view_->find(r);
+    return it == view_->end() ? nullptr : &it->second;
+  }
+  bool cut_here(const std::string& r) const {
+    const Verdict* own = local(r);
+    return own && own->state == Health::down;
+  }
+
   const DataPlannerInput& in_;
+  std::string site_;  // "" for every site's view
+  const std::map<std::string, Verdict>* view_ = nullptr;
 };
 
 // The group's preference among configured regions: a region named in
@@ -273,7 +317,12 @@ GroupAssignment assign(const DataPlannerInput& in, const Regions& r, const SiteS
   const std::string write_region = single ? group.primary : region;
   const DataRole role =
       group.move == DataMovePhase::none ? DataRole::read_write : DataRole::read_only;
-  if (single) why += "; writes go to the write-primary " + write_region;
+  if (single) {
+    why += "; writes go to the write-primary " + write_region;
+    // It moves for every site or for none: a site that cannot reach it is
+    // told so (its writes fail until it is reachable or it moves).
+    if (r.state(write_region) == Health::down) why += ", but " + r.why_down(write_region);
+  }
   if (role == DataRole::read_only) why += ", paused for a planned move";
   const bool changed = !prev || a.data_region != region || a.write_region != write_region;
   a.data_region = region;
@@ -369,8 +418,8 @@ std::map<std::string, GroupPlan> plan_groups(const DataPlannerInput& in) {
                       [&](const std::string& d) { return r.configured(d); });
       if (!any_configured) continue;
       auto p = gp.sites.find(site.name);
-      sites[site.name] =
-          assign(in, r, site, gp, p == gp.sites.end() ? nullptr : &p->second, single);
+      sites[site.name] = assign(in, r.for_site(site.name), site, gp,
+                                p == gp.sites.end() ? nullptr : &p->second, single);
     }
     gp.sites = std::move(sites);
     out[g.name] = std::move(gp);

@@ -5,7 +5,10 @@
 //
 // Per site: the first data region of its list that is not down; a site whose
 // region goes down moves at once to the next up region; it returns to a
-// better region only with failback auto, after the hold-down.
+// better region only with failback auto, after the hold-down. A region is
+// down for one site alone when the site's own agents see it down although
+// the region is not down for the others (their path to it is cut): that site
+// moves its reads away from it, and no other site does.
 //
 // The write-primary (single mode) moves automatically only when it is down,
 // and only to a region whose replication lag from it is within the group's
@@ -29,6 +32,11 @@
 
 namespace drpilot::core {
 
+// What the agents inside each site see of the data regions they check
+// (their local one): site -> region -> verdict. Only what is fresh is
+// present; an absent entry says nothing.
+using SiteRegionViews = std::map<std::string, std::map<std::string, Verdict>>;
+
 struct DataPlannerInput {
   const std::vector<SiteSpec>& sites;
   const std::vector<std::string>& regions;  // every data region, in configured order
@@ -39,6 +47,7 @@ struct DataPlannerInput {
   const Overrides& overrides;
   const std::map<std::string, GroupPlan>& previous;
   TimePoint now;
+  const SiteRegionViews* site_views = nullptr;  // none: every site sees the regions' verdicts
 };
 
 std::map<std::string, GroupPlan> plan_groups(const DataPlannerInput& in);

@@ -1,5 +1,6 @@
 #include "core/engine.h"
 
+#include <algorithm>
 #include <set>
 #include <unordered_set>
 
@@ -33,6 +34,17 @@ void Engine::declare_targets() {
   names.clear();
   for (const SiteSpec& s : spec_.sites) names.insert(s.name);
   std::erase_if(site_verdicts_, [&](const auto& kv) { return !names.count(kv.first); });
+  // Views of sites that no longer have an agent, or of regions gone.
+  std::set<std::string> with_agents;
+  for (const auto& [agent, site] : spec_.vantage_sites) with_agents.insert(site);
+  for (auto& [site, views] : site_region_views_) {
+    std::erase_if(views, [&](const auto& r) {
+      return std::find(spec_.data_regions.begin(), spec_.data_regions.end(), r.first) ==
+             spec_.data_regions.end();
+    });
+  }
+  std::erase_if(site_region_views_,
+                [&](const auto& kv) { return !with_agents.count(kv.first) || kv.second.empty(); });
 
   // Sites first, then data regions, each with its targets.
   owners_.clear();
@@ -204,11 +216,12 @@ EngineStep Engine::reconfigure(EngineSpec spec) {
 void Engine::roll_up_owners(EngineStep& step) {
   for (std::size_t i : dirty_owners_) {
     owner_dirty_[i] = 0;
-    if (!roll_up(owners_[i], step)) continue;
     if (owners_[i].data_region) {
-      data_dirty_ = true;
+      const bool views = roll_up_site_views(owners_[i]);
+      if (roll_up(owners_[i], step) || views) data_dirty_ = true;
       continue;
     }
+    if (!roll_up(owners_[i], step)) continue;
     for (std::uint32_t r : index_->records_of(owners_[i].name)) {
       if (record_dirty_[r]) continue;
       record_dirty_[r] = 1;
@@ -271,6 +284,68 @@ bool Engine::roll_up(const Owner& owner, EngineStep& step) {
   return true;
 }
 
+// Each agent's view of the region is down when one of its checks is down to
+// it, up when all are up; a site's view is the majority of its agents'
+// (core::quorum). Only the agents inside a site count: the controllers and
+// the other sites' agents are the region's verdict already.
+bool Engine::roll_up_site_views(const Owner& owner) {
+  if (spec_.vantage_sites.empty()) return false;
+  const TimePoint now = clock_.now();
+  struct AgentView {
+    Health state = Health::up;
+    int seen = 0;  // checks it has a fresh, conclusive view of
+    std::string detail;
+  };
+  std::map<std::string, AgentView> agents;
+  for (const Owner::Target& target : owner.targets) {
+    for (const auto& [vantage, vs] : target.state->vantages) {
+      if (!spec_.vantage_sites.count(vantage)) continue;
+      AgentView& a = agents[vantage];
+      if (now - vs.last_seen > book_.freshness() || vs.last_inconclusive) continue;
+      const Health h = vs.counter.state();
+      if (h == Health::unknown) continue;
+      ++a.seen;
+      if (h == Health::down) {
+        a.state = Health::down;
+        a.detail += (a.detail.empty() ? "" : "; ") + spec_.targets[target.spec].check + ": " +
+                    vs.last_detail;
+      }
+    }
+  }
+  std::map<std::string, std::vector<Vote>> by_site;
+  for (const auto& [vantage, a] : agents) {
+    Vote v;
+    v.vantage = vantage;
+    v.fresh = a.seen > 0;
+    v.state = a.state == Health::down                            ? Health::down
+              : a.seen == static_cast<int>(owner.targets.size()) ? Health::up
+                                                                 : Health::unknown;
+    v.detail = a.detail;
+    by_site[spec_.vantage_sites.at(vantage)].push_back(std::move(v));
+  }
+  // Silence changes nothing: a site keeps its last view of the region until
+  // its agents see it again (never a move back on silence either).
+  bool changed = false;
+  const std::string region(owner.name);
+  for (const auto& [site, votes] : by_site) {
+    const QuorumResult q = quorum(votes);
+    if (q.state == Health::unknown) continue;
+    auto& views = site_region_views_[site];
+    auto it = views.find(region);
+    if (it != views.end() && it->second.state == q.state) continue;
+    std::string why;
+    for (const Vote& v : votes) {
+      if (v.state == Health::down && q.state == Health::down) {
+        why += (why.empty() ? "" : "; ") + v.vantage + ": " + v.detail;
+      }
+    }
+    views[region] = Verdict{q.state, now, why.empty() ? q.reason : why, Duration{0}};
+    changed = true;
+  }
+  std::erase_if(site_region_views_, [](const auto& kv) { return kv.second.empty(); });
+  return changed;
+}
+
 EngineStep Engine::move_primary(const std::string& group, const std::string& to,
                                 const std::string& note) {
   overrides_.data_moves[group] = DataMoveRequest{to, note};
@@ -292,8 +367,9 @@ EngineStep Engine::observe_lag(const LagSample& sample) {
 
 std::string Engine::data_move_problem(const std::string& group, const std::string& to) const {
   const std::map<LagKey, LagStat> lag = lag_.stats(clock_.now());
-  const DataPlannerInput in{spec_.sites,  spec_.data_regions, spec_.groups, data_verdicts_, lag,
-                            spec_.policy, overrides_,         plan_.groups, clock_.now()};
+  const DataPlannerInput in{spec_.sites,  spec_.data_regions, spec_.groups, data_verdicts_,
+                            lag,          spec_.policy,       overrides_,   plan_.groups,
+                            clock_.now(), &site_region_views_};
   return core::data_move_problem(in, group, to);
 }
 
@@ -364,7 +440,7 @@ void Engine::replan(EngineStep& step) {
     lag_.prune(now, windows);
     lag = lag_.stats(now);
   }
-  const DataInputs data{spec_.data_regions, spec_.groups, data_verdicts_, lag};
+  const DataInputs data{spec_.data_regions, spec_.groups, data_verdicts_, lag, &site_region_views_};
   PlannerInput in{spec_.sites,
                   spec_.records,
                   site_verdicts_,

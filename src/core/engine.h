@@ -41,7 +41,8 @@ struct EngineSpec {
   std::vector<std::string> data_regions;  // configured order
   std::vector<TableGroupSpec> groups;
   // The site each agent runs in (by vantage name): its view of that site's
-  // targets is internal, and does not decide (docs/vantages.md).
+  // targets is internal, and does not decide (docs/vantages.md); its view of
+  // its local data region is that site's own (site_region_views()).
   std::map<std::string, std::string> vantage_sites;
 };
 
@@ -115,6 +116,10 @@ class Engine {
   const HealthBook& health() const { return book_; }
   const std::map<std::string, Verdict>& site_verdicts() const { return site_verdicts_; }
   const std::map<std::string, Verdict>& data_verdicts() const { return data_verdicts_; }
+  // What the agents inside each site see of the data regions they check,
+  // where it is fresh (site -> region -> verdict): a region down to them
+  // moves that site's reads even when it is up for the others.
+  const SiteRegionViews& site_region_views() const { return site_region_views_; }
   std::map<LagKey, LagStat> lag() const { return lag_.stats(clock_.now()); }
   // The controller's own vantage sees every site down while another fresh
   // vantage sees one up: the controller is the one cut off. Nothing changes
@@ -152,6 +157,8 @@ class Engine {
   void mark_owner(const std::string& target);
   void roll_up_owners(EngineStep& step);
   bool roll_up(const Owner& owner, EngineStep& step);
+  // Updates site_region_views_ for a data region; whether it changed.
+  bool roll_up_site_views(const Owner& owner);
   void replan(EngineStep& step);
   void replan_everything() { replan_all_ = true; }
 
@@ -161,6 +168,7 @@ class Engine {
   HealthBook book_;
   std::map<std::string, Verdict> site_verdicts_;
   std::map<std::string, Verdict> data_verdicts_;
+  SiteRegionViews site_region_views_;
   LagBook lag_;
   Overrides overrides_;
   Plan plan_;

@@ -171,6 +171,7 @@ std::optional<VerdictChange> HealthBook::evaluate(const std::string& target, Tar
   t.verdict.since = now;
   t.verdict.reason = std::move(q.reason);
   change.after = t.verdict;
+  change.votes = std::move(votes);
   return change;
 }
 

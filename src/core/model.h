@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/time.h"
 
@@ -38,10 +39,27 @@ struct Verdict {
   bool operator==(const Verdict&) const = default;
 };
 
+// Where a vantage stands relative to the site it judges: outside it (a
+// controller, another site's agent) or inside it (the site's own agent).
+enum class Side { external, internal };
+
+struct Vote {
+  std::string vantage;
+  Side side = Side::external;      // used by vantage_verdict(); quorum() counts all alike
+  Health state = Health::unknown;  // this vantage's hysteresis state
+  bool fresh = false;              // reported within the freshness window
+  std::string detail;              // its latest observation's detail
+  int streak = 0;                  // consecutive results behind `state`
+  bool abstains = false;           // its last check was inconclusive
+};
+
 struct VerdictChange {
   std::string subject;  // a target ("ams/web") or a site ("ams")
   Verdict before;
   Verdict after;
+  // A target's change: how each vantage saw it when it changed (the vantage
+  // matrix behind the verdict, for history). Empty for sites.
+  std::vector<Vote> votes;
 };
 
 // HAProxy-style hysteresis: `fall` consecutive failures to go down, `rise`

@@ -546,9 +546,9 @@ std::string summarize(const Plan& previous, const std::vector<const PlannedRecor
 
 std::map<std::string, GroupPlan> plan_data(const PlannerInput& in) {
   const DataPlannerInput data{
-      in.sites,     in.data->regions, in.data->groups, in.data->region_verdicts,
-      in.data->lag, in.policy,        in.overrides,    in.previous.groups,
-      in.now};
+      in.sites,     in.data->regions,   in.data->groups, in.data->region_verdicts,
+      in.data->lag, in.policy,          in.overrides,    in.previous.groups,
+      in.now,       in.data->site_views};
   return plan_groups(data);
 }
 

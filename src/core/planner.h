@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data_planner.h"
 #include "core/lag.h"
 #include "core/model.h"
 #include "core/plan.h"
@@ -34,6 +35,7 @@ struct DataInputs {
   const std::vector<TableGroupSpec>& groups;
   const std::map<std::string, Verdict>& region_verdicts;
   const std::map<LagKey, LagStat>& lag;
+  const SiteRegionViews* site_views = nullptr;
 };
 
 struct PlannerInput {

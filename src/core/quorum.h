@@ -12,20 +12,6 @@
 
 namespace drpilot::core {
 
-// Where a vantage stands relative to the site it judges: outside it (a
-// controller, another site's agent) or inside it (the site's own agent).
-enum class Side { external, internal };
-
-struct Vote {
-  std::string vantage;
-  Side side = Side::external;      // used by vantage_verdict(); quorum() counts all alike
-  Health state = Health::unknown;  // this vantage's hysteresis state
-  bool fresh = false;              // reported within the freshness window
-  std::string detail;              // its latest observation's detail
-  int streak = 0;                  // consecutive results behind `state`
-  bool abstains = false;           // its last check was inconclusive
-};
-
 struct QuorumResult {
   Health state = Health::unknown;
   std::string reason;  // one sentence, without a trailing period

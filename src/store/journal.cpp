@@ -306,6 +306,19 @@ void Journal::put_verdicts(const std::vector<core::VerdictChange>& targets,
       e.data = {{"scope", is_site ? "site" : "target"},
                 {"before", to_json(c.before)},
                 {"after", to_json(c.after)}};
+      // The vantage matrix behind a target's change: who saw it how.
+      if (!c.votes.empty()) {
+        json vantages = json::array();
+        for (const core::Vote& v : c.votes) {
+          vantages.push_back({{"vantage", v.vantage},
+                              {"side", v.side == core::Side::internal ? "internal" : "external"},
+                              {"state", core::to_string(v.state)},
+                              {"fresh", v.fresh},
+                              {"inconclusive", v.abstains},
+                              {"detail", v.detail}});
+        }
+        e.data["vantages"] = std::move(vantages);
+      }
       insert_event(e);
       put_state((is_site ? "site:" : "target:") + c.subject, to_json(c.after));
     }

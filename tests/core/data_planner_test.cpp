@@ -74,9 +74,10 @@ struct World {
   Overrides overrides;
   std::map<std::string, GroupPlan> previous;
   TimePoint now = at_s(1'000);
+  SiteRegionViews views;  // what each site's own agents see
 
   DataPlannerInput input() const {
-    return {sites, regions, groups, verdicts, lag, policy, overrides, previous, now};
+    return {sites, regions, groups, verdicts, lag, policy, overrides, previous, now, &views};
   }
   std::map<std::string, GroupPlan> plan() const { return plan_groups(input()); }
   // Plans and keeps the result as the previous plan (what the engine does).
@@ -90,6 +91,11 @@ struct World {
   void set(const std::string& region, Health h, int since_s) {
     verdicts[region] =
         Verdict{h, at_s(since_s), h == D ? "describe: connect timeout" : "every check passes", {}};
+  }
+  // `site`'s own agents see `region` so since `since_s`.
+  void seen_from(const std::string& site, const std::string& region, Health h, int since_s) {
+    views[site][region] = Verdict{
+        h, at_s(since_s), h == D ? "ams-agent: describe: connect timeout" : "ams-agent: ok", {}};
   }
   void all_up(int since_s = 0) {
     for (const std::string& r : regions) set(r, U, since_s);
@@ -251,6 +257,7 @@ struct AssignCase {
   std::string region;  // expected for ams
   std::string reason;  // a phrase of ams's reason
   bool changed = false;
+  std::map<std::string, std::pair<Health, int>> own;  // what ams's own agents see
 };
 
 class SiteAssignment : public testing::TestWithParam<AssignCase> {};
@@ -270,6 +277,7 @@ TEST_P(SiteAssignment, Decides) {
     w.previous["sessions"] = gp;
   }
   for (const auto& [r, st] : c.states) w.set(r, st.first, st.second);
+  for (const auto& [r, st] : c.own) w.seen_from("ams", r, st.first, st.second);
   const auto plans = w.plan();
   const GroupAssignment& a = plans.at("sessions").sites.at("ams");
   EXPECT_EQ(a.data_region, c.region);
@@ -419,9 +427,89 @@ const AssignCase kAssign[] = {
      EUW,
      "eu-west-1 is the first up region",
      true},
+    // The site's own agents cannot reach its local region, the others can.
+    {"unreachable_from_the_site_moves_its_reads",
+     {{EUW, {U, 0}}, {EUC, {U, 0}}},
+     EUW,
+     Failback::automatic,
+     EUC,
+     "eu-west-1 is unreachable from ams (ams-agent: describe: connect timeout), though the "
+     "other vantages reach it, so ams uses eu-central-1",
+     true,
+     {{EUW, {D, 995}}}},
+    {"unreachable_from_the_site_at_boot",
+     {{EUW, {U, 0}}, {EUC, {U, 0}}},
+     "",
+     Failback::automatic,
+     EUC,
+     "eu-central-1 is the first up region of ams's list",
+     true,
+     {{EUW, {D, 995}}}},
+    {"unreachable_from_the_site_without_other_verdicts",
+     {{EUC, {U, 0}}},
+     EUW,
+     Failback::automatic,
+     EUC,
+     "and no other vantage has a verdict, so ams uses eu-central-1",
+     true,
+     {{EUW, {D, 995}}}},
+    {"reachable_from_the_site_but_down_for_the_others_still_moves",
+     {{EUW, {D, 990}}, {EUC, {U, 0}}},
+     EUW,
+     Failback::automatic,
+     EUC,
+     "eu-west-1 is down (describe: connect timeout), so ams uses eu-central-1",
+     true,
+     {{EUW, {U, 0}}}},
+    {"an_unknown_own_view_says_nothing",
+     {{EUW, {U, 0}}},
+     EUW,
+     Failback::automatic,
+     EUW,
+     "ams uses eu-west-1, its local region, which is up",
+     false,
+     {{EUW, {X, 995}}}},
+    {"failback_waits_for_the_hold_down_of_the_sites_own_view",
+     {{EUW, {U, 0}}, {EUC, {U, 0}}},
+     EUC,
+     Failback::automatic,
+     EUC,
+     "eu-west-1 has been up for 30s of the 1m hold-down",
+     false,
+     {{EUW, {U, 970}}}},
+    {"failback_after_the_hold_down_of_the_sites_own_view",
+     {{EUW, {U, 0}}, {EUC, {U, 0}}},
+     EUC,
+     Failback::automatic,
+     EUW,
+     "eu-west-1 has been up for 1m (hold-down 1m), so ams returns to it",
+     true,
+     {{EUW, {U, 940}}}},
 };
 INSTANTIATE_TEST_SUITE_P(Cases, SiteAssignment, testing::ValuesIn(kAssign),
                          [](const auto& info) { return info.param.name; });
+
+TEST(DataPlanner, ARegionUnreachableFromOneSiteMovesThatSiteAlone) {
+  World w;
+  w.all_up();
+  w.step();
+  w.now += secs(1);
+  w.seen_from("ams", EUW, D, 1'000);
+  w.step();
+  // ams reads from its next region; fra and nyc, and the write-primary, stay.
+  EXPECT_EQ(w.orders().sites.at("ams").data_region, EUC);
+  EXPECT_EQ(w.orders().sites.at("fra").data_region, EUC);
+  EXPECT_EQ(w.orders().sites.at("nyc").data_region, USE);
+  EXPECT_EQ(w.orders().primary, EUW);
+  EXPECT_EQ(w.orders().sites.at("ams").write_region, EUW);
+  // The write-primary moves for every site or none: ams is told it cannot
+  // reach it; the others are not.
+  EXPECT_HAS(w.orders().sites.at("ams").reason,
+             "writes go to the write-primary eu-west-1, but eu-west-1 is unreachable from ams");
+  EXPECT_FALSE(has(w.orders().sites.at("nyc").reason, "unreachable"));
+  EXPECT_EQ(w.sessions().sites.at("ams").data_region, EUC);
+  EXPECT_EQ(w.sessions().sites.at("ams").write_region, EUC);
+}
 
 TEST(DataPlanner, ARegionTakenOffASitesListIsLeftAtOnce) {
   World w;
@@ -988,6 +1076,10 @@ TEST(DataPlannerProperty, InvariantsHoldOverRandomTimelines) {
         if (to != r) w.measured(r, to, 100 + pick(12'000), 12'000, 1'000 + 5 * t - 1);
       } else if (event == 6) {
         w.request_move(w.regions[static_cast<size_t>(pick(3))]);
+      } else if (event == 7) {
+        // A site's own agents lose (or regain) their path to a region.
+        const std::string& who = w.sites[static_cast<size_t>(pick(3))].name;
+        w.seen_from(who, r, pick(2) ? D : U, 1'000 + 5 * t);
       }
       const auto prev = w.previous;
       w.step();
@@ -1013,10 +1105,16 @@ TEST(DataPlannerProperty, InvariantsHoldOverRandomTimelines) {
           ASSERT_FALSE(a.reason.empty());
           ASSERT_EQ(a.role == DataRole::read_only, gp.move != DataMovePhase::none);
           ASSERT_EQ(a.write_region, single ? gp.primary : a.data_region);
+          // As the site sees them: down for the others, or for its own agents.
+          auto seen = [&](const std::string& d) {
+            const auto& own = w.views[s.name];
+            auto it = own.find(d);
+            return it != own.end() && it->second.state == D ? D : w.verdicts[d].state;
+          };
           bool some_up = false;
-          for (const std::string& d : s.data_regions) some_up |= w.verdicts[d].state == U;
+          for (const std::string& d : s.data_regions) some_up |= seen(d) == U;
           if (some_up) {
-            ASSERT_NE(w.verdicts[a.data_region].state, D) << s.name << ": " << a.reason;
+            ASSERT_NE(seen(a.data_region), D) << s.name << ": " << a.reason;
           }
         }
       }

@@ -384,6 +384,65 @@ TEST_F(EngineVantageTest, AnAgentCutOffFromTheOtherSiteIsReportedAndMovesNothing
   EXPECT_TRUE(e.cut_off_vantages().empty());
 }
 
+TEST_F(EngineVantageTest, ASiteWhoseAgentCannotReachItsLocalRegionMovesItsReadsAlone) {
+  steady();
+  round(true, true, true, true, "agent-ams", false);
+  round(true, true, true, true, "agent-fra", false);
+  ASSERT_EQ(sessions().sites.at("ams").data_region, EUW);
+  const auto gen = e.plan().generation;
+  // ams's agent loses its path to eu-west-1; the controller and fra's agent
+  // still reach it (fra's agent checks eu-central-1, its local region).
+  round(true, true, true, true);
+  EXPECT_EQ(e.plan().generation, gen);
+  see(EUW + "/dynamodb", false, "agent-ams");
+  EXPECT_EQ(e.data_verdicts().at(EUW).state, Health::up) << e.data_verdicts().at(EUW).reason;
+  ASSERT_EQ(e.site_region_views().at("ams").at(EUW).state, Health::down);
+  EXPECT_EQ(e.plan().generation, gen + 1);
+  const GroupAssignment& a = sessions().sites.at("ams");
+  EXPECT_EQ(a.data_region, EUC);
+  EXPECT_NE(a.reason.find("eu-west-1 is unreachable from ams (agent-ams: dynamodb: connect "
+                          "timeout), though the other vantages reach it"),
+            std::string::npos)
+      << a.reason;
+  EXPECT_EQ(sessions().sites.at("fra").data_region, EUC);
+  EXPECT_EQ(orders().primary, EUW);
+  EXPECT_EQ(orders().sites.at("ams").data_region, EUC);
+  EXPECT_EQ(orders().sites.at("ams").write_region, EUW);
+
+  // Its agent falls silent: nothing moves back on silence.
+  clock.advance(secs(10));
+  round(true, true, true, true);
+  EXPECT_EQ(sessions().sites.at("ams").data_region, EUC);
+  // It reaches the region again: back after the hold-down, counted from then.
+  see(EUW + "/dynamodb", true, "agent-ams");
+  EXPECT_EQ(e.site_region_views().at("ams").at(EUW).state, Health::up);
+  EXPECT_EQ(sessions().sites.at("ams").data_region, EUC);
+  EXPECT_NE(sessions().sites.at("ams").reason.find("hold-down"), std::string::npos)
+      << sessions().sites.at("ams").reason;
+  const TimePoint back = clock.now();
+  for (int i = 0; i < 70 && sessions().sites.at("ams").data_region != EUW; ++i) {
+    round(true, true, true, true);
+    see(EUW + "/dynamodb", true, "agent-ams");
+    e.tick();  // as the controller's loop does: hold-downs end with time
+  }
+  EXPECT_EQ(sessions().sites.at("ams").data_region, EUW) << sessions().sites.at("ams").reason;
+  EXPECT_GE(clock.now() - back, secs(60));  // the hold-down, from its agent's view
+}
+
+TEST_F(EngineVantageTest, TheControllerAloneCannotMoveASitesReads) {
+  steady();
+  round(true, true, true, true, "agent-ams", false);
+  round(true, true, true, true, "agent-fra", false);
+  const auto gen = e.plan().generation;
+  // The controller's path to eu-west-1 fails; ams's agent still reaches it:
+  // one vantage of two is no majority, and the controller is not a site.
+  round(true, true, false, true);
+  see(EUW + "/dynamodb", true, "agent-ams");
+  EXPECT_NE(e.data_verdicts().at(EUW).state, Health::down);
+  EXPECT_EQ(e.plan().generation, gen);
+  EXPECT_EQ(sessions().sites.at("ams").data_region, EUW);
+}
+
 TEST_F(EngineDataTest, NotCutOffWhenTheAgentsAgreeOrAreSilent) {
   steady();
   round(true, true, true, true, "agent-ams", false);
