@@ -1014,6 +1014,10 @@ class Loader {
       lab_region_readers_.push_back(item);
       cfg_.lab.data_regions.push_back({*name, *listen});
     }
+    if (cfg_.lab.sites.empty() && cfg_.lab.data_regions.empty() && lab_readers_.empty() &&
+        lab_region_readers_.empty()) {
+      s->error("sites", "the lab needs sites, data regions or both: it simulates nothing");
+    }
     if (auto d = s->duration("replication_delay")) cfg_.lab.replication_delay = *d;
   }
 

@@ -707,8 +707,9 @@ struct Schema {
                f("control", VT::endpoint, "127.0.0.1:8079",
                  "Address of the lab control API (port 0: any free port, reported by "
                  "`drpilot lab --port-file`)."),
-               range(sub("sites", VT::section_list, lab_site, true, "Simulated sites."), 1,
-                     std::nullopt),
+               sub("sites", VT::section_list, lab_site, false,
+                   "Simulated sites (a lab needs sites, data regions or both: a lab of data "
+                   "regions alone stands for the data side on a host of its own)."),
                sub("data_regions", VT::section_list, lab_data_region, false,
                    "Simulated data regions."),
                range(f("replication_delay", VT::duration, "300ms",

@@ -819,8 +819,10 @@ std::vector<BadCase> bad_cases() {
       {"ns_missing_name",
        tail("dns:\n  zones:\n    - name: example.test\n      ns:\n        - addresses: []\n"), 11,
        11, "missing required key 'name' in dns.zones[0].ns[0]"},
-      {"lab_missing_sites", tail("lab:\n  control: 127.0.0.1:8079\n"), 8, 3,
-       "missing required key 'sites' in lab"},
+      {"lab_simulating_nothing", tail("lab:\n  control: 127.0.0.1:8079\n"), 8, 3,
+       "the lab needs sites, data regions or both: it simulates nothing"},
+      {"lab_with_empty_lists", tail("lab:\n  sites: []\n  data_regions: []\n"), 8, 10,
+       "the lab needs sites, data regions or both: it simulates nothing"},
       {"lab_site_missing_listen", tail("lab:\n  sites:\n    - name: ams\n"), 9, 7,
        "missing required key 'listen' in lab.sites[0]"},
       // Other value rules
