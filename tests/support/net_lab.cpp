@@ -51,7 +51,14 @@ std::string NetLab::unavailable() {
   return "";
 }
 
-NetLab::NetLab() : tag_("dpl" + std::to_string(::getpid())) {
+// Each lab of a process has a letter of its own after the PID, so that one
+// being deleted (the kernel removes namespaces in the background) never
+// collides with the next.
+static int next_lab = 0;
+
+NetLab::NetLab()
+    : tag_("dpl" + std::to_string(::getpid()) + static_cast<char>('a' + next_lab % 26)) {
+  const unsigned seq = static_cast<unsigned>(next_lab++);
   remove_leftovers();
   if (std::string why = unavailable(); !why.empty()) {
     why_ = why;
@@ -62,7 +69,7 @@ NetLab::NetLab() : tag_("dpl" + std::to_string(::getpid())) {
   const CommandResult addresses = run_command({"ip", "-4", "-o", "addr", "show"});
   const unsigned pid = static_cast<unsigned>(::getpid());
   for (unsigned k = 0; k < 256 && subnet_.empty(); ++k) {
-    const unsigned n = pid + k * 7919;
+    const unsigned n = pid + (k + seq * 31) * 7919;
     const std::string candidate =
         "10." + std::to_string(128 + (n >> 8) % 96) + "." + std::to_string(n & 255) + ".";
     if (addresses.output.find(" " + candidate) == std::string::npos) subnet_ = candidate;
@@ -80,7 +87,10 @@ NetLab::NetLab() : tag_("dpl" + std::to_string(::getpid())) {
 }
 
 NetLab::~NetLab() {
-  for (const auto& [name, n] : nodes_) run_command({"ip", "netns", "del", n.ns});
+  for (const auto& [name, n] : nodes_) {
+    run_command({"ip", "link", "del", n.veth});  // at once; the namespace's end is deferred
+    run_command({"ip", "netns", "del", n.ns});
+  }
   if (!bridge_.empty()) run_command({"ip", "link", "del", bridge_});
 }
 
@@ -153,6 +163,28 @@ void NetLab::cut_one_way(const std::string& from, const std::string& to) {
   // holds whichever of the two namespaces a test heals first.
   drop(from, "OUTPUT", address(to));
   drop(to, "INPUT", address(from));
+}
+
+void NetLab::cut_port(const std::string& from, const std::string& to, std::uint16_t port) {
+  const std::string p = std::to_string(port);
+  must(in(from, {"iptables", "-w", "-I", "OUTPUT", "-p", "tcp", "-d", address(to), "--dport", p,
+                 "-j", "DROP"}));
+  must(in(to, {"iptables", "-w", "-I", "INPUT", "-p", "tcp", "-s", address(from), "--dport", p,
+               "-j", "DROP"}));
+}
+
+void NetLab::close_port(const std::string& name, std::uint16_t port) {
+  must(in(name, {"iptables", "-w", "-I", "INPUT", "!", "-i", "lo", "-p", "tcp", "--dport",
+                 std::to_string(port), "-j", "DROP"}));
+}
+
+void NetLab::open_port(const std::string& name, std::uint16_t port) {
+  must(in(name, {"iptables", "-w", "-D", "INPUT", "!", "-i", "lo", "-p", "tcp", "--dport",
+                 std::to_string(port), "-j", "DROP"}));
+}
+
+void NetLab::mute(const std::string& name) {
+  must(in(name, {"iptables", "-w", "-I", "OUTPUT", "!", "-o", "lo", "-j", "DROP"}));
 }
 
 void NetLab::cut_from_host(const std::string& name) {

@@ -9,7 +9,7 @@
 //
 // Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN), `ip` (iproute2) and
 // `iptables`; `unavailable()` says why when they are missing, so suites skip
-// with that message. Names carry the test process's PID ("dpl<pid>..."), so
+// with that message. Names carry the test process's PID ("dpl<pid><letter>..."), so
 // parallel suites never collide, and a lab left behind by a killed run is
 // removed by the next one. Processes started in a node must be stopped
 // before the lab goes (the namespaces are deleted with it).
@@ -53,6 +53,17 @@ class NetLab {
   // `node` and the host (the test process, and whatever it serves) no longer
   // reach each other.
   void cut_from_host(const std::string& node);
+  // TCP from `from` to `to`'s `port` is dropped; `to`'s other ports, and
+  // connections the other way (their replies included), still pass.
+  void cut_port(const std::string& from, const std::string& to, std::uint16_t port);
+  // Nobody outside `node` reaches its TCP `port` (other nodes, the host);
+  // the node itself still does, over lo: its front door is gone while what
+  // runs inside works. open_port() undoes it.
+  void close_port(const std::string& node, std::uint16_t port);
+  void open_port(const std::string& node, std::uint16_t port);
+  // Nothing `node` sends leaves it (its replies included); what is sent to
+  // it still arrives: loss in one direction.
+  void mute(const std::string& node);
   // `node` leaves the bridge (no packet in or out) / joins it again.
   void unplug(const std::string& node);
   void plug(const std::string& node);
