@@ -48,6 +48,7 @@ Agent::Agent(net::Loop& loop, const core::Clock& clock, AgentOptions options)
           healthz_server_options()),
       report_timer_(loop) {
   health_.set_targets(options_.targets);
+  cross_health_.set_targets(options_.cross_targets);
 }
 
 Agent::~Agent() {
@@ -254,13 +255,17 @@ void Agent::on_applied(const api::SiteAssignmentMessage& a, const ApplyOutcome& 
 }
 
 void Agent::on_observation(const core::Observation& o) {
-  const core::Health before = health_.state(o.target);
-  health_.observe(o);
-  const core::Health after = health_.state(o.target);
+  // The other sites' checks have a book of their own: they never decide this
+  // site's /healthz, but their changes are news like the site's own.
+  const bool own = health_.has(o.target);
+  LocalHealth& book = own ? health_ : cross_health_;
+  const core::Health before = book.state(o.target);
+  book.observe(o);
+  const core::Health after = book.state(o.target);
   if (after != before) {
-    log("local_check", {{"target", o.target},
-                        {"state", std::string(core::to_string(after))},
-                        {"detail", o.detail}});
+    log(own ? "local_check" : "cross_check", {{"target", o.target},
+                                              {"state", std::string(core::to_string(after))},
+                                              {"detail", o.detail}});
   }
   unsent_.push_back(o);
   while (unsent_.size() > api::kMaxObservations) unsent_.pop_front();

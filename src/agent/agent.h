@@ -95,6 +95,7 @@ class Agent {
   Applier applier_;
   Reporter reporter_;
   LocalHealth health_;
+  LocalHealth cross_health_;  // the other sites' checks, seen from here
   probe::Scheduler scheduler_;
   net::HttpServer server_;
   net::Timer report_timer_;

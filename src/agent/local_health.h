@@ -26,6 +26,7 @@ class LocalHealth {
   std::string why_not_healthy() const;
   bool healthy() const { return why_not_healthy().empty(); }
   core::Health state(const std::string& target) const;
+  bool has(const std::string& target) const { return targets_.count(target) != 0; }
 
  private:
   struct Entry {
