@@ -70,9 +70,14 @@ std::string lab_config(const std::string& example, const LabPorts& p, const LabT
 }
 
 net::ClientResult http(std::uint16_t port, const std::string& method, const std::string& target) {
+  return http("127.0.0.1", port, method, target);
+}
+
+net::ClientResult http(const std::string& host, std::uint16_t port, const std::string& method,
+                       const std::string& target) {
   net::ClientRequest req;
   req.method = method;
-  req.host = "127.0.0.1";
+  req.host = host;
   req.port = port;
   req.target = target;
   req.timeout = 2s;
@@ -85,8 +90,8 @@ void lab_action(std::uint16_t control, const std::string& path) {
   if (!r.ok || r.status != 200) die("lab " + path + " failed: " + r.error + r.body);
 }
 
-nlohmann::json status(std::uint16_t api) {
-  auto r = http(api, "GET", "/api/v1/status");
+nlohmann::json status(std::uint16_t api, const std::string& host) {
+  auto r = http(host, api, "GET", "/api/v1/status");
   if (!r.ok || r.status != 200) return nullptr;
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   return j.is_discarded() ? nlohmann::json(nullptr) : j;

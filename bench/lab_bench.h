@@ -39,10 +39,12 @@ struct LabTweaks {
 std::string lab_config(const std::string& example, const LabPorts& p, const LabTweaks& t = {});
 
 net::ClientResult http(std::uint16_t port, const std::string& method, const std::string& target);
+net::ClientResult http(const std::string& host, std::uint16_t port, const std::string& method,
+                       const std::string& target);
 // POST to the lab's control API: /sites/NAME/ACTION or /data-regions/NAME/ACTION.
 void lab_action(std::uint16_t control, const std::string& path);
 // The controller's status document; null when it does not answer.
-nlohmann::json status(std::uint16_t api);
+nlohmann::json status(std::uint16_t api, const std::string& host = "127.0.0.1");
 
 bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
 std::vector<std::string> split(const std::string& s);  // at commas, empty items dropped

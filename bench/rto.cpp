@@ -11,7 +11,14 @@
 // millisecond until the answer is nyc. Then it heals ams and waits for
 // failback before the next trial.
 //
-//   bench_rto [--trials N] [--faults break,blackhole,refuse] [--seed N]
+// The fault "unreachable" is the site that keeps running while nobody
+// outside reaches it (its uplink or load balancer is gone): it needs its own
+// lab, with each site and its agent in a network namespace and the
+// controller in another (outside_world.h; root only). The fault closes ams's
+// HTTP port to the outside; its own agent still sees it up, so the
+// controller and nyc's agent, which sees ams from outside, decide.
+//
+//   bench_rto [--trials N] [--faults break,blackhole,refuse,unreachable] [--seed N]
 //             [--drpilot PATH] [--example PATH]
 
 #include <nlohmann/json.hpp>
@@ -33,6 +40,7 @@
 
 #include "dns/client.h"
 #include "lab_bench.h"
+#include "outside_world.h"
 #include "support/process.h"
 
 namespace {
@@ -98,11 +106,31 @@ double trial(const LabPorts& p, const std::string& fault, std::mt19937& rng) {
   return ms;
 }
 
+// One trial of "unreachable": milliseconds from closing ams's front door to
+// the first answer naming nyc.
+double unreachable_trial(drpilot::bench::OutsideWorld& w, std::mt19937& rng) {
+  const std::vector<std::string> ams = {w.site_address("ams")}, nyc = {w.site_address("nyc")};
+  if (!wait_for([&] { return w.answer() == ams && w.settled(); }, 30s)) {
+    die("ams was not answered with both sites up within 30s");
+  }
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(std::uniform_int_distribution<>(0, 249)(rng)));
+  const auto fault_at = Steady::now();
+  w.cut_off("ams");
+  while (w.answer() != nyc) {
+    if (Steady::now() - fault_at > 30s) die("unreachable: no failover to nyc within 30s");
+    std::this_thread::sleep_for(1ms);
+  }
+  const double ms = std::chrono::duration<double, std::milli>(Steady::now() - fault_at).count();
+  w.restore("ams");
+  return ms;
+}
+
 Options parse(int argc, char** argv) {
   Options o;
   drpilot::bench::parse_args(
       argc, argv,
-      "usage: bench_rto [--trials N] [--faults break,blackhole,refuse] [--seed N]\n"
+      "usage: bench_rto [--trials N] [--faults break,blackhole,refuse,unreachable] [--seed N]\n"
       "                 [--drpilot PATH] [--example PATH]\n",
       [&](const std::string& a, const auto& value) {
         if (a == "--trials") {
@@ -122,7 +150,14 @@ Options parse(int argc, char** argv) {
       });
   if (o.trials < 1) die("--trials must be at least 1");
   for (const std::string& f : o.faults) {
-    if (f != "break" && f != "blackhole" && f != "refuse") die("unknown fault '" + f + "'");
+    if (f != "break" && f != "blackhole" && f != "refuse" && f != "unreachable") {
+      die("unknown fault '" + f + "'");
+    }
+    if (f == "unreachable") {
+      if (const std::string why = drpilot::bench::OutsideWorld::unavailable(); !why.empty()) {
+        die("the fault 'unreachable' cuts links between network namespaces: " + why);
+      }
+    }
   }
   return o;
 }
@@ -141,6 +176,7 @@ int run(const Options& opt) {
         "timeout 300ms), %d trials per fault\n",
         opt.drpilot.c_str(), opt.trials);
     for (const std::string& fault : opt.faults) {
+      if (fault == "unreachable") continue;  // its own lab, below
       for (int t = 0; t < opt.trials; ++t) {
         const double ms = trial(p, fault, rng);
         results[fault].push_back(ms);
@@ -153,11 +189,30 @@ int run(const Options& opt) {
     return 1;
   }
   demo.stop(SIGTERM);
+  if (std::find(opt.faults.begin(), opt.faults.end(), "unreachable") != opt.faults.end()) {
+    std::mt19937 rng(opt.seed);
+    std::printf(
+        "  unreachable: each site and its agent in a network namespace, the controller "
+        "in another\n");
+    drpilot::bench::OutsideWorld world(opt.drpilot);
+    try {
+      for (int t = 0; t < opt.trials; ++t) {
+        const double ms = unreachable_trial(world, rng);
+        results["unreachable"].push_back(ms);
+        std::printf("  %-11s trial %2d: %7.1f ms\n", "unreachable", t + 1, ms);
+        std::fflush(stdout);
+      }
+    } catch (const Failure& e) {
+      std::cerr << "bench_rto: " << e.what() << "\n---- log of the controller ----\n"
+                << world.controller_log();
+      return 1;
+    }
+  }
 
-  std::printf("\n%-9s %6s %9s %9s %9s %9s\n", "fault", "trials", "min", "median", "p90", "max");
+  std::printf("\n%-11s %6s %9s %9s %9s %9s\n", "fault", "trials", "min", "median", "p90", "max");
   for (const std::string& fault : opt.faults) {
     const std::vector<double>& v = results[fault];
-    std::printf("%-9s %6zu %7.0fms %7.0fms %7.0fms %7.0fms\n", fault.c_str(), v.size(),
+    std::printf("%-11s %6zu %7.0fms %7.0fms %7.0fms %7.0fms\n", fault.c_str(), v.size(),
                 percentile(v, 0), percentile(v, 0.5), percentile(v, 0.9), percentile(v, 1));
   }
   return 0;
