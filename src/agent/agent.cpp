@@ -133,6 +133,10 @@ void Agent::on_round(RoundResult result, std::vector<core::Observation> sent) {
   round_in_flight_ = false;
   ++rounds_;
   if (stopped_) return;
+  // News that came while this round was out goes now, once a controller
+  // has answered (against none, it waits for the next round like the rest).
+  const bool news = news_waiting_;
+  news_waiting_ = false;
   // Changes only: a controller that stays down is not logged every round.
   for (const ControllerReply& reply : result.replies) {
     auto [it, fresh] = controller_errors_.try_emplace(reply.controller, "");
@@ -184,6 +188,7 @@ void Agent::on_round(RoundResult result, std::vector<core::Observation> sent) {
   }
   if (result.newest) consider(*result.newest);
   note_health();
+  if (news && !unsent_.empty()) send_round();
 }
 
 void Agent::consider(const api::SiteAssignmentMessage& a) {
@@ -274,7 +279,12 @@ void Agent::on_observation(const core::Observation& o) {
   // controllers' quorum waits for: it goes out now, not with the next round
   // (the controllers need this vantage's vote as quickly as their own).
   const bool news = after != before || o.ok != (after == core::Health::up);
-  if (news && started_ && !stopped_ && !round_in_flight_) send_round();
+  if (!news || !started_ || stopped_) return;
+  if (round_in_flight_) {
+    news_waiting_ = true;  // sent as soon as the round in flight ends
+  } else {
+    send_round();
+  }
 }
 
 // Logged when the answer flips between 200 and 503, not each time the

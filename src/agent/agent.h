@@ -105,6 +105,7 @@ class Agent {
 
   std::deque<core::Observation> unsent_;  // not yet delivered to any controller
   bool round_in_flight_ = false;
+  bool news_waiting_ = false;  // news arrived while a round was in flight
   int rounds_ = 0;
   bool controller_answered_ = false;                      // ever
   bool all_unreachable_ = false;                          // the last round had no answer

@@ -90,8 +90,18 @@ class World {
           r.body = app_healthy_ ? "ok\n" : "maintenance\n";
           respond(r);
         });
+    // Another site's application, which the agent checks from outside.
+    other_ = std::make_unique<net::HttpServer>(
+        loop_, "127.0.0.1", 0, [this](const net::ServerRequest&, net::Responder respond) {
+          net::ServerResponse r;
+          r.content_type = "text/plain";
+          r.status = other_healthy_ ? 200 : 503;
+          r.body = other_healthy_ ? "ok\n" : "maintenance\n";
+          respond(r);
+        });
     controller_->start();
     app_->start();
+    other_->start();
     thread_ = std::thread([this] { loop_.run(); });
   }
 
@@ -99,6 +109,7 @@ class World {
     on_loop([this] {
       controller_->stop();
       app_->stop();
+      other_->stop();
     });
     loop_.stop();
     thread_.join();
@@ -107,6 +118,8 @@ class World {
   std::uint16_t controller_port() const { return controller_port_; }
   std::uint16_t app_port() const { return app_->port(); }
   void set_app_healthy(bool up) { app_healthy_ = up; }
+  std::uint16_t other_port() const { return other_->port(); }
+  void set_other_healthy(bool up) { other_healthy_ = up; }
 
   void answer(Answer a, std::optional<api::SiteAssignmentMessage> m = std::nullopt) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -246,8 +259,8 @@ class World {
   net::Loop loop_;
   core::SystemClock clock_;
   std::uint16_t controller_port_;
-  std::unique_ptr<net::HttpServer> controller_, app_;
-  std::atomic<bool> app_healthy_{true};
+  std::unique_ptr<net::HttpServer> controller_, app_, other_;
+  std::atomic<bool> app_healthy_{true}, other_healthy_{true};
   std::thread thread_;
 
   mutable std::mutex mu_;
@@ -293,8 +306,10 @@ class AgentProcess : public ::testing::Test {
   }
 
   // `lone`: the world's controller only; otherwise a dead one comes first
-  // (one dead controller must not hold up the other).
-  void write_config(const std::string& path, const std::string& key_file, bool lone = false) {
+  // (one dead controller must not hold up the other). `report_interval`:
+  // how often the agent reports when nothing changes.
+  void write_config(const std::string& path, const std::string& key_file, bool lone = false,
+                    const std::string& report_interval = "200ms") {
     const std::uint16_t dead = testing::free_port();
     const std::string controllers =
         (lone ? "" : "http://127.0.0.1:" + std::to_string(dead) + ", ") +
@@ -314,11 +329,28 @@ class AgentProcess : public ::testing::Test {
                             "    timeout: 300ms\n"
                             "    rise: 1\n"
                             "    fall: 1\n"
+                            "  - name: other-web\n"
+                            "    type: http\n"
+                            "    port: " +
+                            std::to_string(world_.other_port()) +
+                            "\n"
+                            "    path: /healthz\n"
+                            "    expect_status: [200]\n"
+                            "    interval: 100ms\n"
+                            "    edge_interval: 100ms\n"
+                            "    connect_timeout: 200ms\n"
+                            "    timeout: 300ms\n"
+                            "    rise: 1\n"
+                            "    fall: 1\n"
                             "sites:\n"
                             "  - name: ams\n"
                             "    endpoints: [127.0.0.1]\n"
                             "    priority: 1\n"
                             "    checks: [web]\n"
+                            "  - name: nyc\n"
+                            "    endpoints: [127.0.0.1]\n"
+                            "    priority: 2\n"
+                            "    checks: [other-web]\n"
                             "records:\n"
                             "  - name: www.example.test\n"
                             "    type: A\n"
@@ -336,7 +368,9 @@ class AgentProcess : public ::testing::Test {
                             "    controllers: [" +
                             controllers +
                             "]\n"
-                            "    report_interval: 200ms\n"
+                            "    report_interval: " +
+                            report_interval +
+                            "\n"
                             "    listen: 127.0.0.1:" +
                             std::to_string(healthz_port_) +
                             "\n"
@@ -471,6 +505,37 @@ TEST_F(AgentProcess, ReportsAreSignedAndCarryTheLocalChecks) {
   EXPECT_TRUE(testing::wait_until(
       [&] { return healthz().body.find("ams/web is down") != std::string::npos; }, 5s))
       << healthz().body;
+}
+
+// The other site's check, seen from here, is news like the site's own: a
+// change goes to the controllers at once, not with the next report round
+// (their quorum waits for this vote on every failover).
+TEST_F(AgentProcess, AFailingCrossCheckIsReportedAtOnce) {
+  write_config(dir_ + "/drpilot.yaml", dir_ + "/agent.key", false, "10s");
+  ASSERT_NO_FATAL_FAILURE(start_agent());
+  ASSERT_TRUE(world_.wait_report([](const api::AgentReport& r) {
+    for (const core::Observation& o : r.observations) {
+      if (o.target == "nyc/other-web" && o.ok) return true;
+    }
+    return false;
+  })) << agent_->log();
+  const std::size_t seen = world_.accepted().size();
+  world_.set_other_healthy(false);
+  const auto failed_at = std::chrono::steady_clock::now();
+  // Well before the 10 s round; about one check interval is expected.
+  const auto failing = world_.wait_report(
+      [](const api::AgentReport& r) {
+        for (const core::Observation& o : r.observations) {
+          if (o.target == "nyc/other-web" && !o.ok) return true;
+        }
+        return false;
+      },
+      seen, 5s);
+  ASSERT_TRUE(failing) << agent_->log();
+  EXPECT_LT(std::chrono::steady_clock::now() - failed_at, 5s);
+  // It never decides this site's /healthz.
+  EXPECT_EQ(healthz().body.find("nyc"), std::string::npos) << healthz().body;
+  EXPECT_TRUE(log_has("event=cross_check", 0ms)) << agent_->log();
 }
 
 TEST_F(AgentProcess, AppliesTheAssignmentAndReportsTheAppliedGeneration) {
