@@ -44,13 +44,13 @@ class Regions {
     return d;
   }
   // "eu-west-1 is down (shop-orders: status ...)", or for one site
-  // "eu-west-1 is unreachable from ams (its own agents: ...) though up for
-  // the others".
+  // "eu-west-1 is down as seen from ams (ams-agent: ...), though the other
+  // vantages reach it".
   std::string why_down(const std::string& r) const {
     const Verdict* v = global(r);
     if ((!v || v->state != Health::down) && cut_here(r)) {
       const Verdict* own = local(r);
-      return r + " is unreachable from " + site_ + " (" + own->reason + ")" +
+      return r + " is down as seen from " + site_ + " (" + own->reason + ")" +
              (v && v->state == Health::up ? ", though the other vantages reach it"
                                           : ", and no other vantage has a verdict");
     }
@@ -325,12 +325,18 @@ GroupAssignment assign(const DataPlannerInput& in, const Regions& r, const SiteS
   }
   if (role == DataRole::read_only) why += ", paused for a planned move";
   const bool changed = !prev || a.data_region != region || a.write_region != write_region;
+  // Only the writes moved: the site's own region was explained when it was
+  // chosen, and what changed now is the write-primary, so say why that moved.
+  const bool writes_only = prev && a.data_region == region && a.write_region != write_region;
   a.data_region = region;
   a.write_region = write_region;
   a.role = role;
   a.reason = why;
   if (changed) {
-    a.change_reason = why;
+    a.change_reason = writes_only && !group.primary_change_reason.empty()
+                          ? "writes move to the write-primary " + write_region + ": " +
+                                group.primary_change_reason + "; " + why
+                          : why;
     a.changed_at = in.now;
   }
   return a;

@@ -433,7 +433,7 @@ const AssignCase kAssign[] = {
      EUW,
      Failback::automatic,
      EUC,
-     "eu-west-1 is unreachable from ams (ams-agent: describe: connect timeout), though the "
+     "eu-west-1 is down as seen from ams (ams-agent: describe: connect timeout), though the "
      "other vantages reach it, so ams uses eu-central-1",
      true,
      {{EUW, {D, 995}}}},
@@ -505,7 +505,7 @@ TEST(DataPlanner, ARegionUnreachableFromOneSiteMovesThatSiteAlone) {
   // The write-primary moves for every site or none: ams is told it cannot
   // reach it; the others are not.
   EXPECT_HAS(w.orders().sites.at("ams").reason,
-             "writes go to the write-primary eu-west-1, but eu-west-1 is unreachable from ams");
+             "writes go to the write-primary eu-west-1, but eu-west-1 is down as seen from ams");
   EXPECT_FALSE(has(w.orders().sites.at("nyc").reason, "unreachable"));
   EXPECT_EQ(w.sessions().sites.at("ams").data_region, EUC);
   EXPECT_EQ(w.sessions().sites.at("ams").write_region, EUC);
@@ -570,6 +570,9 @@ TEST(DataPlanner, SitesFollowAnAutomaticPrimaryMoveWithoutChangingDataRegion) {
   EXPECT_EQ(w.orders().sites.at("nyc").changed_at, w.now) << "its write region changed";
   EXPECT_HAS(w.orders().sites.at("nyc").change_reason,
              "writes go to the write-primary eu-central-1");
+  // Only its writes moved: the change says why the write-primary moved.
+  EXPECT_HAS(w.orders().sites.at("nyc").change_reason,
+             "writes move to the write-primary eu-central-1: eu-west-1 is down");
   // ams's own region went down too: it moves to its next one.
   EXPECT_EQ(w.orders().sites.at("ams").data_region, EUC);
 }

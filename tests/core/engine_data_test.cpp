@@ -400,7 +400,7 @@ TEST_F(EngineVantageTest, ASiteWhoseAgentCannotReachItsLocalRegionMovesItsReadsA
   EXPECT_EQ(e.plan().generation, gen + 1);
   const GroupAssignment& a = sessions().sites.at("ams");
   EXPECT_EQ(a.data_region, EUC);
-  EXPECT_NE(a.reason.find("eu-west-1 is unreachable from ams (agent-ams: dynamodb: connect "
+  EXPECT_NE(a.reason.find("eu-west-1 is down as seen from ams (agent-ams: dynamodb: connect "
                           "timeout), though the other vantages reach it"),
             std::string::npos)
       << a.reason;
