@@ -82,23 +82,20 @@ class World {
     controller_ = std::make_unique<net::HttpServer>(
         loop_, "127.0.0.1", controller_port_,
         [this](const net::ServerRequest& req, net::Responder respond) { handle(req, respond); });
-    app_ = std::make_unique<net::HttpServer>(
-        loop_, "127.0.0.1", 0, [this](const net::ServerRequest&, net::Responder respond) {
-          net::ServerResponse r;
-          r.content_type = "text/plain";
-          r.status = app_healthy_ ? 200 : 503;
-          r.body = app_healthy_ ? "ok\n" : "maintenance\n";
-          respond(r);
-        });
+    // An application whose /healthz answers 200 or 503 as `healthy` says.
+    auto application = [this](const std::atomic<bool>& healthy) {
+      return std::make_unique<net::HttpServer>(
+          loop_, "127.0.0.1", 0, [&healthy](const net::ServerRequest&, net::Responder respond) {
+            net::ServerResponse r;
+            r.content_type = "text/plain";
+            r.status = healthy ? 200 : 503;
+            r.body = healthy ? "ok\n" : "maintenance\n";
+            respond(r);
+          });
+    };
+    app_ = application(app_healthy_);
     // Another site's application, which the agent checks from outside.
-    other_ = std::make_unique<net::HttpServer>(
-        loop_, "127.0.0.1", 0, [this](const net::ServerRequest&, net::Responder respond) {
-          net::ServerResponse r;
-          r.content_type = "text/plain";
-          r.status = other_healthy_ ? 200 : 503;
-          r.body = other_healthy_ ? "ok\n" : "maintenance\n";
-          respond(r);
-        });
+    other_ = application(other_healthy_);
     controller_->start();
     app_->start();
     other_->start();
@@ -314,76 +311,57 @@ class AgentProcess : public ::testing::Test {
     const std::string controllers =
         (lone ? "" : "http://127.0.0.1:" + std::to_string(dead) + ", ") +
         "http://127.0.0.1:" + std::to_string(world_.controller_port());
-    testing::write_file(path,
-                        "checks:\n"
-                        "  - name: web\n"
-                        "    type: http\n"
-                        "    port: " +
-                            std::to_string(world_.app_port()) +
-                            "\n"
-                            "    path: /healthz\n"
-                            "    expect_status: [200]\n"
-                            "    interval: 100ms\n"
-                            "    edge_interval: 100ms\n"
-                            "    connect_timeout: 200ms\n"
-                            "    timeout: 300ms\n"
-                            "    rise: 1\n"
-                            "    fall: 1\n"
-                            "  - name: other-web\n"
-                            "    type: http\n"
-                            "    port: " +
-                            std::to_string(world_.other_port()) +
-                            "\n"
-                            "    path: /healthz\n"
-                            "    expect_status: [200]\n"
-                            "    interval: 100ms\n"
-                            "    edge_interval: 100ms\n"
-                            "    connect_timeout: 200ms\n"
-                            "    timeout: 300ms\n"
-                            "    rise: 1\n"
-                            "    fall: 1\n"
-                            "sites:\n"
-                            "  - name: ams\n"
-                            "    endpoints: [127.0.0.1]\n"
-                            "    priority: 1\n"
-                            "    checks: [web]\n"
-                            "  - name: nyc\n"
-                            "    endpoints: [127.0.0.1]\n"
-                            "    priority: 2\n"
-                            "    checks: [other-web]\n"
-                            "records:\n"
-                            "  - name: www.example.test\n"
-                            "    type: A\n"
-                            "    mode: failover\n"
-                            "    ttl: 30\n"
-                            "    sites: [ams]\n"
-                            "agents:\n"
-                            "  - name: " +
-                            kAgent +
-                            "\n"
-                            "    site: ams\n"
-                            "    key_file: " +
-                            key_file +
-                            "\n"
-                            "    controllers: [" +
-                            controllers +
-                            "]\n"
-                            "    report_interval: " +
-                            report_interval +
-                            "\n"
-                            "    listen: 127.0.0.1:" +
-                            std::to_string(healthz_port_) +
-                            "\n"
-                            "    template: " +
-                            kTemplate +
-                            "\n"
-                            "    output: " +
-                            output() +
-                            "\n"
-                            "    reload: [/bin/sh, " +
-                            dir_ +
-                            "/reload.sh]\n"
-                            "    reload_timeout: 1s\n");
+    // The site's own application and the other site's, checked alike.
+    auto http_check = [](const std::string& name, std::uint16_t port) {
+      return "  - name: " + name + "\n    type: http\n    port: " + std::to_string(port) +
+             "\n    path: /healthz\n    expect_status: [200]\n    interval: 100ms\n"
+             "    edge_interval: 100ms\n    connect_timeout: 200ms\n    timeout: 300ms\n"
+             "    rise: 1\n    fall: 1\n";
+    };
+    testing::write_file(path, "checks:\n" + http_check("web", world_.app_port()) +
+                                  http_check("other-web", world_.other_port()) +
+                                  "sites:\n"
+                                  "  - name: ams\n"
+                                  "    endpoints: [127.0.0.1]\n"
+                                  "    priority: 1\n"
+                                  "    checks: [web]\n"
+                                  "  - name: nyc\n"
+                                  "    endpoints: [127.0.0.1]\n"
+                                  "    priority: 2\n"
+                                  "    checks: [other-web]\n"
+                                  "records:\n"
+                                  "  - name: www.example.test\n"
+                                  "    type: A\n"
+                                  "    mode: failover\n"
+                                  "    ttl: 30\n"
+                                  "    sites: [ams]\n"
+                                  "agents:\n"
+                                  "  - name: " +
+                                  kAgent +
+                                  "\n"
+                                  "    site: ams\n"
+                                  "    key_file: " +
+                                  key_file +
+                                  "\n"
+                                  "    controllers: [" +
+                                  controllers +
+                                  "]\n"
+                                  "    report_interval: " +
+                                  report_interval +
+                                  "\n"
+                                  "    listen: 127.0.0.1:" +
+                                  std::to_string(healthz_port_) +
+                                  "\n"
+                                  "    template: " +
+                                  kTemplate +
+                                  "\n"
+                                  "    output: " +
+                                  output() +
+                                  "\n"
+                                  "    reload: [/bin/sh, " +
+                                  dir_ +
+                                  "/reload.sh]\n"
+                                  "    reload_timeout: 1s\n");
   }
 
   void start_agent() {
